@@ -1,0 +1,32 @@
+// Names shared by the Job builder, the controller, the manifests and the tests, defined once.
+
+export const GROUP = "plexd.plexsphere.com";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "PlexdHook";
+export const PLURAL = "plexdhooks";
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+export const JOB_NAME_PREFIX = "plexdhook-";
+export const CONTAINER_NAME = "hook";
+export const SERVICE_ACCOUNT = "plexd";
+export const DEFAULT_IMAGE = "busybox:latest";
+export const DEFAULT_BACKOFF_LIMIT = 0;
+
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_VALUE = "plexd";
+export const LABEL_HOOK_NAME = `${GROUP}/hook-name`;
+export const LABEL_NODE = `${GROUP}/node`;
+export const LABEL_HOSTNAME = "kubernetes.io/hostname";
+
+export const ENV_NODE_ID = "PLEXD_NODE_ID";
+export const ENV_HOOK_NAME = "PLEXD_HOOK_NAME";
+export const ENV_PARAM_PREFIX = "PLEXD_PARAM_";
+
+/** The downward-API variable the DaemonSet sets to the pod's node. */
+export const ENV_NODE_NAME = "NODE_NAME";
+
+export const LOG_COMPONENT = "plexdhook-controller";
+
+/** The Lease that elects one controller for hooks without spec.nodeName. */
+export const UNTARGETED_LEASE_NAME = "plexd-hook-untargeted";

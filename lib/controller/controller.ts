@@ -1,0 +1,269 @@
+// PlexdHookController: watches hooks and their Jobs, enqueues keys, and runs reconcile on a bounded work queue.
+
+import type { Logger } from "pino";
+import { KIND, LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
+import type { Self } from "../core/ownership.ts";
+import type { Job, Phase, PlexdHook } from "../core/types.ts";
+import type { KubeClient, WatchEvent } from "../kube/client.ts";
+import { ApiError } from "../kube/errors.ts";
+import { backoffDelay, keyOf, sleep } from "../kube/list-watch.ts";
+import { Metrics } from "../observe/metrics.ts";
+import { withDefaults, type ControllerConfig } from "./config.ts";
+import { EventRecorder } from "./events.ts";
+import { HookCache } from "./hook-cache.ts";
+import { LeaseElector } from "./leader.ts";
+import { LOG_STARTED } from "./messages.ts";
+import { Reconciler } from "./reconcile.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
+
+/** The watches that feed the hook cache; in node mode they are disjoint by field selector. */
+const SOURCE_OWN = "own";
+const SOURCE_BOUND = "bound";
+const SOURCE_UNTARGETED = "untargeted";
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function isFieldSelectorUnsupported(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 400 && /field label/i.test(err.message);
+}
+
+export class PlexdHookController {
+  readonly config: ControllerConfig;
+  readonly namespace: string;
+  readonly nodeName: string;
+  readonly metrics: Metrics;
+  private readonly client: KubeClient;
+  private readonly logger: Logger;
+  private readonly hooks = new HookCache();
+  private readonly jobs = new Map<string, Job>();
+  private internal: AbortController | undefined;
+  private leader = false;
+  /** False when the API server cannot filter hooks by field: every hook arrives and ownership filters. */
+  private serverSideFilter = true;
+  private synced = false;
+
+  constructor(client: KubeClient, config: Partial<ControllerConfig>, namespace: string, nodeName: string, logger: Logger) {
+    this.client = client;
+    this.config = withDefaults(config, namespace, nodeName);
+    this.namespace = namespace;
+    this.nodeName = nodeName;
+    this.logger = logger;
+    this.metrics = new Metrics(() => this.countPhases());
+  }
+
+  /** True once the first full list of hooks and Jobs has arrived (for /readyz). */
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  private self(): Self {
+    return { nodeName: this.nodeName, allNodes: this.config.allNodes, leader: this.leader };
+  }
+
+  private countPhases(): Record<Phase | "None", number> {
+    const counts = { None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
+    for (const hook of this.hooks.values()) counts[hook.status?.phase ?? "None"]++;
+    return counts;
+  }
+
+  private selectors(): { hooks: Array<[string, string | undefined]>; jobs: string } {
+    const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+    if (this.config.allNodes || !this.serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs: this.config.allNodes ? managed : `${managed},${LABEL_NODE}=${this.nodeName}` };
+    return {
+      hooks: [
+        [SOURCE_OWN, `spec.nodeName=${this.nodeName}`],
+        [SOURCE_BOUND, `spec.nodeName=,status.nodeName=${this.nodeName}`],
+      ],
+      jobs: `${managed},${LABEL_NODE}=${this.nodeName}`,
+    };
+  }
+
+  /**
+   * Runs until stopped. Rejects with the abort reason when `signal` aborts, resolves when the client's
+   * hook stream ends or stop() is called, and rejects with a `kubernetes: plexdhook: watch:` error when
+   * the first watch cannot be set up.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.internal) throw new Error("PlexdHookController.start: already started");
+    const internal = new AbortController();
+    this.internal = internal;
+    const stop = signal ? AbortSignal.any([signal, internal.signal]) : internal.signal;
+    this.logger.info({ namespace: this.namespace, node: this.nodeName }, LOG_STARTED);
+
+    const queue = new WorkQueue({
+      workers: this.config.workers,
+      retryBaseMs: this.config.retryBaseMs,
+      retryMaxMs: this.config.retryMaxMs,
+      onDepth: (queued, inFlight) => {
+        this.metrics.queueDepth.set(queued);
+        this.metrics.inFlight.set(inFlight);
+      },
+    });
+    const reconciler = new Reconciler({
+      client: this.client,
+      hooks: this.hooks,
+      jobs: this.jobs,
+      self: () => this.self(),
+      logger: this.logger,
+      metrics: this.metrics,
+      events: new EventRecorder(this.client, this.nodeName || "cluster", this.logger, this.config.now),
+      now: this.config.now,
+      maxTransientRetries: this.config.maxTransientRetries,
+      ownedElsewhereRetryMs: this.config.ownedElsewhereRetryMs,
+    });
+
+    let streams: Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>;
+    let jobStream: AsyncIterable<WatchEvent<Job>>;
+    try {
+      [streams, jobStream] = await this.openWatches(stop);
+    } catch (err) {
+      this.internal = undefined;
+      if (stop.aborted) throw signal?.aborted ? signal.reason : err;
+      throw new Error(`${WATCH_ERROR_PREFIX} ${errorText(err)}`, { cause: err });
+    }
+
+    const pending = new Set(["jobs", ...streams.map(([source]) => source)]);
+    const markSynced = (source: string): void => {
+      pending.delete(source);
+      if (pending.size === 0 && !this.synced) {
+        this.synced = true;
+        this.logger.debug({}, "caches synced");
+      }
+    };
+    const enqueue = (key: string): void => queue.add(key);
+    const work = queue.run(async (key) => {
+      try {
+        const outcome = await reconciler.reconcile(key, queue.attempts(key));
+        this.metrics.reconciles.inc({ result: outcome ? "requeue" : "success" });
+        return outcome;
+      } catch (err) {
+        this.metrics.reconciles.inc({ result: "error" });
+        this.logger.debug({ key, error: errorText(err) }, "reconcile failed, retrying");
+        throw err;
+      }
+    }, stop);
+
+    const resync = setInterval(() => {
+      for (const key of this.hooks.keys()) enqueue(key);
+    }, this.config.resyncPeriodMs);
+
+    const background: Promise<unknown>[] = [
+      this.pumpJobs(jobStream, enqueue, () => markSynced("jobs")),
+      ...streams.slice(1).map(([source, stream]) => this.pumpHooks(source, stream, enqueue, () => markSynced(source))),
+    ];
+    if (!this.config.allNodes) background.push(this.campaign(stop, enqueue));
+    try {
+      const [source, primary] = streams[0] as [string, AsyncIterable<WatchEvent<PlexdHook>>];
+      await this.pumpHooks(source, primary, enqueue, () => markSynced(source));
+    } finally {
+      clearInterval(resync);
+      internal.abort(new Error("plexdhook controller stopping"));
+      await work;
+      await Promise.allSettled(background);
+      this.internal = undefined;
+      this.synced = false;
+    }
+    if (signal?.aborted) throw signal.reason;
+  }
+
+  /** Makes start() return: stops taking work, lets reconciles in flight finish. */
+  stop(): void {
+    this.internal?.abort(new Error("plexdhook controller stopped"));
+  }
+
+  private async openWatches(signal: AbortSignal): Promise<[Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>, AsyncIterable<WatchEvent<Job>>]> {
+    const open = async (): Promise<Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>> => {
+      const { hooks } = this.selectors();
+      return Promise.all(
+        hooks.map(async ([source, fieldSelector]) => [source, await this.client.watchHooks({ namespace: this.namespace, fieldSelector, signal })] as [string, AsyncIterable<WatchEvent<PlexdHook>>]),
+      );
+    };
+    let streams: Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>;
+    try {
+      streams = await open();
+    } catch (err) {
+      if (!isFieldSelectorUnsupported(err)) throw err;
+      this.logger.warn({ error: errorText(err) }, "API server cannot select PlexdHooks by field; filtering in the client");
+      this.serverSideFilter = false;
+      streams = await open();
+    }
+    const jobs = await this.client.watchJobs({ namespace: this.namespace, labelSelector: this.selectors().jobs, signal });
+    return [streams, jobs];
+  }
+
+  private async pumpHooks(source: string, stream: AsyncIterable<WatchEvent<PlexdHook>>, enqueue: (key: string) => void, onSynced: () => void): Promise<void> {
+    for await (const event of stream) {
+      if (event.type === "SYNCED") {
+        onSynced();
+        continue;
+      }
+      this.metrics.watchEvents.inc({ resource: "plexdhooks" });
+      const key = keyOf(event.object);
+      if (event.type === "DELETED") this.hooks.delete(source, key);
+      else this.hooks.set(source, key, event.object);
+      enqueue(key);
+    }
+  }
+
+  private async pumpJobs(stream: AsyncIterable<WatchEvent<Job>>, enqueue: (key: string) => void, onSynced: () => void): Promise<void> {
+    for await (const event of stream) {
+      if (event.type === "SYNCED") {
+        onSynced();
+        continue;
+      }
+      this.metrics.watchEvents.inc({ resource: "jobs" });
+      const key = keyOf(event.object);
+      if (event.type === "DELETED") this.jobs.delete(key);
+      else this.jobs.set(key, event.object);
+      const owner = event.object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
+      if (owner) enqueue(`${event.object.metadata?.namespace}/${owner.name}`);
+    }
+  }
+
+  /** Node mode: hooks without spec.nodeName belong to the Lease holder until their Job exists. */
+  private async campaign(signal: AbortSignal, enqueue: (key: string) => void): Promise<void> {
+    let untargeted: AbortController | undefined;
+    const elector = new LeaseElector(this.client, {
+      namespace: this.config.leaseNamespace,
+      name: this.config.leaseName,
+      identity: this.config.identity,
+      leaseDurationSeconds: this.config.leaseDurationSeconds,
+      retryPeriodMs: this.config.leaseRetryPeriodMs,
+      logger: this.logger,
+      now: this.config.now,
+      onChange: (leader) => {
+        this.leader = leader;
+        this.metrics.leader.set(leader ? 1 : 0);
+        untargeted?.abort();
+        untargeted = undefined;
+        for (const key of this.hooks.clear(SOURCE_UNTARGETED)) enqueue(key);
+        if (!this.serverSideFilter) {
+          for (const hook of this.hooks.values()) if (!hook.spec.nodeName) enqueue(keyOf(hook));
+          return;
+        }
+        if (leader) {
+          untargeted = new AbortController();
+          void this.watchUntargeted(AbortSignal.any([signal, untargeted.signal]), enqueue);
+        }
+      },
+    });
+    await elector.run(signal);
+    untargeted?.abort();
+  }
+
+  private async watchUntargeted(signal: AbortSignal, enqueue: (key: string) => void): Promise<void> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const stream = await this.client.watchHooks({ namespace: this.namespace, fieldSelector: "spec.nodeName=,status.nodeName=", signal });
+        await this.pumpHooks(SOURCE_UNTARGETED, stream, enqueue, () => {});
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.logger.warn({ error: errorText(err) }, "watching hooks without spec.nodeName failed, retrying");
+        await sleep(backoffDelay(attempt, this.config.retryBaseMs, this.config.retryMaxMs), signal);
+      }
+    }
+  }
+}

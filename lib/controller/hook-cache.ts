@@ -1,0 +1,65 @@
+// The controller's view of its hooks, fed by several disjoint watches; each watch keeps its own map.
+
+import type { PlexdHook } from "../core/types.ts";
+
+function newer(a: PlexdHook, b: PlexdHook): PlexdHook {
+  // resourceVersions are opaque, but etcd's are integers; prefer the later one when two watches overlap.
+  try {
+    return BigInt(a.metadata.resourceVersion ?? "0") >= BigInt(b.metadata.resourceVersion ?? "0") ? a : b;
+  } catch {
+    return a;
+  }
+}
+
+export class HookCache {
+  private readonly sources = new Map<string, Map<string, PlexdHook>>();
+
+  private source(name: string): Map<string, PlexdHook> {
+    let map = this.sources.get(name);
+    if (!map) this.sources.set(name, (map = new Map()));
+    return map;
+  }
+
+  set(source: string, key: string, hook: PlexdHook): void {
+    this.source(source).set(key, hook);
+  }
+
+  delete(source: string, key: string): void {
+    this.sources.get(source)?.delete(key);
+  }
+
+  /** Drops everything a watch delivered, returning the keys it held. */
+  clear(source: string): string[] {
+    const keys = [...(this.sources.get(source)?.keys() ?? [])];
+    this.sources.delete(source);
+    return keys;
+  }
+
+  get(key: string): PlexdHook | undefined {
+    let found: PlexdHook | undefined;
+    for (const map of this.sources.values()) {
+      const hook = map.get(key);
+      if (hook) found = found ? newer(found, hook) : hook;
+    }
+    return found;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Replaces the hook wherever a watch holds it, e.g. with the answer to our own status write. */
+  update(key: string, hook: PlexdHook): void {
+    for (const map of this.sources.values()) if (map.has(key)) map.set(key, hook);
+  }
+
+  keys(): Set<string> {
+    const keys = new Set<string>();
+    for (const map of this.sources.values()) for (const key of map.keys()) keys.add(key);
+    return keys;
+  }
+
+  values(): PlexdHook[] {
+    return [...this.keys()].map((key) => this.get(key) as PlexdHook);
+  }
+}

@@ -1,0 +1,104 @@
+// Lease-based election of the one controller that takes hooks without spec.nodeName.
+
+import type { Logger } from "pino";
+import type { KubeClient, Lease } from "../kube/client.ts";
+import { sleep } from "../kube/list-watch.ts";
+
+export interface ElectorOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  retryPeriodMs: number;
+  logger: Logger;
+  onChange: (leader: boolean) => void;
+  now?: () => Date;
+}
+
+/**
+ * Expiry is judged by this process's own clock from when it last saw the lease change (as client-go
+ * does), so skew between nodes cannot make two holders.
+ */
+export class LeaseElector {
+  private readonly client: KubeClient;
+  private readonly options: ElectorOptions;
+  private leader = false;
+  private observedRenew: string | undefined;
+  private observedAt = 0;
+  private lastRenewed = 0;
+
+  constructor(client: KubeClient, options: ElectorOptions) {
+    this.client = client;
+    this.options = options;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private set(leader: boolean): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    this.options.logger.info({ lease: this.options.name, identity: this.options.identity, leader }, leader ? "became leader" : "lost leadership");
+    this.options.onChange(leader);
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** One attempt to acquire or renew; returns whether this process holds the lease afterwards. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity, leaseDurationSeconds } = this.options;
+    const now = this.now();
+    const current = await this.client.getLease(namespace, name);
+    const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: now.toISOString() };
+    if (!current) {
+      await this.client.putLease({ metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } });
+      return true;
+    }
+    const renew = current.spec.renewTime ?? "";
+    if (renew !== this.observedRenew || current.spec.holderIdentity !== identity) {
+      if (renew !== this.observedRenew) this.observedAt = now.getTime();
+      this.observedRenew = renew;
+    }
+    const holder = current.spec.holderIdentity ?? "";
+    const expired = now.getTime() > this.observedAt + (current.spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    if (holder && holder !== identity && !expired) return false;
+    const transitions = (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
+    const acquireTime = holder === identity ? current.spec.acquireTime : spec.renewTime;
+    await this.client.putLease({ metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } });
+    return true;
+  }
+
+  /** Campaigns until `signal` aborts, then gives the lease up so another controller need not wait for expiry. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { retryPeriodMs, leaseDurationSeconds, logger } = this.options;
+    const renewDeadlineMs = (leaseDurationSeconds * 1000 * 2) / 3;
+    while (!signal.aborted) {
+      try {
+        const held = await this.tryAcquireOrRenew();
+        if (held) this.lastRenewed = Date.now();
+        this.set(held);
+      } catch (err) {
+        logger.debug({ error: err instanceof Error ? err.message : String(err) }, "lease attempt failed");
+        // Stop acting before the lease can expire for the others.
+        if (this.leader && Date.now() - this.lastRenewed > renewDeadlineMs) this.set(false);
+      }
+      await sleep(retryPeriodMs, signal);
+    }
+    if (this.leader) await this.release();
+  }
+
+  private async release(): Promise<void> {
+    const { namespace, name, identity } = this.options;
+    this.set(false);
+    try {
+      const current = await this.client.getLease(namespace, name);
+      if (current?.spec.holderIdentity !== identity) return;
+      await this.client.putLease({ metadata: current.metadata, spec: { ...current.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
+    } catch (err) {
+      this.options.logger.debug({ error: err instanceof Error ? err.message : String(err) }, "lease release failed");
+    }
+  }
+}

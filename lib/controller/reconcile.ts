@@ -1,0 +1,141 @@
+// reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
+
+import type { Logger } from "pino";
+import { KIND, LABEL_NODE } from "../constants.ts";
+import { buildJob } from "../core/build-job.ts";
+import { jobNameFor } from "../core/job-name.ts";
+import { ownsHook, targetNode, type Self } from "../core/ownership.ts";
+import { deriveStatus, failedStatus, isTerminal, pendingStatus } from "../core/status.ts";
+import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { isAlreadyExists, isConflict, isTransient } from "../kube/errors.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import type { EventRecorder } from "./events.ts";
+import type { HookCache } from "./hook-cache.ts";
+import * as msg from "./messages.ts";
+import type { Outcome } from "./work-queue.ts";
+
+export interface ReconcilerDeps {
+  client: KubeClient;
+  hooks: HookCache;
+  jobs: Map<string, Job>;
+  self: () => Self;
+  logger: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  now: () => Date;
+  /** Transient API errors are retried this many times before the hook is called Failed. */
+  maxTransientRetries: number;
+  /** How soon to look again at a hook whose Job name is held by another owner (usually GC on its way). */
+  ownedElsewhereRetryMs: number;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function controllerUid(job: Job): string | undefined {
+  return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND)?.uid;
+}
+
+/** Thrown to ask the work queue for a retry with backoff. */
+class Retry extends Error {}
+
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async reconcile(key: string, attempt: number): Promise<Outcome> {
+    const { hooks, self } = this.deps;
+    const hook = hooks.get(key);
+    if (!hook || hook.metadata.deletionTimestamp) return;
+    const me = self();
+    if (!ownsHook(hook, me) || isTerminal(hook.status?.phase)) return;
+    const node = targetNode(hook, me) as string;
+    if (hook.status?.jobName) return this.track(hook);
+    return this.ensureJob(hook, node, attempt);
+  }
+
+  /** The seed's cycle: build and create the Job, then record Pending with jobName and startedAt. */
+  private async ensureJob(hook: PlexdHook, node: string, attempt: number): Promise<Outcome> {
+    const { client, jobs, logger, metrics, events, now } = this.deps;
+    const name = hook.metadata.name;
+    const jobName = jobNameFor(name);
+    let job = jobs.get(`${hook.metadata.namespace}/${jobName}`);
+    if (!job) {
+      let desired: Job;
+      try {
+        desired = buildJob(hook, node);
+      } catch (err) {
+        logger.error({ hook: name, error: errorText(err) }, msg.LOG_JOB_CREATE_FAILED);
+        return this.fail(hook, msg.REASON_INVALID_SPEC, errorText(err));
+      }
+      const started = performance.now();
+      try {
+        job = await client.createJob(desired);
+        metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
+        logger.info({ hook: name, job: jobName, node }, msg.LOG_JOB_CREATED);
+        events.record(hook, "Normal", msg.REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
+      } catch (err) {
+        if (isAlreadyExists(err)) {
+          logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
+          job = await client.getJob(hook.metadata.namespace, jobName);
+          if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
+        } else if (isTransient(err) && attempt < this.deps.maxTransientRetries) {
+          logger.warn({ hook: name, error: errorText(err), attempt: attempt + 1 }, "job create failed, will retry");
+          throw err;
+        } else {
+          logger.error({ hook: name, error: errorText(err) }, msg.LOG_JOB_CREATE_FAILED);
+          return this.fail(hook, msg.REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
+        }
+      }
+    }
+    const owner = controllerUid(job);
+    if (owner !== undefined && owner !== hook.metadata.uid) {
+      // Most often the Job of a deleted hook of the same name that garbage collection has not removed yet.
+      logger.info({ hook: name, job: jobName, owner }, "job name held by another owner, waiting");
+      return { requeueAfterMs: this.deps.ownedElsewhereRetryMs };
+    }
+    const ranOn = job.metadata?.labels?.[LABEL_NODE] ?? node;
+    const pending = pendingStatus(hook, jobName, ranOn, now());
+    return this.write(hook, deriveStatus({ ...hook, status: pending }, job, [], now()));
+  }
+
+  /** After the seed's cycle: follow the Job to its end. */
+  private async track(hook: PlexdHook): Promise<Outcome> {
+    const { client, jobs, now } = this.deps;
+    const jobName = hook.status?.jobName as string;
+    const job = jobs.get(`${hook.metadata.namespace}/${jobName}`);
+    if (!job) return;
+    const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True");
+    const pods = failed ? await client.listPods(hook.metadata.namespace, `batch.kubernetes.io/job-name=${jobName}`) : [];
+    return this.write(hook, deriveStatus(hook, job, pods, now()));
+  }
+
+  private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
+    this.deps.metrics.reconciles.inc({ result: "failed" });
+    return this.write(hook, failedStatus(hook, reason, message, this.deps.now()));
+  }
+
+  private async write(hook: PlexdHook, status: PlexdHookStatus): Promise<Outcome> {
+    const { client, hooks, logger, events } = this.deps;
+    if (Bun.deepEquals(status, hook.status ?? {})) return;
+    let updated: PlexdHook;
+    try {
+      updated = await client.updateHookStatus(hook, status);
+    } catch (err) {
+      if (isConflict(err)) throw new Retry("status conflict");
+      logger.warn({ hook: hook.metadata.name, error: errorText(err) }, msg.LOG_STATUS_UPDATE_FAILED);
+      throw err;
+    }
+    const key = `${hook.metadata.namespace}/${hook.metadata.name}`;
+    hooks.update(key, updated);
+    const before = hook.status?.phase;
+    if (status.phase !== before) this.announce(updated, status);
+    return;
+  }
+
+  private announce(hook: PlexdHook, status: PlexdHookStatus): void {
+    const { events } = this.deps;
+    if (status.phase === "Running") events.record(hook, "Normal", msg.REASON_RUNNING, `Job ${status.jobName} is running`);
+    if (status.phase === "Succeeded") events.record(hook, "Normal", msg.REASON_SUCCEEDED, status.message ?? "Hook succeeded");
+    if (status.phase === "Failed") events.record(hook, "Warning", msg.REASON_FAILED, status.message ?? "Hook failed");
+  }
+}

@@ -1,0 +1,31 @@
+// Which controller acts on a hook, and which node its Job runs on.
+
+import type { PlexdHook } from "./types.ts";
+
+export interface Self {
+  /** This controller's node; in cluster mode the default node for hooks that name none (may be ""). */
+  nodeName: string;
+  /** Cluster mode: one controller handles every hook. */
+  allNodes: boolean;
+  /** Holds the Lease for hooks without spec.nodeName. */
+  leader: boolean;
+}
+
+/**
+ * The node a hook's Job runs on: the one it names, else the one its Job already runs on (an untargeted
+ * hook is bound to a node once its Job exists), else this controller's own.
+ */
+export function targetNode(hook: PlexdHook, self: Self): string | undefined {
+  return hook.spec.nodeName || hook.status?.nodeName || self.nodeName || undefined;
+}
+
+/**
+ * Whether this controller should act on `hook`. A targeted hook belongs to its node's controller;
+ * an untargeted one to the Lease holder until its Job exists, then to the node it runs on.
+ */
+export function ownsHook(hook: PlexdHook, self: Self): boolean {
+  if (self.allNodes) return targetNode(hook, self) !== undefined;
+  if (hook.spec.nodeName) return hook.spec.nodeName === self.nodeName;
+  if (hook.status?.nodeName) return hook.status.nodeName === self.nodeName;
+  return self.leader;
+}

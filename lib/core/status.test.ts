@@ -1,0 +1,82 @@
+import { describe, expect, test } from "bun:test";
+import { deriveStatus, exitSummary, failedStatus, pendingStatus } from "./status.ts";
+import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
+
+const NOW = new Date("2026-11-22T10:00:00Z");
+const EARLIER = "2026-11-22T09:00:00.000Z";
+
+function hook(status?: PlexdHookStatus): PlexdHook {
+  return { metadata: { name: "h", namespace: "ns", uid: "u", generation: 2 }, spec: { hookName: "x" }, ...(status && { status }) };
+}
+
+function job(status: Job["status"]): Job {
+  return { metadata: { name: "plexdhook-h" }, status };
+}
+
+const complete = { conditions: [{ type: "Complete", status: "True", lastTransitionTime: new Date("2026-11-22T09:30:00Z") }], completionTime: new Date("2026-11-22T09:30:01Z") };
+const deadline = { conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded", message: "Job was active longer than specified deadline", lastTransitionTime: new Date("2026-11-22T09:40:00Z") }] };
+const backoff = { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] };
+const failedPod: Pod = {
+  metadata: { name: "plexdhook-h-abcde" },
+  status: { containerStatuses: [{ name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: "Error" } } }] },
+};
+
+describe("deriveStatus() maps the Job to a phase", () => {
+  const cases: Array<[string, PlexdHookStatus | undefined, Job["status"], Pod[], Phase, Partial<PlexdHookStatus>]> = [
+    ["a Job with no pods yet is Pending", { phase: "Pending", jobName: "plexdhook-h" }, {}, [], "Pending", {}],
+    ["a ready pod makes it Running", { phase: "Pending" }, { active: 1, ready: 1 }, [], "Running", {}],
+    ["an active but unready pod is still Pending", { phase: "Pending" }, { active: 1, ready: 0 }, [], "Pending", {}],
+    ["Complete makes it Succeeded with completedAt from the Job", { phase: "Running" }, complete, [], "Succeeded", { completedAt: "2026-11-22T09:30:01.000Z", message: "Job plexdhook-h succeeded" }],
+    ["a deadline makes it Failed with the reason", { phase: "Running" }, deadline, [], "Failed", { completedAt: "2026-11-22T09:40:00.000Z", message: "Job plexdhook-h failed: DeadlineExceeded: Job was active longer than specified deadline" }],
+    ["a failed pod's exit code is in the message", { phase: "Running" }, backoff, [failedPod], "Failed", { message: "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)" }],
+    ["Running never goes back to Pending", { phase: "Running" }, { active: 1, ready: 0 }, [], "Running", {}],
+    ["Succeeded never changes again", { phase: "Succeeded", completedAt: EARLIER }, deadline, [], "Succeeded", { completedAt: EARLIER }],
+    ["Failed never changes again", { phase: "Failed", message: "m" }, complete, [], "Failed", { message: "m" }],
+    ["a Job that finished before Pending was written goes straight to Succeeded", undefined, complete, [], "Succeeded", {}],
+  ];
+  test.each(cases)("deriveStatus(): %s", (_name, current, jobStatus, pods, phase, fields) => {
+    const status = deriveStatus(hook(current), job(jobStatus), pods, NOW);
+    expect(status.phase).toBe(phase);
+    expect(status).toMatchObject(fields);
+  });
+
+  test("deriveStatus() records observedGeneration and a Succeeded condition", () => {
+    const status = deriveStatus(hook({ phase: "Running" }), job(complete), [], NOW);
+    expect(status.observedGeneration).toBe(2);
+    expect(status.conditions).toContainEqual({ type: "Succeeded", status: "True", reason: "JobSucceeded", message: "Job plexdhook-h succeeded", lastTransitionTime: NOW.toISOString() });
+  });
+
+  test("deriveStatus() keeps a condition's transition time while its status holds", () => {
+    const first = deriveStatus(hook({ phase: "Pending" }), job({ ready: 1 }), [], new Date(EARLIER));
+    const again = deriveStatus(hook(first), job({ ready: 1 }), [], NOW);
+    expect(again).toEqual(first);
+  });
+});
+
+describe("pendingStatus() and failedStatus()", () => {
+  test("pendingStatus() sets jobName, Pending, startedAt, nodeName and JobCreated", () => {
+    const status = pendingStatus(hook(), "plexdhook-h", "node-a", NOW);
+    expect(status).toMatchObject({ jobName: "plexdhook-h", phase: "Pending", startedAt: NOW.toISOString(), nodeName: "node-a", observedGeneration: 2 });
+    expect(status.conditions?.[0]).toMatchObject({ type: "JobCreated", status: "True" });
+  });
+
+  test("pendingStatus() keeps an earlier startedAt and a later phase", () => {
+    const status = pendingStatus(hook({ phase: "Running", startedAt: EARLIER }), "plexdhook-h", "node-a", NOW);
+    expect(status).toMatchObject({ phase: "Running", startedAt: EARLIER });
+  });
+
+  test("failedStatus() sets Failed with the message and conditions", () => {
+    const status = failedStatus(hook(), "JobCreateFailed", "boom", NOW);
+    expect(status).toMatchObject({ phase: "Failed", message: "boom", startedAt: NOW.toISOString() });
+    expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ["JobCreated", "False", "JobCreateFailed"],
+      ["Succeeded", "False", "JobCreateFailed"],
+    ]);
+  });
+
+  test("exitSummary() ignores pods that exited 0", () => {
+    const ok = structuredClone(failedPod);
+    ok.status!.containerStatuses![0]!.state!.terminated!.exitCode = 0;
+    expect(exitSummary([ok])).toBeUndefined();
+  });
+});

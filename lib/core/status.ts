@@ -1,0 +1,135 @@
+// Pure status derivation: a hook's status from its Job (and, on failure, its pods), never backwards.
+
+import type { V1JobCondition } from "@kubernetes/client-node";
+import { CONTAINER_NAME } from "../constants.ts";
+import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
+import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
+
+const RANK: Record<Phase, number> = { Pending: 0, Running: 1, Succeeded: 2, Failed: 2 };
+
+export function isTerminal(phase: Phase | undefined): boolean {
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+/** The status once the hook's Job exists: Pending, keeping an earlier startedAt. */
+export function pendingStatus(hook: PlexdHook, jobName: string, nodeName: string, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  return {
+    ...current,
+    jobName,
+    phase: current.phase ?? "Pending",
+    startedAt: current.startedAt ?? now.toISOString(),
+    nodeName,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "True", reason: "JobCreated", message: `Job ${jobName} created` },
+      now,
+    ),
+  };
+}
+
+/** The status of a hook that cannot run: Failed with a message that says what to change. */
+export function failedStatus(hook: PlexdHook, reason: string, message: string, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  let conditions = setCondition(
+    current.conditions,
+    { type: CONDITION_JOB_CREATED, status: "False", reason, message },
+    now,
+  );
+  conditions = setCondition(conditions, { type: CONDITION_SUCCEEDED, status: "False", reason, message }, now);
+  return {
+    ...current,
+    phase: "Failed",
+    message,
+    startedAt: current.startedAt ?? now.toISOString(),
+    completedAt: current.completedAt ?? now.toISOString(),
+    observedGeneration: hook.metadata.generation,
+    conditions,
+  };
+}
+
+function jobCondition(job: Job, type: string): V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
+}
+
+function timeOf(value: Date | string | undefined, fallback: Date): string {
+  if (value === undefined) return fallback.toISOString();
+  return new Date(value).toISOString();
+}
+
+/** "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
+export function exitSummary(pods: readonly Pod[]): string | undefined {
+  for (const pod of pods) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const terminated = status.state?.terminated ?? status.lastState?.terminated;
+      if (status.name === CONTAINER_NAME && terminated && terminated.exitCode !== 0) {
+        const why = terminated.reason ? ` (${terminated.reason})` : "";
+        const said = terminated.message ? `: ${terminated.message.trim()}` : "";
+        return `container ${status.name} in pod ${pod.metadata?.name} exited with code ${terminated.exitCode}${why}${said}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+interface Observed {
+  phase: Phase;
+  message?: string;
+  completedAt?: string;
+  reason: string;
+}
+
+function observe(job: Job, pods: readonly Pod[], now: Date): Observed {
+  const complete = jobCondition(job, "Complete");
+  if (complete) {
+    return {
+      phase: "Succeeded",
+      reason: "JobSucceeded",
+      message: `Job ${job.metadata?.name} succeeded`,
+      completedAt: timeOf(job.status?.completionTime ?? complete.lastTransitionTime, now),
+    };
+  }
+  const failed = jobCondition(job, "Failed");
+  if (failed) {
+    const parts = [`Job ${job.metadata?.name} failed`, failed.reason, failed.message, exitSummary(pods)];
+    return {
+      phase: "Failed",
+      reason: failed.reason || "JobFailed",
+      message: parts.filter(Boolean).join(": "),
+      completedAt: timeOf(failed.lastTransitionTime, now),
+    };
+  }
+  if ((job.status?.ready ?? 0) > 0) return { phase: "Running", reason: "PodRunning" };
+  return { phase: "Pending", reason: "PodPending" };
+}
+
+/**
+ * The hook's status given its Job. Status never moves backwards: a late or repeated Job event that
+ * says less than the hook already knows leaves the status as it is.
+ */
+export function deriveStatus(hook: PlexdHook, job: Job, pods: readonly Pod[], now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  if (isTerminal(current.phase)) return current;
+  const seen = observe(job, pods, now);
+  if (current.phase && RANK[seen.phase] < RANK[current.phase]) return current;
+  const next: PlexdHookStatus = {
+    ...current,
+    jobName: current.jobName ?? job.metadata?.name,
+    phase: seen.phase,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      {
+        type: CONDITION_SUCCEEDED,
+        status: seen.phase === "Succeeded" ? "True" : seen.phase === "Failed" ? "False" : "Unknown",
+        reason: seen.reason,
+        message: seen.message ?? `Job ${job.metadata?.name} is ${seen.phase.toLowerCase()}`,
+      },
+      now,
+    ),
+  };
+  if (seen.message && isTerminal(seen.phase)) next.message = seen.message;
+  if (seen.completedAt) next.completedAt = seen.completedAt;
+  return next;
+}

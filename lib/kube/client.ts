@@ -1,0 +1,48 @@
+// The KubeClient interface: everything the controller asks of Kubernetes, so tests can pass an in-memory one.
+
+import type { CoreV1Event } from "@kubernetes/client-node";
+import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
+
+/** An object change, or SYNCED once the stream has delivered a full list (initially and after each relist). */
+export type WatchEvent<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T } | { type: "SYNCED" };
+
+export interface WatchScope {
+  /** "" watches every namespace. */
+  namespace: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  signal: AbortSignal;
+}
+
+/**
+ * A resilient event stream. The promise rejects when the first list or watch cannot be set up; after
+ * that the stream recovers from errors by itself and ends when the scope's signal aborts (an in-memory
+ * client may also end it).
+ */
+export type Watch<T> = Promise<AsyncIterable<WatchEvent<T>>>;
+
+export interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+export interface KubeClient {
+  watchHooks(scope: WatchScope): Watch<PlexdHook>;
+  watchJobs(scope: WatchScope): Watch<Job>;
+  /** Writes status through the status subresource; 409 if `hook`'s resourceVersion is stale. */
+  updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook>;
+  /** Rejects with an ApiError whose reason is AlreadyExists when the name is taken. */
+  createJob(job: Job): Promise<Job>;
+  getJob(namespace: string, name: string): Promise<Job | undefined>;
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+  createEvent(event: CoreV1Event): Promise<void>;
+  getLease(namespace: string, name: string): Promise<Lease | undefined>;
+  /** Creates when `lease.metadata.resourceVersion` is unset, else replaces it (409 when stale). */
+  putLease(lease: Lease): Promise<Lease>;
+}

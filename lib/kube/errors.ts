@@ -1,0 +1,39 @@
+// API errors with the status code and reason the API server gave, and how the controller should treat them.
+
+/** An error answer from the API server (statusCode > 0) or a transport failure (statusCode 0). */
+export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly reason: string;
+
+  constructor(message: string, statusCode: number, reason: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ApiError";
+    this.statusCode = statusCode;
+    this.reason = reason;
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return err instanceof ApiError ? err.statusCode : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+export const isConflict = (err: unknown): boolean => statusOf(err) === 409 && !isAlreadyExists(err);
+export const isGone = (err: unknown): boolean => statusOf(err) === 410;
+export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
+export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
+
+/** The seed's ErrAlreadyExists: the API server answered 409 with reason AlreadyExists. */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 409 && err.reason === "AlreadyExists";
+}
+
+/**
+ * Transient errors are worth retrying with backoff: no answer at all, throttling, timeouts and
+ * server-side failures. Everything else (400, 403, 404, 422, …) will not change by retrying.
+ */
+export function isTransient(err: unknown): boolean {
+  const code = statusOf(err);
+  if (code === undefined) return false;
+  return code === 0 || code === 408 || code === 429 || code >= 500;
+}

@@ -1,0 +1,163 @@
+// List, then watch from the list's resourceVersion: bookmarks, relist on 410, backoff with jitter, a silence watchdog.
+
+import type { Logger } from "pino";
+import type { WatchEvent } from "./client.ts";
+import { ApiError, isGone } from "./errors.ts";
+
+interface Meta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface ListPage<T> {
+  items: T[];
+  metadata: { resourceVersion?: string; continue?: string };
+}
+
+export type RawEvent<T> =
+  | { type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK"; object: T }
+  | { type: "ERROR"; object: { code?: number; reason?: string; message?: string } };
+
+export interface ListWatchSource<T> {
+  list(options: { limit: number; continue?: string; signal: AbortSignal }): Promise<ListPage<T>>;
+  watch(options: { resourceVersion: string; timeoutSeconds: number; signal: AbortSignal }): AsyncIterable<RawEvent<T>>;
+}
+
+export interface ListWatchOptions {
+  signal: AbortSignal;
+  logger: Logger;
+  /** Called with a short reason each time the watch has to be re-established after an error. */
+  onRestart?: (reason: string) => void;
+  pageSize?: number;
+  /** The API server ends each watch after about this long; a stream open much longer is dead. */
+  watchTimeoutSeconds?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export const keyOf = (object: Meta): string => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+
+/** Capped exponential backoff with full jitter. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+async function listAll<T>(source: ListWatchSource<T>, pageSize: number, signal: AbortSignal): Promise<ListPage<T>> {
+  const items: T[] = [];
+  let page: ListPage<T>;
+  let token: string | undefined;
+  do {
+    page = await source.list({ limit: pageSize, continue: token, signal });
+    items.push(...page.items);
+    token = page.metadata.continue || undefined;
+  } while (token);
+  return { items, metadata: { resourceVersion: page.metadata.resourceVersion } };
+}
+
+/**
+ * Lists once (rejecting if that fails), then returns a stream that never ends by itself until the
+ * signal aborts: it re-watches after the server closes a watch, backs off after errors, relists when
+ * the resourceVersion is too old, and reports objects that vanished meanwhile as DELETED.
+ */
+export async function listWatch<T extends Meta>(
+  source: ListWatchSource<T>,
+  options: ListWatchOptions,
+): Promise<AsyncIterable<WatchEvent<T>>> {
+  const { signal, logger } = options;
+  const pageSize = options.pageSize ?? 500;
+  const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const baseMs = options.backoffBaseMs ?? 200;
+  const maxMs = options.backoffMaxMs ?? 30_000;
+  const first = await listAll(source, pageSize, signal);
+
+  async function* run(): AsyncGenerator<WatchEvent<T>> {
+    const known = new Set<string>();
+    let list: ListPage<T> | undefined = first;
+    let resourceVersion = "";
+    let failures = 0;
+    while (!signal.aborted) {
+      if (list) {
+        const seen = new Set(list.items.map(keyOf));
+        for (const key of known) {
+          if (!seen.has(key)) {
+            const [namespace, name] = key.split("/");
+            yield { type: "DELETED", object: { metadata: { namespace, name } } as T };
+          }
+        }
+        known.clear();
+        for (const item of list.items) {
+          known.add(keyOf(item));
+          yield { type: "ADDED", object: item };
+        }
+        resourceVersion = list.metadata.resourceVersion ?? "";
+        list = undefined;
+        yield { type: "SYNCED" };
+      }
+      // Randomised so a fleet of controllers does not reconnect in lockstep.
+      const seconds = Math.round(timeoutSeconds * (0.75 + Math.random() * 0.25));
+      const watchdog = new AbortController();
+      const silenceMs = (seconds + 30) * 1000;
+      let timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
+      let relist = false;
+      try {
+        const stream = source.watch({
+          resourceVersion,
+          timeoutSeconds: seconds,
+          signal: AbortSignal.any([signal, watchdog.signal]),
+        });
+        for await (const event of stream) {
+          clearTimeout(timer);
+          timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
+          failures = 0;
+          if (event.type === "ERROR") {
+            const { code = 500, reason = "Unknown", message = "watch error" } = event.object;
+            throw new ApiError(message, code, reason);
+          }
+          resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+          if (event.type === "BOOKMARK") continue;
+          if (event.type === "DELETED") known.delete(keyOf(event.object));
+          else known.add(keyOf(event.object));
+          yield { type: event.type, object: event.object };
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        relist = isGone(err);
+        if (!relist) {
+          const reason = watchdog.signal.aborted ? "watch silent" : err instanceof Error ? err.message : String(err);
+          options.onRestart?.(reason);
+          logger.warn({ error: reason, attempt: failures + 1 }, "watch interrupted, reconnecting");
+          await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      if (relist) {
+        options.onRestart?.("resourceVersion expired");
+        logger.info({ resourceVersion }, "watch resourceVersion expired, relisting");
+        while (!signal.aborted && !list) {
+          try {
+            list = await listAll(source, pageSize, signal);
+          } catch (err) {
+            if (signal.aborted) return;
+            logger.warn({ error: err instanceof Error ? err.message : String(err) }, "relist failed, retrying");
+            await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
+          }
+        }
+      }
+    }
+  }
+  return run();
+}

@@ -1,0 +1,110 @@
+// The real KubeClient: @kubernetes/client-node's KubeConfig for auth, our Rest layer for requests and watches.
+
+import type { CoreV1Event, KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { GROUP, PLURAL, VERSION } from "../constants.ts";
+import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
+import type { KubeClient, Lease, Watch, WatchScope } from "./client.ts";
+import { isNotFound } from "./errors.ts";
+import { listWatch, type ListPage, type RawEvent } from "./list-watch.ts";
+import { Rest } from "./rest.ts";
+
+export interface NodeClientOptions {
+  logger: Logger;
+  onWatchRestart?: (resource: string, reason: string) => void;
+  watchTimeoutSeconds?: number;
+}
+
+const hooksPath = (namespace: string): string =>
+  namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+const jobsPath = (namespace: string): string =>
+  namespace ? `/apis/batch/v1/namespaces/${namespace}/jobs` : "/apis/batch/v1/jobs";
+
+export class NodeKubeClient implements KubeClient {
+  readonly rest: Rest;
+  private readonly options: NodeClientOptions;
+
+  constructor(config: KubeConfig, options: NodeClientOptions) {
+    this.rest = new Rest(config);
+    this.options = options;
+  }
+
+  private watchPath<T extends { metadata?: { name?: string } }>(resource: string, path: string, scope: WatchScope): Watch<T> {
+    const { rest } = this;
+    const selectors = { fieldSelector: scope.fieldSelector, labelSelector: scope.labelSelector };
+    return listWatch<T>(
+      {
+        list: ({ limit, continue: token, signal }) =>
+          rest.request<ListPage<T>>("GET", path, { query: { ...selectors, limit, continue: token }, signal }),
+        watch: ({ resourceVersion, timeoutSeconds, signal }) =>
+          rest.stream<RawEvent<T>>(path, {
+            query: { ...selectors, watch: true, allowWatchBookmarks: true, resourceVersion, timeoutSeconds },
+            signal,
+          }),
+      },
+      {
+        signal: scope.signal,
+        logger: this.options.logger.child({ resource }),
+        onRestart: (reason) => this.options.onWatchRestart?.(resource, reason),
+        watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      },
+    );
+  }
+
+  watchHooks(scope: WatchScope): Watch<PlexdHook> {
+    return this.watchPath<PlexdHook>("plexdhooks", hooksPath(scope.namespace), scope);
+  }
+
+  watchJobs(scope: WatchScope): Watch<Job> {
+    return this.watchPath<Job>("jobs", jobsPath(scope.namespace), scope);
+  }
+
+  updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {
+    const { name, namespace, resourceVersion } = hook.metadata;
+    // A merge patch carrying the resourceVersion: the server refuses it with 409 if we acted on stale data.
+    return this.rest.request<PlexdHook>("PATCH", `${hooksPath(namespace)}/${name}/status`, {
+      body: { metadata: { resourceVersion }, status },
+      contentType: "application/merge-patch+json",
+    });
+  }
+
+  createJob(job: Job): Promise<Job> {
+    return this.rest.request<Job>("POST", jobsPath(job.metadata?.namespace ?? ""), { body: job });
+  }
+
+  async getJob(namespace: string, name: string): Promise<Job | undefined> {
+    return this.rest.request<Job>("GET", `${jobsPath(namespace)}/${name}`).catch((err) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    const list = await this.rest.request<{ items: Pod[] }>("GET", `/api/v1/namespaces/${namespace}/pods`, {
+      query: { labelSelector },
+    });
+    return list.items;
+  }
+
+  async createEvent(event: CoreV1Event): Promise<void> {
+    await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
+  }
+
+  async getLease(namespace: string, name: string): Promise<Lease | undefined> {
+    return this.rest
+      .request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`)
+      .catch((err) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+  }
+
+  putLease(lease: Lease): Promise<Lease> {
+    const { namespace, name, resourceVersion } = lease.metadata;
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+    const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...lease };
+    return resourceVersion
+      ? this.rest.request<Lease>("PUT", `${base}/${name}`, { body })
+      : this.rest.request<Lease>("POST", base, { body });
+  }
+}

@@ -1,0 +1,152 @@
+// A thin REST layer over a KubeConfig: JSON requests and watch streams on Bun's fetch.
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import { ApiError } from "./errors.ts";
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+interface Tls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  serverName?: string;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Auth headers (exec plugins, rotated token files) are fetched again after this long or after a 401. */
+const HEADER_TTL_MS = 5_000;
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+}
+
+/** Turns an API server Status body (or anything else) into an ApiError. */
+export async function errorFromResponse(response: Response, what: string): Promise<ApiError> {
+  const body = await response.text().catch(() => "");
+  let message = body.trim() || response.statusText || `HTTP ${response.status}`;
+  let reason = response.statusText || "Unknown";
+  try {
+    const status = JSON.parse(body) as { message?: string; reason?: string };
+    if (status.message) message = status.message;
+    if (status.reason) reason = status.reason;
+  } catch {
+    // Not a Status object: keep the raw text.
+  }
+  return new ApiError(`${what}: ${message}`, response.status, reason);
+}
+
+export class Rest {
+  readonly server: string;
+  private readonly config: KubeConfig;
+  private tls: Tls | undefined;
+  private headers: Record<string, string> | undefined;
+  private headersAt = 0;
+
+  constructor(config: KubeConfig) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new TypeError("The kubeconfig has no current cluster: set current-context or pass --context");
+    this.config = config;
+    this.server = cluster.server.replace(/\/+$/, "");
+  }
+
+  private async auth(refresh = false): Promise<{ tls: Tls; headers: Record<string, string> }> {
+    if (!refresh && this.tls && this.headers && Date.now() - this.headersAt < HEADER_TTL_MS) {
+      return { tls: this.tls, headers: this.headers };
+    }
+    const options = await this.config.applyToFetchOptions({});
+    const agentOptions = ((options.agent as { options?: Record<string, unknown> } | undefined)?.options ?? {}) as Record<string, unknown>;
+    const cluster = this.config.getCurrentCluster();
+    this.tls ??= {
+      ca: text(agentOptions.ca),
+      cert: text(agentOptions.cert),
+      key: text(agentOptions.key),
+      ...(cluster?.skipTLSVerify && { rejectUnauthorized: false }),
+      ...(cluster?.tlsServerName && { serverName: cluster.tlsServerName }),
+    };
+    const headers: Record<string, string> = {};
+    (options.headers as unknown as Headers).forEach((value, key) => {
+      headers[key] = value;
+    });
+    this.headers = headers;
+    this.headersAt = Date.now();
+    return { tls: this.tls, headers };
+  }
+
+  url(path: string, query?: Query): string {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  private async fetch(method: string, path: string, options: RequestOptions, stream: boolean): Promise<Response> {
+    const url = this.url(path, options.query);
+    const what = `${method} ${path}`;
+    for (let attempt = 0; ; attempt++) {
+      const { tls, headers } = await this.auth(attempt > 0);
+      const init: RequestInit & { tls?: Tls; timeout?: boolean } = {
+        method,
+        headers: { accept: "application/json", ...headers },
+        tls,
+        signal: stream
+          ? options.signal
+          : AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])]),
+      };
+      // Bun otherwise ends a response body after 300 s without data; the watch has its own watchdog.
+      if (stream) init.timeout = false;
+      if (options.body !== undefined) {
+        init.body = JSON.stringify(options.body);
+        (init.headers as Record<string, string>)["content-type"] = options.contentType ?? "application/json";
+      }
+      let response: Response;
+      try {
+        response = await fetch(url, init);
+      } catch (err) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const message = err instanceof Error ? err.message : String(err);
+        throw new ApiError(`${what}: cannot reach the API server at ${this.server}: ${message}`, 0, "Unreachable", {
+          cause: err,
+        });
+      }
+      if (response.status === 401 && attempt === 0) {
+        await response.body?.cancel();
+        continue;
+      }
+      if (!response.ok) throw await errorFromResponse(response, what);
+      return response;
+    }
+  }
+
+  /** Sends one JSON request and returns the decoded answer. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.fetch(method, path, options, false);
+    return (await response.json()) as T;
+  }
+
+  /** Opens a watch and yields each decoded line until the server ends the stream. */
+  async *stream<T>(path: string, options: RequestOptions): AsyncGenerator<T> {
+    const response = await this.fetch("GET", path, options, true);
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) yield JSON.parse(line) as T;
+      }
+    }
+  }
+}

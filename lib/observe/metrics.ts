@@ -1,0 +1,68 @@
+// Prometheus metrics of one controller, on a registry of its own so several can live in one process.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Phase } from "../core/types.ts";
+
+export type ReconcileResult = "success" | "requeue" | "error" | "failed";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({
+    name: "plexd_hook_reconcile_total",
+    help: "Reconciles of PlexdHooks by result (success, requeue, error: retried, failed: the hook was marked Failed).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly jobCreateSeconds = new Histogram({
+    name: "plexd_hook_job_create_duration_seconds",
+    help: "Latency of Job create requests to the API server.",
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly watchRestarts = new Counter({
+    name: "plexd_hook_watch_restarts_total",
+    help: "Watches re-established after an error, an expired resourceVersion or a silent stream.",
+    labelNames: ["resource"] as const,
+    registers: [this.registry],
+  });
+  readonly watchEvents = new Counter({
+    name: "plexd_hook_watch_events_total",
+    help: "Objects received from the API server by list or watch, by resource.",
+    labelNames: ["resource"] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "plexd_hook_workqueue_depth",
+    help: "Hook keys waiting to be reconciled.",
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: "plexd_hook_reconciles_in_flight",
+    help: "Reconciles running now.",
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: "plexd_hook_leader",
+    help: "1 while this controller holds the Lease for hooks without spec.nodeName.",
+    registers: [this.registry],
+  });
+  readonly hooks: Gauge<"phase">;
+
+  constructor(countPhases: () => Record<Phase | "None", number> = () => ({ None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 })) {
+    this.hooks = new Gauge({
+      name: "plexd_hook_hooks",
+      help: "PlexdHooks this controller handles, by status.phase (None: not yet processed).",
+      labelNames: ["phase"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [phase, count] of Object.entries(countPhases())) this.set({ phase }, count);
+      },
+    });
+  }
+
+  /** Adds process metrics (memory, CPU, event loop); only the binary does, so tests stay quiet. */
+  withProcessMetrics(): this {
+    collectDefaultMetrics({ register: this.registry, prefix: "plexd_hook_" });
+    return this;
+  }
+}

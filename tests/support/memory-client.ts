@@ -1,0 +1,212 @@
+// An in-memory KubeClient for unit tests of the controller logic: objects, watches with selectors, injected faults.
+
+import type { CoreV1Event } from "@kubernetes/client-node";
+import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
+import type { KubeClient, Lease, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
+import { ApiError } from "../../lib/kube/errors.ts";
+
+type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
+
+function fieldValue(object: unknown, path: string): string {
+  let value: unknown = object;
+  for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
+  return value === undefined || value === null ? "" : String(value);
+}
+
+/** Equality-only selectors, as the controller uses them: `a.b=x,c=` / `k=v,k2=v2`. */
+export function matches(object: Obj, scope: Omit<WatchScope, "signal">): boolean {
+  if (scope.namespace && object.metadata?.namespace !== scope.namespace) return false;
+  for (const term of (scope.fieldSelector ?? "").split(",").filter(Boolean)) {
+    const [path, want = ""] = term.split("=");
+    if (fieldValue(object, path as string) !== want) return false;
+  }
+  for (const term of (scope.labelSelector ?? "").split(",").filter(Boolean)) {
+    const [label, want] = term.split("=");
+    if (object.metadata?.labels?.[label as string] !== want) return false;
+  }
+  return true;
+}
+
+interface Watcher<T> {
+  scope: WatchScope;
+  push(event: WatchEvent<T> | undefined): void;
+}
+
+/** A stream that yields pushed events and ends when pushed `undefined` or its signal aborts. */
+function channel<T>(signal: AbortSignal): { push(e: WatchEvent<T> | undefined): void; stream: AsyncIterable<WatchEvent<T>> } {
+  const buffer: Array<WatchEvent<T> | undefined> = [];
+  let wake: (() => void) | undefined;
+  const push = (e: WatchEvent<T> | undefined): void => {
+    buffer.push(e);
+    wake?.();
+  };
+  signal.addEventListener("abort", () => push(undefined), { once: true });
+  async function* stream(): AsyncGenerator<WatchEvent<T>> {
+    for (;;) {
+      while (buffer.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const next = buffer.shift();
+      if (next === undefined) return;
+      yield next;
+    }
+  }
+  return { push, stream: stream() };
+}
+
+class Kind<T extends Obj> {
+  readonly objects = new Map<string, T>();
+  readonly watchers = new Set<Watcher<T>>();
+
+  constructor(private readonly nextVersion: () => string) {}
+
+  put(object: T): T {
+    const key = `${object.metadata?.namespace}/${object.metadata?.name}`;
+    const before = this.objects.get(key);
+    const stored = structuredClone(object);
+    stored.metadata = { ...stored.metadata, resourceVersion: this.nextVersion() };
+    this.objects.set(key, stored);
+    for (const watcher of this.watchers) {
+      const was = before !== undefined && matches(before, watcher.scope);
+      const is = matches(stored, watcher.scope);
+      if (is) watcher.push({ type: was ? "MODIFIED" : "ADDED", object: structuredClone(stored) });
+      else if (was) watcher.push({ type: "DELETED", object: structuredClone(stored) });
+    }
+    return structuredClone(stored);
+  }
+
+  remove(key: string): void {
+    const before = this.objects.get(key);
+    if (!before) return;
+    this.objects.delete(key);
+    for (const watcher of this.watchers) {
+      if (matches(before, watcher.scope)) watcher.push({ type: "DELETED", object: structuredClone(before) });
+    }
+  }
+
+  watch(scope: WatchScope): AsyncIterable<WatchEvent<T>> {
+    const { push, stream } = channel<T>(scope.signal);
+    const watcher: Watcher<T> = { scope, push };
+    for (const object of this.objects.values()) if (matches(object, scope)) push({ type: "ADDED", object: structuredClone(object) });
+    push({ type: "SYNCED" });
+    this.watchers.add(watcher);
+    scope.signal.addEventListener("abort", () => this.watchers.delete(watcher), { once: true });
+    return stream;
+  }
+
+  end(): void {
+    for (const watcher of this.watchers) watcher.push(undefined);
+    this.watchers.clear();
+  }
+}
+
+/** Faults to inject: each function may return an error to throw instead of doing the call. */
+export interface Faults {
+  watchHooks?: (scope: WatchScope) => Error | undefined;
+  createJob?: (job: Job) => Error | undefined;
+  updateHookStatus?: (hook: PlexdHook) => Error | undefined;
+}
+
+export class MemoryClient implements KubeClient {
+  private version = 1;
+  readonly hooks = new Kind<PlexdHook>(() => String(++this.version));
+  readonly jobs = new Kind<Job>(() => String(++this.version));
+  readonly pods: Pod[] = [];
+  readonly events: CoreV1Event[] = [];
+  readonly leases = new Map<string, Lease>();
+  readonly calls = { createJob: 0, updateHookStatus: 0, watchHooks: [] as Array<Omit<WatchScope, "signal">> };
+  faults: Faults = {};
+
+  /** Creates a hook as the API server would: uid, generation, resourceVersion, defaults. */
+  addHook(name: string, spec: PlexdHook["spec"], extra: { namespace?: string; status?: PlexdHookStatus } = {}): PlexdHook {
+    const namespace = extra.namespace ?? "plexd-system";
+    return this.hooks.put({
+      apiVersion: "plexd.plexsphere.com/v1alpha1",
+      kind: "PlexdHook",
+      metadata: { name, namespace, uid: `uid-${name}`, generation: 1, creationTimestamp: new Date() },
+      spec: { privileged: false, ...spec },
+      ...(extra.status && { status: extra.status }),
+    });
+  }
+
+  hook(name: string, namespace = "plexd-system"): PlexdHook | undefined {
+    return this.hooks.objects.get(`${namespace}/${name}`);
+  }
+
+  job(name: string, namespace = "plexd-system"): Job | undefined {
+    return this.jobs.objects.get(`${namespace}/${name}`);
+  }
+
+  /** Plays the Job controller: replaces the status of a Job. */
+  setJobStatus(name: string, status: Job["status"], namespace = "plexd-system"): void {
+    const job = this.job(name, namespace);
+    if (!job) throw new Error(`no Job ${name}`);
+    this.jobs.put({ ...job, status });
+  }
+
+  endStreams(): void {
+    this.hooks.end();
+    this.jobs.end();
+  }
+
+  async watchHooks(scope: WatchScope): Promise<AsyncIterable<WatchEvent<PlexdHook>>> {
+    this.calls.watchHooks.push({ namespace: scope.namespace, fieldSelector: scope.fieldSelector });
+    const fault = this.faults.watchHooks?.(scope);
+    if (fault) throw fault;
+    return this.hooks.watch(scope);
+  }
+
+  async watchJobs(scope: WatchScope): Promise<AsyncIterable<WatchEvent<Job>>> {
+    return this.jobs.watch(scope);
+  }
+
+  async updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {
+    this.calls.updateHookStatus++;
+    const fault = this.faults.updateHookStatus?.(hook);
+    if (fault) throw fault;
+    const current = this.hook(hook.metadata.name, hook.metadata.namespace);
+    if (!current) throw new ApiError("not found", 404, "NotFound");
+    if (hook.metadata.resourceVersion && hook.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new ApiError("the object has been modified", 409, "Conflict");
+    }
+    return this.hooks.put({ ...current, status: structuredClone(status) });
+  }
+
+  async createJob(job: Job): Promise<Job> {
+    this.calls.createJob++;
+    const fault = this.faults.createJob?.(job);
+    if (fault) throw fault;
+    if (this.job(job.metadata?.name ?? "", job.metadata?.namespace)) {
+      throw new ApiError(`jobs.batch "${job.metadata?.name}" already exists`, 409, "AlreadyExists");
+    }
+    return this.jobs.put({ ...job, metadata: { ...job.metadata, uid: `uid-job-${job.metadata?.name}` } });
+  }
+
+  async getJob(namespace: string, name: string): Promise<Job | undefined> {
+    const job = this.job(name, namespace);
+    return job && structuredClone(job);
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    return this.pods.filter((pod) => matches(pod as Obj, { namespace, labelSelector }));
+  }
+
+  async createEvent(event: CoreV1Event): Promise<void> {
+    this.events.push(event);
+  }
+
+  async getLease(namespace: string, name: string): Promise<Lease | undefined> {
+    const lease = this.leases.get(`${namespace}/${name}`);
+    return lease && structuredClone(lease);
+  }
+
+  async putLease(lease: Lease): Promise<Lease> {
+    const key = `${lease.metadata.namespace}/${lease.metadata.name}`;
+    const current = this.leases.get(key);
+    if (!lease.metadata.resourceVersion && current) throw new ApiError("lease exists", 409, "AlreadyExists");
+    if (lease.metadata.resourceVersion && lease.metadata.resourceVersion !== current?.metadata.resourceVersion) {
+      throw new ApiError("lease modified", 409, "Conflict");
+    }
+    const stored = { metadata: { ...lease.metadata, resourceVersion: String(++this.version) }, spec: { ...lease.spec } };
+    this.leases.set(key, stored);
+    return structuredClone(stored);
+  }
+}
