@@ -1,0 +1,109 @@
+// The command line, declared once: flags, their help, and parsing into a typed config.
+
+import { parseArgs } from "node:util";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observe/logger.ts";
+
+export const DEFAULT_NAMESPACE = "plexd-system";
+export const DEFAULT_HEALTH_ADDR = ":8081";
+
+/** A mistake on the command line: print it with a hint to --help and exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const FLAGS = {
+  kubeconfig: { type: "string", arg: "PATH", help: "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)" },
+  context: { type: "string", arg: "NAME", help: "kubeconfig context to use (default: the current context)" },
+  namespace: { type: "string", arg: "NAME", help: `namespace whose PlexdHooks to handle (default: ${DEFAULT_NAMESPACE})` },
+  "node-name": { type: "string", arg: "NAME", help: "node this controller acts for (default: $NODE_NAME, set by the DaemonSet)" },
+  "all-nodes": { type: "boolean", help: "cluster mode: handle every hook, pinning each Job to spec.nodeName" },
+  workers: { type: "string", arg: "N", help: "hooks reconciled at once (default: 16)" },
+  "health-addr": { type: "string", arg: "HOST:PORT", help: `address of /healthz, /readyz and /metrics; empty disables (default: ${DEFAULT_HEALTH_ADDR})` },
+  "log-level": { type: "string", arg: "LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default: info)` },
+  "log-format": { type: "string", arg: "FORMAT", help: "json or text (default: json)" },
+  image: { type: "string", arg: "REF", help: "manifests: the operator image the DaemonSet runs" },
+  version: { type: "boolean", help: "print the version and exit" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const;
+
+export const COMMANDS = {
+  run: "run the operator (the default)",
+  manifests: "print the CRD and deploy manifests: plexd-hook manifests | kubectl apply -f -",
+  version: "print the version",
+} as const;
+
+export type Command = keyof typeof COMMANDS;
+
+export interface Cli {
+  command: Command;
+  help: boolean;
+  version: boolean;
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  nodeName: string;
+  allNodes: boolean;
+  workers?: number;
+  healthAddr: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  image?: string;
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `plexd-hook ${version}: runs PlexdHook tasks as Jobs pinned to nodes`,
+    "",
+    "Usage: plexd-hook [command] [flags]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, help]) => `  ${name.padEnd(24)}${help}`),
+    "",
+    "Flags:",
+    ...Object.entries(FLAGS).map(([name, flag]) => {
+      const short = "short" in flag ? `-${flag.short}, ` : "";
+      const usage = `${short}--${name}${"arg" in flag ? ` ${flag.arg}` : ""}`;
+      return `  ${usage.padEnd(24)}${flag.help}`;
+    }),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Parses argv (without the program name). Throws UsageError with one clear line. */
+export function parseCli(argv: string[], env: Record<string, string | undefined>): Cli {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify.*$/s, ""));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`Unexpected argument: ${positionals[1]}`);
+  const command = (positionals[0] ?? "run") as Command;
+  if (!(command in COMMANDS)) throw new UsageError(`Unknown command: ${command} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+
+  const logLevel = (values["log-level"] ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`Invalid --log-level: ${logLevel} (one of ${LOG_LEVELS.join(", ")})`);
+  const logFormat = (values["log-format"] ?? "json") as LogFormat;
+  if (logFormat !== "json" && logFormat !== "text") throw new UsageError(`Invalid --log-format: ${logFormat} (json or text)`);
+  let workers: number | undefined;
+  if (values.workers !== undefined) {
+    workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`Invalid --workers: ${values.workers} (a whole number of at least 1)`);
+  }
+  return {
+    command,
+    help: values.help ?? false,
+    version: values.version ?? false,
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    namespace: values.namespace ?? DEFAULT_NAMESPACE,
+    nodeName: values["node-name"] ?? env.NODE_NAME ?? "",
+    allNodes: values["all-nodes"] ?? false,
+    workers,
+    healthAddr: values["health-addr"] ?? DEFAULT_HEALTH_ADDR,
+    logLevel,
+    logFormat,
+    image: values.image,
+  };
+}

@@ -1,0 +1,118 @@
+// plexd-hook: the only composition root. Parse flags, build the config, create the client, wire, run, exit.
+
+import { homedir } from "node:os";
+import type { Server } from "bun";
+import pkg from "./package.json" with { type: "json" };
+import { explain } from "./lib/cli/explain.ts";
+import { UsageError, helpText, parseCli, type Cli } from "./lib/cli/flags.ts";
+import { loadKubeConfig } from "./lib/cli/kubeconfig.ts";
+import { PlexdHookController } from "./lib/controller/controller.ts";
+import { NodeKubeClient } from "./lib/kube/node-client.ts";
+import { renderManifests } from "./lib/manifests.ts";
+import { serveHealth } from "./lib/observe/http.ts";
+import { createLogger } from "./lib/observe/logger.ts";
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+/** After SIGTERM, in-flight writes get this long before the process gives up on them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
+  const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
+  if (!cli.allNodes && !cli.nodeName) {
+    io.stderr.write("error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n");
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadKubeConfig({ kubeconfig: cli.kubeconfig, context: cli.context, env, home: env.HOME ?? homedir() });
+  } catch (err) {
+    io.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let controller: PlexdHookController | undefined;
+  const client = new NodeKubeClient(loaded.config, {
+    logger,
+    onWatchRestart: (resource) => controller?.metrics.watchRestarts.inc({ resource }),
+  });
+  controller = new PlexdHookController(client, { allNodes: cli.allNodes, workers: cli.workers }, cli.namespace, cli.nodeName, logger);
+  controller.metrics.withProcessMetrics();
+  const running = controller;
+  let server: Server<undefined> | undefined;
+  try {
+    if (cli.healthAddr) server = serveHealth(cli.healthAddr, { ready: () => running.ready, registry: running.metrics.registry });
+  } catch (err) {
+    io.stderr.write(`error: cannot serve probes on ${cli.healthAddr}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  logger.debug({ kubeconfig: loaded.source, server: client.rest.server, healthAddr: server?.url.href }, "configured");
+  try {
+    const done = running.start(signal);
+    await Promise.race([
+      done,
+      new Promise<void>((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref(), { once: true })),
+    ]);
+    return 0;
+  } catch (err) {
+    if (signal.aborted) {
+      logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, "plexdhook controller stopped");
+      return 0;
+    }
+    io.stderr.write(`error: ${explain(err, client.rest.server)}\n`);
+    return 1;
+  } finally {
+    server?.stop(true);
+  }
+}
+
+/** Runs the command line; returns the exit code. Tests call this directly. */
+export async function main(argv: string[], env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
+  let cli: Cli;
+  try {
+    cli = parseCli(argv, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`error: ${err.message}\nRun 'plexd-hook --help' for usage.\n`);
+    return 2;
+  }
+  if (cli.help) {
+    io.stdout.write(helpText(pkg.version));
+    return 0;
+  }
+  if (cli.version) {
+    io.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  switch (cli.command) {
+    case "version":
+      io.stdout.write(`plexd-hook ${pkg.version} (bun ${Bun.version}, ${process.platform}/${process.arch})\n`);
+      return 0;
+    case "manifests":
+      try {
+        io.stdout.write(renderManifests({ image: cli.image, namespace: cli.namespace }));
+        return 0;
+      } catch (err) {
+        io.stderr.write(`error: ${(err as Error).message}\n`);
+        return 2;
+      }
+    case "run":
+      return runOperator(cli, env, io, signal);
+  }
+}
+
+if (import.meta.main) {
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (name: string): void => {
+    // A second signal means the person does not want to wait for in-flight work.
+    if (++signals > 1) process.exit(130);
+    stop.abort(new Error(`received ${name}`));
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  const code = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr }, stop.signal);
+  process.exit(code);
+}

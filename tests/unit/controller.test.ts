@@ -1,0 +1,261 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { ControllerConfig } from "../../lib/controller/config.ts";
+import { PlexdHookController } from "../../lib/controller/controller.ts";
+import type { PlexdHook } from "../../lib/core/types.ts";
+import { ApiError } from "../../lib/kube/errors.ts";
+import { createLogger } from "../../lib/observe/logger.ts";
+import { MemoryClient } from "../support/memory-client.ts";
+import { waitFor } from "../support/wait.ts";
+
+const NS = "plexd-system";
+const SEED_SPEC: PlexdHook["spec"] = {
+  hookName: "disk-check",
+  jobTemplate: { image: "alpine:3.19", command: ["/bin/sh", "-c"], args: ["df -h /dev/sda1"] },
+  parameters: [
+    { name: "disk-path", value: "/dev/sda1" },
+    { name: "threshold", value: "90" },
+  ],
+};
+const FAST: Partial<ControllerConfig> = { retryBaseMs: 5, retryMaxMs: 50, leaseRetryPeriodMs: 10, ownedElsewhereRetryMs: 20 };
+
+type Line = Record<string, unknown>;
+const running: Array<{ controller: PlexdHookController; done: Promise<unknown> }> = [];
+
+function launch(client: MemoryClient, node = "node-a", config: Partial<ControllerConfig> = {}, signal?: AbortSignal) {
+  const lines: Line[] = [];
+  const logger = createLogger({ level: "debug", format: "json", destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
+  const controller = new PlexdHookController(client, { ...FAST, ...config }, NS, node, logger);
+  const done = controller.start(signal);
+  done.catch(() => {});
+  running.push({ controller, done });
+  const logged = (msg: string) => lines.filter((l) => l.msg === msg);
+  return { controller, done, lines, logged };
+}
+
+afterEach(async () => {
+  for (const { controller, done } of running.splice(0)) {
+    controller.stop();
+    await done.catch(() => {});
+  }
+});
+
+const phaseOf = (client: MemoryClient, name: string) => client.hook(name)?.status?.phase;
+
+describe("the seed's watch-create-status cycle", () => {
+  test("a new hook gets its Job pinned to the controller's node and status Pending with jobName and startedAt", async () => {
+    const client = new MemoryClient();
+    const { logged } = launch(client);
+    client.addHook("disk-check-node01", { ...SEED_SPEC, nodeName: "node-a" });
+    const job = await waitFor(() => client.job("plexdhook-disk-check-node01"), "the Job");
+    expect(job.spec?.template.spec?.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-a" });
+    const status = await waitFor(() => client.hook("disk-check-node01")?.status, "the status");
+    expect(status).toMatchObject({ jobName: "plexdhook-disk-check-node01", phase: "Pending", nodeName: "node-a" });
+    expect(Date.parse(status.startedAt as string)).not.toBeNaN();
+    expect(logged("plexdhook job created")[0]).toMatchObject({ component: "plexdhook-controller", level: "info", hook: "disk-check-node01", job: "plexdhook-disk-check-node01", node: "node-a" });
+  });
+
+  test("start logs 'plexdhook controller started' with namespace and node", async () => {
+    const { logged } = launch(new MemoryClient(), "node-z");
+    expect(logged("plexdhook controller started")[0]).toMatchObject({ component: "plexdhook-controller", level: "info", namespace: NS, node: "node-z" });
+  });
+
+  test("a hook whose status already names a Job is skipped", async () => {
+    const client = new MemoryClient();
+    client.addHook("done", { hookName: "x", nodeName: "node-a" }, { status: { jobName: "plexdhook-done", phase: "Pending" } });
+    const { controller } = launch(client);
+    await waitFor(() => controller.ready, "the first sync");
+    client.addHook("fresh", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => client.job("plexdhook-fresh"), "the second hook's Job");
+    expect(client.job("plexdhook-done")).toBeUndefined();
+    expect(client.calls.createJob).toBe(1);
+  });
+
+  test("a Job that already exists is logged at info and the hook still gets its status", async () => {
+    const client = new MemoryClient();
+    // Created behind the controller's back, so its cache does not know it.
+    await client.createJob({ metadata: { name: "plexdhook-pre", namespace: NS, labels: {} } });
+    const { logged } = launch(client);
+    client.addHook("pre", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "pre") === "Pending", "Pending");
+    expect(client.hook("pre")?.status?.jobName).toBe("plexdhook-pre");
+    expect(logged("plexdhook job already exists")[0]).toMatchObject({ level: "info", hook: "pre", job: "plexdhook-pre" });
+  });
+
+  test("a create error sets Failed with the error message and logs it at error level", async () => {
+    const client = new MemoryClient();
+    client.faults.createJob = () => new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden");
+    const { logged } = launch(client);
+    client.addHook("denied", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "denied") === "Failed", "Failed");
+    expect(client.hook("denied")?.status?.message).toContain("cannot create resource");
+    expect(logged("plexdhook job creation failed")[0]).toMatchObject({ level: "error", hook: "denied" });
+    expect(String(logged("plexdhook job creation failed")[0]?.error)).toContain("forbidden");
+    expect(client.calls.createJob).toBe(1);
+  });
+
+  test("transient create errors are retried before anything is called Failed", async () => {
+    const client = new MemoryClient();
+    let failures = 2;
+    client.faults.createJob = () => (failures-- > 0 ? new ApiError("etcdserver: leader changed", 503, "ServiceUnavailable") : undefined);
+    launch(client);
+    client.addHook("flaky", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "flaky") === "Pending", "Pending");
+    expect(client.calls.createJob).toBe(3);
+  });
+
+  test("transient create errors that never end fail the hook after the retries", async () => {
+    const client = new MemoryClient();
+    client.faults.createJob = () => new ApiError("too many requests", 429, "TooManyRequests");
+    launch(client, "node-a", { maxTransientRetries: 3 });
+    client.addHook("throttled", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "throttled") === "Failed", "Failed");
+    expect(client.calls.createJob).toBe(4);
+    expect(client.hook("throttled")?.status?.message).toContain("too many requests");
+  });
+
+  test("a failed status update is logged at warn and does not stop the next hook", async () => {
+    const client = new MemoryClient();
+    let failOnce = true;
+    client.faults.updateHookStatus = (hook) => {
+      if (hook.metadata.name === "first" && failOnce) {
+        failOnce = false;
+        return new ApiError("Internal error occurred", 500, "InternalError");
+      }
+      return undefined;
+    };
+    const { logged } = launch(client);
+    client.addHook("first", { hookName: "x", nodeName: "node-a" });
+    client.addHook("second", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "second") === "Pending", "the second hook");
+    await waitFor(() => phaseOf(client, "first") === "Pending", "the first hook, after a retry");
+    expect(logged("plexdhook status update failed")[0]).toMatchObject({ level: "warn", hook: "first", error: expect.stringContaining("Internal error") });
+    expect(client.calls.createJob).toBe(2);
+  });
+
+  test("a status conflict is retried on fresh data", async () => {
+    const client = new MemoryClient();
+    let conflicts = 1;
+    client.faults.updateHookStatus = () => (conflicts-- > 0 ? new ApiError("the object has been modified", 409, "Conflict") : undefined);
+    launch(client);
+    client.addHook("contended", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "contended") === "Pending", "Pending");
+    expect(client.calls.createJob).toBe(1);
+  });
+
+  test("colliding parameter names end Failed with a message naming both", async () => {
+    const client = new MemoryClient();
+    launch(client);
+    client.addHook("collide", { hookName: "x", nodeName: "node-a", parameters: [{ name: "a-b", value: "1" }, { name: "a_b", value: "2" }] });
+    await waitFor(() => phaseOf(client, "collide") === "Failed", "Failed");
+    expect(client.hook("collide")?.status?.message).toContain('Parameters "a-b" and "a_b"');
+    expect(client.job("plexdhook-collide")).toBeUndefined();
+  });
+});
+
+describe("start() and stop()", () => {
+  test("start() rejects with a 'kubernetes: plexdhook: watch:' error when the first watch fails", async () => {
+    const client = new MemoryClient();
+    const cause = new ApiError("the server could not find the requested resource", 404, "NotFound");
+    client.faults.watchHooks = () => cause;
+    const { done } = launch(client);
+    const err = (await done.then(() => undefined, (e: unknown) => e)) as Error;
+    expect(err.message.startsWith("kubernetes: plexdhook: watch:")).toBe(true);
+    expect(err.cause).toBe(cause);
+  });
+
+  test("start() resolves when the client's event stream ends", async () => {
+    const client = new MemoryClient();
+    const { controller, done } = launch(client);
+    await waitFor(() => controller.ready, "the first sync");
+    client.endStreams();
+    expect(await done).toBeUndefined();
+  });
+
+  test("start() rejects with the abort reason when its signal is cancelled", async () => {
+    const abort = new AbortController();
+    const { controller, done } = launch(new MemoryClient(), "node-a", {}, abort.signal);
+    await waitFor(() => controller.ready, "the first sync");
+    const reason = new Error("shutting down");
+    abort.abort(reason);
+    expect(await done.then(() => undefined, (e: unknown) => e)).toBe(reason);
+  });
+
+  test("stop() makes start() return", async () => {
+    const { controller, done } = launch(new MemoryClient());
+    await waitFor(() => controller.ready, "the first sync");
+    controller.stop();
+    expect(await done).toBeUndefined();
+  });
+
+  test("hooks that existed before start are handled", async () => {
+    const client = new MemoryClient();
+    client.addHook("waiting", { hookName: "x", nodeName: "node-a" });
+    launch(client);
+    await waitFor(() => phaseOf(client, "waiting") === "Pending", "Pending");
+  });
+});
+
+describe("lifecycle and targeting", () => {
+  test("a hook follows its Job to Succeeded with completedAt and Events", async () => {
+    const client = new MemoryClient();
+    launch(client);
+    client.addHook("life", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "life") === "Pending", "Pending");
+    client.setJobStatus("plexdhook-life", { active: 1, ready: 1 });
+    await waitFor(() => phaseOf(client, "life") === "Running", "Running");
+    client.setJobStatus("plexdhook-life", { conditions: [{ type: "Complete", status: "True" }], completionTime: new Date("2026-11-22T10:00:00Z") });
+    await waitFor(() => phaseOf(client, "life") === "Succeeded", "Succeeded");
+    expect(client.hook("life")?.status?.completedAt).toBe("2026-11-22T10:00:00.000Z");
+    expect(client.events.map((e) => e.reason)).toEqual(["JobCreated", "HookRunning", "HookSucceeded"]);
+  });
+
+  test("a failed Job fails the hook with the container's exit code", async () => {
+    const client = new MemoryClient();
+    launch(client);
+    client.addHook("bad", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "bad") === "Pending", "Pending");
+    client.pods.push({
+      metadata: { name: "plexdhook-bad-x1", namespace: NS, labels: { "batch.kubernetes.io/job-name": "plexdhook-bad" } },
+      status: { containerStatuses: [{ name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 7, reason: "Error" } } }] },
+    });
+    client.setJobStatus("plexdhook-bad", { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] });
+    await waitFor(() => phaseOf(client, "bad") === "Failed", "Failed");
+    expect(client.hook("bad")?.status?.message).toContain("exited with code 7");
+  });
+
+  test("a hook aimed at another node is left to that node's controller", async () => {
+    const client = new MemoryClient();
+    launch(client, "node-a");
+    client.addHook("elsewhere", { hookName: "x", nodeName: "node-b" });
+    client.addHook("here", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "here") === "Pending", "the local hook");
+    expect(client.job("plexdhook-elsewhere")).toBeUndefined();
+    expect(client.calls.watchHooks.map((w) => w.fieldSelector)).toContain("spec.nodeName=node-a");
+  });
+
+  test("an untargeted hook gets exactly one Job among three controllers", async () => {
+    const client = new MemoryClient();
+    launch(client, "node-a");
+    launch(client, "node-b");
+    launch(client, "node-c");
+    await waitFor(() => client.leases.size === 1, "a lease");
+    for (let i = 0; i < 5; i++) client.addHook(`free-${i}`, { hookName: "x" });
+    for (let i = 0; i < 5; i++) await waitFor(() => phaseOf(client, `free-${i}`) === "Pending", `free-${i}`);
+    expect(client.calls.createJob).toBe(5);
+    const holder = [...client.leases.values()][0]?.spec.holderIdentity ?? "";
+    const nodes = new Set([0, 1, 2, 3, 4].map((i) => client.hook(`free-${i}`)?.status?.nodeName));
+    expect(nodes.size).toBe(1);
+    expect(holder.startsWith(`${[...nodes][0]}_`)).toBe(true);
+  });
+
+  test("cluster mode pins each Job to the hook's spec.nodeName", async () => {
+    const client = new MemoryClient();
+    launch(client, "", { allNodes: true });
+    client.addHook("on-b", { hookName: "x", nodeName: "node-b" });
+    client.addHook("on-c", { hookName: "x", nodeName: "node-c" });
+    const b = await waitFor(() => client.job("plexdhook-on-b"), "job b");
+    const c = await waitFor(() => client.job("plexdhook-on-c"), "job c");
+    expect(b.spec?.template.spec?.nodeSelector?.["kubernetes.io/hostname"]).toBe("node-b");
+    expect(c.spec?.template.spec?.nodeSelector?.["kubernetes.io/hostname"]).toBe("node-c");
+  });
+});
