@@ -1,0 +1,121 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import { main } from "../../main.ts";
+import { explain } from "../../lib/cli/explain.ts";
+import { parseCli } from "../../lib/cli/flags.ts";
+import { ApiError } from "../../lib/kube/errors.ts";
+
+async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
+  const code = await main(argv, { HOME: "/nonexistent-home", ...env }, io, new AbortController().signal);
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "plexd-cli-"));
+const kubeconfig = join(dir, "config");
+writeFileSync(
+  kubeconfig,
+  `apiVersion: v1
+kind: Config
+clusters:
+- name: one
+  cluster: { server: "https://127.0.0.1:1" }
+users:
+- name: u
+  user: { token: abc }
+contexts:
+- name: first
+  context: { cluster: one, user: u }
+- name: second
+  context: { cluster: one, user: u }
+current-context: first
+`,
+);
+const broken = join(dir, "broken");
+writeFileSync(broken, "clusters: [ {name: \n");
+
+describe("parseCli()", () => {
+  const cases: Array<[string, string[], Record<string, string>, Record<string, unknown>]> = [
+    ["defaults", [], {}, { command: "run", namespace: "plexd-system", nodeName: "", allNodes: false, healthAddr: ":8081", logLevel: "info", logFormat: "json" }],
+    ["node name from NODE_NAME", [], { NODE_NAME: "n1" }, { nodeName: "n1" }],
+    ["--node-name wins over NODE_NAME", ["--node-name", "n2"], { NODE_NAME: "n1" }, { nodeName: "n2" }],
+    ["cluster mode", ["--all-nodes"], {}, { allNodes: true }],
+    ["every flag", ["--kubeconfig", "k", "--context", "c", "--namespace", "ns", "--log-level", "debug", "--log-format", "text", "--workers", "4", "--health-addr", ""], {}, { kubeconfig: "k", context: "c", namespace: "ns", logLevel: "debug", logFormat: "text", workers: 4, healthAddr: "" }],
+    ["manifests command", ["manifests", "--image", "r/i:1"], {}, { command: "manifests", image: "r/i:1" }],
+  ];
+  test.each(cases)("parseCli(): %s", (_name, argv, env, expected) => {
+    expect(parseCli(argv, env)).toMatchObject(expected);
+  });
+
+  const bad: Array<[string[], string]> = [
+    [["--bogus"], "Unknown option '--bogus'"],
+    [["--log-level", "loud"], "Invalid --log-level: loud"],
+    [["--log-format", "xml"], "Invalid --log-format: xml"],
+    [["--workers", "0"], "Invalid --workers: 0"],
+    [["frobnicate"], "Unknown command: frobnicate"],
+  ];
+  test.each(bad)("parseCli(%p) refuses with a clear message", (argv, message) => {
+    expect(() => parseCli(argv, {})).toThrow(message);
+  });
+});
+
+describe("main()", () => {
+  test("--help prints usage with every flag and exits 0", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    expect(code).toBe(0);
+    for (const flag of ["--kubeconfig", "--context", "--namespace", "--node-name", "--all-nodes", "--log-level", "--log-format", "--health-addr", "--version"]) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  test("--version prints the package's semver", async () => {
+    expect(await cli(["--version"])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+  });
+
+  const errors: Array<[string, string[], Record<string, string>, number, string]> = [
+    ["an unknown flag", ["--bogus"], {}, 2, "error: Unknown option '--bogus'\nRun 'plexd-hook --help' for usage.\n"],
+    ["no node name", ["--kubeconfig", kubeconfig], {}, 2, "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n"],
+    ["a missing kubeconfig", ["--all-nodes", "--kubeconfig", "/nope/config"], {}, 1, "error: kubeconfig /nope/config: file not found\n"],
+    ["a missing $KUBECONFIG", ["--all-nodes"], { KUBECONFIG: "/nope/a" }, 1, "error: kubeconfig /nope/a (from $KUBECONFIG): file not found\n"],
+    ["no kubeconfig anywhere", ["--all-nodes"], {}, 1, "error: No kubeconfig found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a cluster\n"],
+    ["an unknown context", ["--all-nodes", "--kubeconfig", kubeconfig, "--context", "third"], {}, 1, `error: context "third" not found in kubeconfig ${kubeconfig} (contexts: first, second)\n`],
+  ];
+  test.each(errors)("main() refuses %s with one clear line", async (_name, argv, env, exitCode, message) => {
+    const { code, stderr } = await cli(argv, env);
+    expect(stderr).toBe(message);
+    expect(code).toBe(exitCode);
+  });
+
+  test("main() refuses a broken kubeconfig with one line naming the file", async () => {
+    const { code, stderr } = await cli(["--all-nodes", "--kubeconfig", broken]);
+    expect(code).toBe(1);
+    expect(stderr).toStartWith(`error: kubeconfig ${broken} is not valid: `);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("main() reports an unreachable API server in one line", async () => {
+    const { code, stderr } = await cli(["--all-nodes", "--kubeconfig", kubeconfig, "--health-addr", ""]);
+    expect(code).toBe(1);
+    // Log lines go to stderr too; the error is the one line for people.
+    const errors = stderr.split("\n").filter((line) => line.startsWith("error: "));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toStartWith("error: cannot reach the Kubernetes API server at https://127.0.0.1:1: ");
+  });
+});
+
+describe("explain()", () => {
+  const server = "https://k:6443";
+  const cases: Array<[string, ApiError, string]> = [
+    ["a missing CRD", new ApiError("GET /apis/plexd.plexsphere.com/v1alpha1/namespaces/x/plexdhooks: 404 page not found", 404, "NotFound"), "the PlexdHook CRD (plexdhooks.plexd.plexsphere.com) is not installed: install it with `plexd-hook manifests | kubectl apply -f -` or `kubectl apply -f crds/plexdhook-crd.yaml`"],
+    ["a forbidden request", new ApiError('GET /apis/batch/v1/namespaces/x/jobs: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"', 403, "Forbidden"), 'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account (plexd-hook manifests | kubectl apply -f -)'],
+    ["bad credentials", new ApiError("GET /x: Unauthorized", 401, "Unauthorized"), "the API server at https://k:6443 rejected the credentials (401 Unauthorized): Unauthorized"],
+  ];
+  test.each(cases)("explain() says how to fix %s", (_name, err, line) => {
+    expect(explain(new Error(`kubernetes: plexdhook: watch: ${err.message}`, { cause: err }), server)).toBe(line);
+  });
+});
