@@ -1,0 +1,68 @@
+// The install manifests, embedded in the binary at build time so `plexd-hook manifests` works air-gapped.
+
+import { type Document, isSeq, parse, parseAllDocuments } from "yaml";
+import crd from "../crds/plexdhook-crd.yaml" with { type: "text" };
+import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
+import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
+import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
+import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
+import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
+
+/** Install order: the CRD first, then what the operator needs, the DaemonSet last. */
+const SOURCES: readonly string[] = [crd, namespace, serviceAccount, clusterRoles, clusterRoleBinding, daemonSet];
+
+/** The namespace the checked-in manifests use, read from namespace.yaml rather than repeated here. */
+const DEFAULT_NAMESPACE: string = parse(namespace).metadata.name;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Returns the CRD and every deploy manifest as one multi-document YAML stream, ready for
+ * `kubectl apply -f -`. `image` replaces the DaemonSet's image; `namespace` moves the Namespace,
+ * every namespaced object and the binding's ServiceAccount subject out of plexd-system. Files that
+ * need no change are emitted byte for byte, comments included.
+ */
+export function renderManifests(opts: { image?: string; namespace?: string } = {}): string {
+  const { image, namespace: target } = opts;
+  if (image !== undefined && !/^\S+$/.test(image)) {
+    throw new TypeError(`Image must be a non-empty reference without spaces: ${JSON.stringify(image)}`);
+  }
+  if (target !== undefined && (target.length > 63 || !DNS_LABEL.test(target))) {
+    throw new TypeError(`Namespace must be a DNS label of lowercase letters, digits and '-': ${JSON.stringify(target)}`);
+  }
+
+  const edit = (doc: Document): boolean => {
+    let changed = false;
+    const set = (path: unknown[], value: string): void => {
+      if (doc.getIn(path) !== value) {
+        doc.setIn(path, value);
+        changed = true;
+      }
+    };
+    const kind = doc.get("kind");
+    if (image !== undefined && kind === "DaemonSet") set(["spec", "template", "spec", "containers", 0, "image"], image);
+    if (target !== undefined) {
+      if (kind === "Namespace" && doc.getIn(["metadata", "name"]) === DEFAULT_NAMESPACE) set(["metadata", "name"], target);
+      if (doc.getIn(["metadata", "namespace"]) === DEFAULT_NAMESPACE) set(["metadata", "namespace"], target);
+      const subjects = doc.get("subjects");
+      if (isSeq(subjects)) {
+        subjects.items.forEach((_, i) => {
+          if (doc.getIn(["subjects", i, "namespace"]) === DEFAULT_NAMESPACE) set(["subjects", i, "namespace"], target);
+        });
+      }
+    }
+    return changed;
+  };
+
+  const rendered = SOURCES.map((source) => {
+    const docs = parseAllDocuments(source);
+    let changed = false;
+    for (const doc of docs) {
+      if (doc.errors.length > 0) throw new SyntaxError(`Embedded manifest does not parse: ${doc.errors[0]?.message}`);
+      changed = edit(doc) || changed;
+    }
+    const text = changed ? docs.map(String).join("") : source;
+    return text.endsWith("\n") ? text : `${text}\n`;
+  });
+  return rendered.join("---\n");
+}

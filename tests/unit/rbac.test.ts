@@ -1,0 +1,86 @@
+// The RBAC manifests grant the seed's rules and the kustomization installs every manifest.
+
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { parse, parseAllDocuments } from "yaml";
+import { GROUP, PLURAL, SERVICE_ACCOUNT } from "../../lib/constants.ts";
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Manifest = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Rule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+};
+
+const deployDir = new URL("../../deploy/kubernetes/", import.meta.url).pathname;
+const manifests = (file: string): Manifest[] =>
+  parseAllDocuments(readFileSync(`${deployDir}${file}`, "utf8")).map((doc) => doc.toJS() as Manifest);
+const role = (name: string): Manifest => {
+  const found = manifests("clusterrole.yaml").find((m) => m.kind === "ClusterRole" && m.metadata.name === name);
+  if (!found) throw new Error(`No ClusterRole: ${name}`);
+  return found;
+};
+
+/** Whether some rule grants `verb` on `resource` in `group` (wildcards count as grants). */
+const allows = (rules: Rule[], group: string, resource: string, verb: string): boolean =>
+  rules.some(
+    (r) =>
+      (r.apiGroups.includes(group) || r.apiGroups.includes("*")) &&
+      (r.resources.includes(resource) || r.resources.includes("*")) &&
+      (r.verbs.includes(verb) || r.verbs.includes("*")),
+  );
+
+const expand = (rules: Rule[]): string[] =>
+  rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).toSorted();
+
+describe("ClusterRole plexd", () => {
+  const rules = role("plexd").rules ?? [];
+
+  test.each([
+    // The seed's table.
+    [GROUP, PLURAL, ["get", "list", "watch"]],
+    [GROUP, `${PLURAL}/status`, ["get", "update", "patch"]],
+    ["batch", "jobs", ["create", "get", "list", "watch"]],
+    // What the features need: blockOwnerDeletion, Events, the untargeted-hook Lease, exit codes.
+    [GROUP, `${PLURAL}/finalizers`, ["update"]],
+    ["", "events", ["create", "patch"]],
+    ["events.k8s.io", "events", ["create", "patch"]],
+    ["coordination.k8s.io", "leases", ["get", "create", "update"]],
+    ["", "pods", ["get", "list"]],
+  ])("allows group %p resource %p verbs %p", (group, resource, verbs) => {
+    for (const verb of verbs) expect(allows(rules, group, resource, verb)).toBe(true);
+  });
+
+  test("grants no wildcard and nothing that deletes or touches secrets", () => {
+    const grants = expand(rules);
+    expect(grants.filter((g) => g.includes("*") || g.endsWith(":delete") || g.endsWith(":deletecollection"))).toEqual([]);
+    expect(grants.filter((g) => g.includes("/secrets:"))).toEqual([]);
+  });
+});
+
+test("ClusterRole plexd-hook-reader grants exactly get, list and watch on plexdhooks", () => {
+  expect(expand(role("plexd-hook-reader").rules ?? [])).toEqual(
+    [`${GROUP}/${PLURAL}:get`, `${GROUP}/${PLURAL}:list`, `${GROUP}/${PLURAL}:watch`].toSorted(),
+  );
+});
+
+test("the ClusterRoleBinding gives ClusterRole plexd to the plexd ServiceAccount in its namespace", () => {
+  const [binding] = manifests("clusterrolebinding.yaml");
+  const [account] = manifests("serviceaccount.yaml");
+  expect(binding?.roleRef).toMatchObject({ kind: "ClusterRole", name: "plexd" });
+  expect(account?.metadata.name).toBe(SERVICE_ACCOUNT);
+  expect(binding?.subjects).toEqual([{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: account?.metadata.namespace }]);
+});
+
+test("the kustomization lists every manifest in deploy/kubernetes, the CRD included", () => {
+  const kustomization = parse(readFileSync(`${deployDir}kustomization.yaml`, "utf8"));
+  const listed = (kustomization.resources as string[]).map((r) => realpathSync(`${deployDir}${r}`)).toSorted();
+  const present = readdirSync(deployDir)
+    .filter((name) => name !== "kustomization.yaml")
+    .map((name) => realpathSync(`${deployDir}${name}`))
+    .toSorted();
+  expect(listed).toEqual(present);
+  expect(listed).toContain(realpathSync(new URL("../../crds", import.meta.url).pathname));
+});
