@@ -48,7 +48,7 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     io.stderr.write(`error: cannot serve probes on ${cli.healthAddr}: ${(err as Error).message}\n`);
     return 1;
   }
-  logger.debug({ kubeconfig: loaded.source, server: client.rest.server, healthAddr: server?.url.href }, "configured");
+  logger.info({ kubeconfig: loaded.source, server: client.rest.server, health: server?.url.href ?? "off" }, "plexd-hook configured");
   try {
     const done = running.start(signal);
     await Promise.race([

@@ -2,7 +2,7 @@
 
 import type { Logger } from "pino";
 import type { WatchEvent } from "./client.ts";
-import { ApiError, isGone } from "./errors.ts";
+import { ApiError, isGone, isTransient } from "./errors.ts";
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -32,6 +32,8 @@ export interface ListWatchOptions {
   watchTimeoutSeconds?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** How long the first list retries transient errors before giving up. */
+  initialRetryMs?: number;
 }
 
 export const keyOf = (object: Meta): string => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
@@ -68,6 +70,25 @@ async function listAll<T>(source: ListWatchSource<T>, pageSize: number, signal: 
 }
 
 /**
+ * The first list, retried while the API server answers with transient errors (a CRD whose storage is
+ * still initialising answers 429/503), but given up quickly when nothing answers at all, so a wrong
+ * address is reported at once.
+ */
+async function firstList<T>(source: ListWatchSource<T>, pageSize: number, signal: AbortSignal, options: ListWatchOptions): Promise<ListPage<T>> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await listAll(source, pageSize, signal);
+    } catch (err) {
+      const budgetMs = err instanceof ApiError && err.statusCode === 0 ? 1_000 : (options.initialRetryMs ?? 30_000);
+      if (signal.aborted || !isTransient(err) || Date.now() - started > budgetMs) throw err;
+      options.logger.info({ error: err instanceof Error ? err.message : String(err) }, "first list failed, retrying");
+      await sleep(backoffDelay(attempt, options.backoffBaseMs ?? 200, 2_000), signal);
+    }
+  }
+}
+
+/**
  * Lists once (rejecting if that fails), then returns a stream that never ends by itself until the
  * signal aborts: it re-watches after the server closes a watch, backs off after errors, relists when
  * the resourceVersion is too old, and reports objects that vanished meanwhile as DELETED.
@@ -81,7 +102,7 @@ export async function listWatch<T extends Meta>(
   const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
   const baseMs = options.backoffBaseMs ?? 200;
   const maxMs = options.backoffMaxMs ?? 30_000;
-  const first = await listAll(source, pageSize, signal);
+  const first = await firstList(source, pageSize, signal, options);
 
   async function* run(): AsyncGenerator<WatchEvent<T>> {
     const known = new Set<string>();

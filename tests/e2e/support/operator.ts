@@ -1,0 +1,101 @@
+// Runs the compiled ./plexd-hook as a separate process and reads its JSON log lines.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { waitFor } from "../../support/wait.ts";
+
+export const REPO = join(import.meta.dir, "..", "..", "..");
+export const BINARY = join(REPO, "plexd-hook");
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
+
+export interface Operator {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Every JSON log line so far (stderr). */
+  logs: LogLine[];
+  /** Every raw stderr line, JSON or not. */
+  stderr: string[];
+  /** The /healthz, /readyz, /metrics base URL once the operator logged it. */
+  healthUrl(): Promise<string>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  waitReady(): Promise<void>;
+  /** SIGTERM, then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+  exited: Promise<number>;
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop() ?? "";
+    lines.forEach(onLine);
+  }
+  if (rest) onLine(rest);
+}
+
+const live = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const proc of live) proc.kill("SIGKILL");
+});
+
+export function startOperator(args: string[], env: Record<string, string | undefined> = {}): Operator {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run npm run build first`);
+  const proc = Bun.spawn([BINARY, "--health-addr", "127.0.0.1:0", ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, HOME: "/nonexistent", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  live.add(proc);
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const onLine = (line: string): void => {
+    stderr.push(line);
+    if (process.env.PLEXD_E2E_VERBOSE) console.error(`[operator ${proc.pid}] ${line}`);
+    try {
+      logs.push(JSON.parse(line) as LogLine);
+    } catch {
+      // Not a log line: kept in stderr.
+    }
+  };
+  void pump(proc.stderr, onLine);
+  void pump(proc.stdout, onLine);
+  const exited = proc.exited.then((code) => {
+    live.delete(proc);
+    return code;
+  });
+  const healthUrl = () =>
+    waitFor(() => logs.find((l) => l.msg === "plexd-hook configured")?.health as string | undefined, "the operator's health address", 15_000);
+  return {
+    proc,
+    logs,
+    stderr,
+    exited,
+    healthUrl,
+    async metric(name, labels = {}) {
+      const text = await (await fetch(`${await healthUrl()}metrics`)).text();
+      const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      let total = 0;
+      for (const line of text.split("\n")) {
+        if (!line.startsWith(name)) continue;
+        const [series, value] = line.split(" ");
+        if (series !== name && !series?.startsWith(`${name}{`)) continue;
+        if (want.every((w) => series.includes(w))) total += Number(value);
+      }
+      return total;
+    },
+    async waitReady() {
+      const base = await healthUrl();
+      await waitFor(async () => (await fetch(`${base}readyz`)).ok, "the operator to be ready", 30_000, 50);
+    },
+    async stop(signal = "SIGTERM") {
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
