@@ -90,6 +90,10 @@ describe("the seed's example hook", () => {
     expect(pods.items.length).toBeLessThanOrEqual(1);
   });
 
+  test("the operator's hook watches are filtered by the API server, not in the client", () => {
+    expect(operator.logs.filter((l) => l.level === "warn")).toEqual([]);
+  });
+
   test("the operator logs 'plexdhook job created' with hook, job and node", () => {
     const line = operator.logs.find((l) => l.msg === "plexdhook job created" && l.hook === "disk-check-node01");
     expect(line).toMatchObject({ level: "info", component: "plexdhook-controller", job: "plexdhook-disk-check-node01", node: "node-a" });

@@ -63,7 +63,7 @@ describe("the CRD file", () => {
     ["served", version.served, true],
     ["storage", version.storage, true],
     ["status subresource", version.subresources, { status: {} }],
-    ["selectable fields", version.selectableFields, [{ jsonPath: ".spec.nodeName" }]],
+    ["selectable fields", version.selectableFields, [{ jsonPath: ".spec.nodeName" }, { jsonPath: ".status.nodeName" }]],
   ])("declares the %s", (_, actual, expected) => {
     expect(actual).toEqual(expected);
   });
