@@ -15,6 +15,11 @@ export interface ElectorOptions {
   now?: () => Date;
 }
 
+/** metav1.MicroTime wants exactly six fractional digits. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
 /**
  * Expiry is judged by this process's own clock from when it last saw the lease change (as client-go
  * does), so skew between nodes cannot make two holders.
@@ -26,6 +31,7 @@ export class LeaseElector {
   private observedRenew: string | undefined;
   private observedAt = 0;
   private lastRenewed = 0;
+  private lastError = "";
 
   constructor(client: KubeClient, options: ElectorOptions) {
     this.client = client;
@@ -52,7 +58,7 @@ export class LeaseElector {
     const { namespace, name, identity, leaseDurationSeconds } = this.options;
     const now = this.now();
     const current = await this.client.getLease(namespace, name);
-    const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: now.toISOString() };
+    const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: microTime(now) };
     if (!current) {
       await this.client.putLease({ metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } });
       return true;
@@ -79,9 +85,13 @@ export class LeaseElector {
       try {
         const held = await this.tryAcquireOrRenew();
         if (held) this.lastRenewed = Date.now();
+        this.lastError = "";
         this.set(held);
       } catch (err) {
-        logger.debug({ error: err instanceof Error ? err.message : String(err) }, "lease attempt failed");
+        const error = err instanceof Error ? err.message : String(err);
+        // Said once per distinct error: a forbidden or broken Lease must be visible, but not every 2 s.
+        if (error !== this.lastError) logger.warn({ lease: this.options.name, error }, "lease attempt failed");
+        this.lastError = error;
         // Stop acting before the lease can expire for the others.
         if (this.leader && Date.now() - this.lastRenewed > renewDeadlineMs) this.set(false);
       }
