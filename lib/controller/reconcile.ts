@@ -36,6 +36,12 @@ function controllerUid(job: Job): string | undefined {
   return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND)?.uid;
 }
 
+/** A quarter of the time spent pending, between 2 s and a minute. */
+export function pendingRecheckMs(startedAt: string | undefined, now: Date): number {
+  const waited = startedAt ? now.getTime() - Date.parse(startedAt) : 0;
+  return Math.min(60_000, Math.max(2_000, Math.round(waited / 4)));
+}
+
 /** Thrown to ask the work queue for a retry with backoff. */
 class Retry extends Error {}
 
@@ -105,8 +111,13 @@ export class Reconciler {
     const job = jobs.get(`${hook.metadata.namespace}/${jobName}`);
     if (!job) return;
     const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True");
-    const pods = failed ? await client.listPods(hook.metadata.namespace, `batch.kubernetes.io/job-name=${jobName}`) : [];
-    return this.write(hook, deriveStatus(hook, job, pods, now()));
+    const starting = (job.status?.active ?? 0) > 0 && (job.status?.ready ?? 0) === 0;
+    // Pods are read only when they can explain something: an exit code, or why nothing starts.
+    const pods = failed || starting ? await client.listPods(hook.metadata.namespace, `batch.kubernetes.io/job-name=${jobName}`) : [];
+    const status = deriveStatus(hook, job, pods, now());
+    await this.write(hook, status);
+    // Nothing on the Job changes while its pod cannot start, so look again, less often as time passes.
+    if (starting && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
   }
 
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
@@ -115,7 +126,7 @@ export class Reconciler {
   }
 
   private async write(hook: PlexdHook, status: PlexdHookStatus): Promise<Outcome> {
-    const { client, hooks, logger, events } = this.deps;
+    const { client, hooks, logger } = this.deps;
     if (Bun.deepEquals(status, hook.status ?? {})) return;
     let updated: PlexdHook;
     try {
@@ -129,7 +140,6 @@ export class Reconciler {
     hooks.update(key, updated);
     const before = hook.status?.phase;
     if (status.phase !== before) this.announce(updated, status);
-    return;
   }
 
   private announce(hook: PlexdHook, status: PlexdHookStatus): void {

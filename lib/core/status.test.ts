@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { deriveStatus, exitSummary, failedStatus, pendingStatus } from "./status.ts";
+import { deriveStatus, exitSummary, failedStatus, pendingStatus, pendingSummary } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -78,5 +78,37 @@ describe("pendingStatus() and failedStatus()", () => {
     const ok = structuredClone(failedPod);
     ok.status!.containerStatuses![0]!.state!.terminated!.exitCode = 0;
     expect(exitSummary([ok])).toBeUndefined();
+  });
+});
+
+describe("pendingSummary() says why a pod does not start", () => {
+  const unschedulable: Pod = {
+    metadata: { name: "p1" },
+    status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." }] },
+  };
+  const unpullable: Pod = {
+    metadata: { name: "p2" },
+    status: { phase: "Pending", containerStatuses: [{ name: "hook", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"x\"" } } }] },
+  };
+  const creating: Pod = {
+    metadata: { name: "p3" },
+    status: { phase: "Pending", containerStatuses: [{ name: "hook", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } }] },
+  };
+  const cases: Array<[string, Pod[], string | undefined]> = [
+    ["an unschedulable pod", [unschedulable], "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."],
+    ["an image that cannot be pulled", [unpullable], 'container hook in pod p2 is waiting: ImagePullBackOff: Back-off pulling image "x"'],
+    ["a container being created is normal", [creating], undefined],
+    ["no pods yet", [], undefined],
+  ];
+  test.each(cases)("pendingSummary(): %s", (_name, pods, expected) => {
+    expect(pendingSummary(pods)).toBe(expected);
+  });
+
+  test("deriveStatus() keeps the hook Pending with that message, and drops it once the pod runs", () => {
+    const stuck = deriveStatus(hook({ phase: "Pending" }), job({ active: 1, ready: 0 }), [unschedulable], NOW);
+    expect(stuck).toMatchObject({ phase: "Pending", message: expect.stringContaining("cannot be scheduled") });
+    const running = deriveStatus(hook(stuck), job({ active: 1, ready: 1 }), [], NOW);
+    expect(running.phase).toBe("Running");
+    expect(running.message).toBeUndefined();
   });
 });

@@ -73,6 +73,24 @@ export function exitSummary(pods: readonly Pod[]): string | undefined {
   return undefined;
 }
 
+/** Why a pod of the hook has not started: unschedulable, or its container waiting (e.g. on an image pull). */
+export function pendingSummary(pods: readonly Pod[]): string | undefined {
+  for (const pod of pods) {
+    const name = pod.metadata?.name;
+    const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+    if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
+      return `pod ${name} cannot be scheduled: ${scheduled.message ?? scheduled.reason}`;
+    }
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const waiting = status.state?.waiting;
+      if (waiting?.reason && waiting.reason !== "ContainerCreating" && waiting.reason !== "PodInitializing") {
+        return `container ${status.name} in pod ${name} is waiting: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
+      }
+    }
+  }
+  return undefined;
+}
+
 interface Observed {
   phase: Phase;
   message?: string;
@@ -101,7 +119,8 @@ function observe(job: Job, pods: readonly Pod[], now: Date): Observed {
     };
   }
   if ((job.status?.ready ?? 0) > 0) return { phase: "Running", reason: "PodRunning" };
-  return { phase: "Pending", reason: "PodPending" };
+  const stuck = pendingSummary(pods);
+  return { phase: "Pending", reason: stuck ? "PodNotStarting" : "PodPending", message: stuck };
 }
 
 /**
@@ -129,7 +148,9 @@ export function deriveStatus(hook: PlexdHook, job: Job, pods: readonly Pod[], no
       now,
     ),
   };
-  if (seen.message && isTerminal(seen.phase)) next.message = seen.message;
+  // The seed sets message on failure; a Pending hook also says why its pod does not start.
+  if (seen.message) next.message = seen.message;
+  else delete next.message;
   if (seen.completedAt) next.completedAt = seen.completedAt;
   return next;
 }
