@@ -1,0 +1,197 @@
+// Hooks run to the end, on the right node, exactly once: phases, targeting across a fleet, bad input, SIGKILL.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { waitFor } from "../support/wait.ts";
+import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
+import { startOperator, type Operator } from "./support/operator.ts";
+
+let env: Setup;
+const operators: Operator[] = [];
+
+function operator(namespace: string, ...args: string[]): Operator {
+  const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", namespace, ...args]);
+  operators.push(op);
+  return op;
+}
+
+const getHook = (ns: string, name: string) => env.json(["get", "plexdhook", name, "-n", ns]);
+const hooksIn = async (ns: string) => (await env.json(["get", "plexdhooks", "-n", ns])).items as any[];
+const jobsIn = async (ns: string) => (await env.json(["get", "jobs", "-n", ns])).items as any[];
+
+async function finalStatus(ns: string, name: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => {
+    const status = (await getHook(ns, name)).status;
+    return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
+  }, `${name} to finish`, timeoutMs, 200);
+}
+
+beforeAll(async () => {
+  env = await sharedCluster();
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all(operators.map((op) => op.stop()));
+});
+
+describe("phases on the real Job controller", () => {
+  const NS = "e2e-phases";
+  beforeAll(async () => {
+    await env.namespace(NS);
+    await operator(NS, "--node-name", "node-b").waitReady();
+  }, 60_000);
+
+  test("a hook reaches Succeeded with completedAt, conditions and Events", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("ok", NS, { hookName: "ok", nodeName: "node-b" }));
+    const status = await finalStatus(NS, "ok");
+    expect(status.phase).toBe("Succeeded");
+    expect(Date.parse(status.completedAt)).toBeGreaterThanOrEqual(Date.parse(status.startedAt) - 1000);
+    expect(status.nodeName).toBe("node-b");
+    expect(status.observedGeneration).toBe(1);
+    expect(status.conditions.map((c: any) => [c.type, c.status])).toEqual([
+      ["JobCreated", "True"],
+      ["Succeeded", "True"],
+    ]);
+    const events = await waitFor(async () => {
+      const list = (await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=ok"])).items as any[];
+      return list.some((e) => e.reason === "HookSucceeded") && list;
+    }, "the HookSucceeded event", 10_000, 200);
+    expect(events.map((e: any) => e.reason)).toContain("JobCreated");
+  });
+
+  test("a hook whose container exits 3 reaches Failed with the exit code in the message", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("exit3", NS, { hookName: "exit3", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-3" } }));
+    const status = await finalStatus(NS, "exit3");
+    expect(status.phase).toBe("Failed");
+    expect(status.message).toContain("BackoffLimitExceeded");
+    expect(status.message).toContain("exited with code 3 (Error)");
+  });
+
+  test("a hook with a too short activeDeadlineSeconds reaches Failed with the deadline reason", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("slow", NS, { hookName: "slow", nodeName: "node-b", activeDeadlineSeconds: 2, jobTemplate: { image: "plexd.test/sleep" } }));
+    await waitFor(async () => (await getHook(NS, "slow")).status?.phase === "Running", "Running", 30_000, 100);
+    const status = await finalStatus(NS, "slow");
+    expect(status.phase).toBe("Failed");
+    expect(status.message).toContain("DeadlineExceeded");
+  });
+
+  test("colliding parameter names end Failed with a message naming both, and the operator serves the next hook", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("collide", NS, { hookName: "c", nodeName: "node-b", parameters: [{ name: "disk-path", value: "a" }, { name: "disk.path", value: "b" }] }));
+    await env.k(["apply", "-f", "-"], hookYaml("after-collide", NS, { hookName: "c", nodeName: "node-b" }));
+    const status = await finalStatus(NS, "collide");
+    expect(status.phase).toBe("Failed");
+    expect(status.message).toBe('Parameters "disk-path" and "disk.path" both become the environment variable PLEXD_PARAM_DISK_PATH: rename one of them');
+    expect((await finalStatus(NS, "after-collide")).phase).toBe("Succeeded");
+  });
+
+  test("an image that cannot be pulled stays Pending with a message that says so", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("unpullable", NS, { hookName: "u", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } }));
+    const status = await waitFor(async () => {
+      const s = (await getHook(NS, "unpullable")).status;
+      return s?.message && s;
+    }, "a message", 30_000, 200);
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toContain("ImagePullBackOff");
+  });
+});
+
+describe("targeting across a fleet of three node controllers", () => {
+  const NS = "e2e-fleet";
+  const nodes = ["node-a", "node-b", "node-c"];
+  let fleet: Record<string, Operator>;
+
+  beforeAll(async () => {
+    await env.namespace(NS);
+    fleet = Object.fromEntries(nodes.map((node) => [node, operator(NS, "--node-name", node)]));
+    await Promise.all(Object.values(fleet).map((op) => op.waitReady()));
+    const items = [
+      ...nodes.flatMap((node) => [1, 2, 3].map((i) => JSON.parse(hookYaml(`${node}-${i}`, NS, { hookName: "t", nodeName: node })))),
+      ...[1, 2, 3, 4].map((i) => JSON.parse(hookYaml(`free-${i}`, NS, { hookName: "free" }))),
+    ];
+    await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    await waitFor(async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"), "every hook to succeed", 90_000, 250);
+  }, 150_000);
+
+  test("each targeted hook ran on its node, created by that node's controller", async () => {
+    for (const node of nodes) {
+      for (const i of [1, 2, 3]) {
+        const job = await env.json(["get", "job", `plexdhook-${node}-${i}`, "-n", NS]);
+        expect(job.spec.template.spec.nodeSelector["kubernetes.io/hostname"]).toBe(node);
+      }
+      const created = fleet[node]!.logs.filter((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("node-")).map((l) => l.hook);
+      expect(created.sort()).toEqual([`${node}-1`, `${node}-2`, `${node}-3`]);
+    }
+  });
+
+  test("each untargeted hook got exactly one Job, all from the one Lease holder", async () => {
+    const jobs = await jobsIn(NS);
+    for (const i of [1, 2, 3, 4]) expect(jobs.filter((j) => j.metadata.name === `plexdhook-free-${i}`)).toHaveLength(1);
+    const creators = nodes.filter((node) => fleet[node]!.logs.some((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("free-")));
+    expect(creators).toHaveLength(1);
+    const lease = await env.json(["get", "lease", "plexd-hook-untargeted", "-n", NS]);
+    expect(lease.spec.holderIdentity.startsWith(`${creators[0]}_`)).toBe(true);
+    for (const i of [1, 2, 3, 4]) expect((await getHook(NS, `free-${i}`)).status.nodeName).toBe(creators[0]);
+  });
+
+  test("each controller holds only its own node's hooks, as its metrics show", async () => {
+    const hooks = await hooksIn(NS);
+    for (const node of nodes) {
+      const own = hooks.filter((h) => (h.spec.nodeName ?? h.status?.nodeName) === node).length;
+      expect(await fleet[node]!.metric("plexd_hook_hooks")).toBe(own);
+    }
+  });
+
+  test("the API server's audit log shows every hook and Job watch of the fleet filtered by node", async () => {
+    const auditPath = env.cluster.auditLogPath as string;
+    const requests = readFileSync(auditPath, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd" && (e.verb === "watch" || e.verb === "list"))
+      .map((e) => decodeURIComponent(e.requestURI as string))
+      .filter((uri) => uri.includes(`/namespaces/${NS}/`));
+    const hookReads = requests.filter((uri) => uri.includes("/plexdhooks"));
+    const jobReads = requests.filter((uri) => uri.includes("/jobs"));
+    expect(hookReads.length).toBeGreaterThanOrEqual(6);
+    expect(jobReads.length).toBeGreaterThanOrEqual(3);
+    for (const uri of hookReads) expect(uri).toMatch(/fieldSelector=spec\.nodeName=(node-[abc])?(&|,|$)/);
+    for (const uri of jobReads) expect(uri).toMatch(/labelSelector=.*plexd\.plexsphere\.com\/node=node-[abc]/);
+  });
+});
+
+describe("a SIGKILL in the middle of a burst", () => {
+  const NS = "e2e-burst";
+  const COUNT = 200;
+
+  test("every one of 200 hooks ends with exactly one Job and Succeeded after the operator is killed and restarted", async () => {
+    await env.namespace(NS);
+    const first = operator(NS, "--node-name", "node-c");
+    await first.waitReady();
+    const items = Array.from({ length: COUNT }, (_, i) => JSON.parse(hookYaml(`burst-${i}`, NS, { hookName: "burst", nodeName: "node-c" })));
+    // Not awaited: the hooks keep arriving while the operator is killed.
+    const applying = env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    await waitFor(() => first.logs.filter((l) => l.msg === "plexdhook job created").length >= 5 || undefined, "some Jobs", 60_000, 5);
+    first.proc.kill("SIGKILL");
+    expect(await first.exited).not.toBe(0);
+    const createdBefore = first.logs.filter((l) => l.msg === "plexdhook job created").length;
+    await applying;
+    expect(createdBefore).toBeLessThan(COUNT);
+
+    const second = operator(NS, "--node-name", "node-c");
+    await waitFor(async () => {
+      const hooks = await hooksIn(NS);
+      return hooks.length === COUNT && hooks.every((h) => h.status?.phase === "Succeeded");
+    }, "every hook to succeed", 240_000, 1_000);
+    const jobs = await jobsIn(NS);
+    expect(jobs).toHaveLength(COUNT);
+    const hooks = await hooksIn(NS);
+    expect(new Set(hooks.map((h) => h.status.jobName)).size).toBe(COUNT);
+    for (const hook of hooks) {
+      const owned = jobs.filter((j) => j.metadata.ownerReferences?.[0]?.uid === hook.metadata.uid);
+      expect(owned.map((j) => j.metadata.name)).toEqual([hook.status.jobName]);
+    }
+    const createdAfter = second.logs.filter((l) => l.msg === "plexdhook job created").length;
+    expect(createdAfter).toBeGreaterThan(0);
+    expect(createdBefore + createdAfter).toBeLessThanOrEqual(COUNT);
+  }, 300_000);
+});
