@@ -13,7 +13,7 @@ import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
 import { LeaseElector } from "./leader.ts";
 import { LOG_STARTED } from "./messages.ts";
-import { Reconciler } from "./reconcile.ts";
+import { Reconciler, Retry } from "./reconcile.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 export const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
@@ -140,7 +140,9 @@ export class PlexdHookController {
         return outcome;
       } catch (err) {
         this.metrics.reconciles.inc({ result: "error" });
-        this.logger.debug({ key, error: errorText(err) }, "reconcile failed, retrying");
+        // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
+        const routine = err instanceof Retry;
+        this.logger[routine ? "debug" : "warn"]({ hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 }, "reconcile failed, retrying");
         throw err;
       }
     }, stop);

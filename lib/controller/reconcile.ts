@@ -42,8 +42,8 @@ export function pendingRecheckMs(startedAt: string | undefined, now: Date): numb
   return Math.min(60_000, Math.max(2_000, Math.round(waited / 4)));
 }
 
-/** Thrown to ask the work queue for a retry with backoff. */
-class Retry extends Error {}
+/** Thrown to ask the work queue for a routine retry with backoff (a conflict, a cache behind). */
+export class Retry extends Error {}
 
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
