@@ -34,6 +34,8 @@ export interface ListWatchOptions {
   backoffMaxMs?: number;
   /** How long the first list retries transient errors before giving up. */
   initialRetryMs?: number;
+  /** How long past its timeout a watch may stay silent before it is called dead. */
+  silenceGraceMs?: number;
 }
 
 export const keyOf = (object: Meta): string => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
@@ -130,7 +132,7 @@ export async function listWatch<T extends Meta>(
       // Randomised so a fleet of controllers does not reconnect in lockstep.
       const seconds = Math.round(timeoutSeconds * (0.75 + Math.random() * 0.25));
       const watchdog = new AbortController();
-      const silenceMs = (seconds + 30) * 1000;
+      const silenceMs = seconds * 1000 + (options.silenceGraceMs ?? 30_000);
       let timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
       let relist = false;
       try {

@@ -1,0 +1,153 @@
+import { describe, expect, test } from "bun:test";
+import { pino } from "pino";
+import type { WatchEvent } from "./client.ts";
+import { ApiError } from "./errors.ts";
+import { backoffDelay, listWatch, type ListPage, type ListWatchSource, type RawEvent } from "./list-watch.ts";
+
+type Obj = { metadata: { name: string; namespace: string; resourceVersion: string } };
+const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
+const quiet = pino({ level: "silent" });
+
+/** A scripted API: each list and each watch call takes the next entry of its script. */
+function scripted(lists: Array<ListPage<Obj> | Error>, watches: Array<Array<RawEvent<Obj>> | Error | "hang">) {
+  const calls = { lists: 0, watches: [] as string[] };
+  const source: ListWatchSource<Obj> = {
+    async list() {
+      const next = lists[Math.min(calls.lists++, lists.length - 1)] as ListPage<Obj> | Error;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    async *watch({ resourceVersion, signal }) {
+      calls.watches.push(resourceVersion);
+      const next = watches.shift();
+      if (next === undefined || next === "hang") {
+        // A stream that never says anything again, like a connection dropped without a FIN.
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        throw signal.reason;
+      }
+      if (next instanceof Error) throw next;
+      yield* next;
+    },
+  };
+  return { source, calls };
+}
+
+async function take(stream: AsyncIterable<WatchEvent<Obj>>, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  for await (const event of stream) {
+    seen.push(event.type === "SYNCED" ? "SYNCED" : `${event.type} ${event.object.metadata.name}`);
+    if (seen.length === count) break;
+  }
+  return seen;
+}
+
+const FAST = { backoffBaseMs: 1, backoffMaxMs: 5, watchTimeoutSeconds: 0, silenceGraceMs: 50 };
+
+describe("listWatch()", () => {
+  test("lists, then watches from the list's resourceVersion and skips bookmarks", async () => {
+    const { source, calls } = scripted(
+      [{ items: [obj("a", "5")], metadata: { resourceVersion: "10" } }],
+      [[{ type: "BOOKMARK", object: obj("", "12") }, { type: "ADDED", object: obj("b", "13") }], "hang"],
+    );
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    expect(await take(stream, 3)).toEqual(["ADDED a", "SYNCED", "ADDED b"]);
+    abort.abort();
+    expect(calls.watches[0]).toBe("10");
+  });
+
+  test("re-watches from the last resourceVersion it saw, bookmarks included, after the server ends a watch", async () => {
+    const { source, calls } = scripted(
+      [{ items: [], metadata: { resourceVersion: "1" } }],
+      [[{ type: "ADDED", object: obj("a", "2") }, { type: "BOOKMARK", object: obj("", "7") }], [{ type: "MODIFIED", object: obj("a", "8") }], "hang"],
+    );
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    expect(await take(stream, 3)).toEqual(["SYNCED", "ADDED a", "MODIFIED a"]);
+    abort.abort();
+    expect(calls.watches.slice(0, 2)).toEqual(["1", "7"]);
+  });
+
+  test("relists on 410 Gone and reports objects that vanished meanwhile as DELETED", async () => {
+    const restarts: string[] = [];
+    const { source, calls } = scripted(
+      [
+        { items: [obj("a", "1"), obj("b", "1")], metadata: { resourceVersion: "5" } },
+        { items: [obj("b", "9"), obj("c", "9")], metadata: { resourceVersion: "20" } },
+      ],
+      [[{ type: "ERROR", object: { code: 410, reason: "Expired", message: "too old resource version" } }], "hang"],
+    );
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 60_000 });
+    expect(await take(stream, 7)).toEqual(["ADDED a", "ADDED b", "SYNCED", "DELETED a", "ADDED b", "ADDED c", "SYNCED"]);
+    abort.abort();
+    expect(calls.lists).toBe(2);
+    expect(restarts).toEqual(["resourceVersion expired"]);
+  });
+
+  test("reconnects with backoff after errors and keeps going", async () => {
+    const restarts: string[] = [];
+    const { source } = scripted(
+      [{ items: [], metadata: { resourceVersion: "1" } }],
+      [new ApiError("connection reset", 0, "Unreachable"), new ApiError("etcd timeout", 504, "Timeout"), [{ type: "ADDED", object: obj("a", "3") }], "hang"],
+    );
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 60_000 });
+    expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED a"]);
+    abort.abort();
+    expect(restarts).toEqual(["connection reset", "etcd timeout"]);
+  });
+
+  test("gives up on a silent stream and watches again", async () => {
+    const restarts: string[] = [];
+    const { source, calls } = scripted([{ items: [], metadata: { resourceVersion: "1" } }], ["hang", [{ type: "ADDED", object: obj("late", "4") }], "hang"]);
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 20 });
+    expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED late"]);
+    abort.abort();
+    expect(restarts[0]).toBe("watch silent");
+    expect(calls.watches.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("retries a first list that meets a transient error, but not a permanent one", async () => {
+    const transient = scripted([new ApiError("storage is (re)initializing", 429, "TooManyRequests"), { items: [obj("a", "1")], metadata: { resourceVersion: "2" } }], ["hang"]);
+    const abort = new AbortController();
+    const stream = await listWatch(transient.source, { signal: abort.signal, logger: quiet, ...FAST });
+    expect(await take(stream, 1)).toEqual(["ADDED a"]);
+    abort.abort();
+
+    const forbidden = new ApiError("forbidden", 403, "Forbidden");
+    const permanent = scripted([forbidden], []);
+    expect(listWatch(permanent.source, { signal: new AbortController().signal, logger: quiet, ...FAST })).rejects.toBe(forbidden);
+  });
+
+  test("follows pages of a large list", async () => {
+    let call = 0;
+    const source: ListWatchSource<Obj> = {
+      async list({ continue: token }) {
+        call++;
+        return token ? { items: [obj("b", "1")], metadata: { resourceVersion: "9" } } : { items: [obj("a", "1")], metadata: { resourceVersion: "9", continue: "page2" } };
+      },
+      async *watch({ signal }) {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      },
+    };
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    expect(await take(stream, 3)).toEqual(["ADDED a", "ADDED b", "SYNCED"]);
+    abort.abort();
+    expect(call).toBe(2);
+  });
+});
+
+describe("backoffDelay()", () => {
+  const cases: Array<[number, number, number]> = [
+    [0, 100, 200],
+    [3, 800, 1_600],
+    [20, 15_000, 30_000],
+  ];
+  test.each(cases)("backoffDelay(%p) is capped, jittered between %p and %p ms", (attempt, low, high) => {
+    expect(backoffDelay(attempt, 200, 30_000, () => 0)).toBe(low);
+    expect(backoffDelay(attempt, 200, 30_000, () => 1)).toBe(high);
+  });
+});
