@@ -50,12 +50,15 @@ export class Rest {
   private tls: Tls | undefined;
   private headers: Record<string, string> | undefined;
   private headersAt = 0;
+  /** The in-cluster service-account token file, if that is how this config authenticates. */
+  private readonly tokenFile: string | undefined;
 
   constructor(config: KubeConfig) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new TypeError("The kubeconfig has no current cluster: set current-context or pass --context");
     this.config = config;
     this.server = cluster.server.replace(/\/+$/, "");
+    this.tokenFile = config.getCurrentUser()?.authProvider?.config?.tokenFile;
   }
 
   private async auth(refresh = false): Promise<{ tls: Tls; headers: Record<string, string> }> {
@@ -76,6 +79,12 @@ export class Rest {
     (options.headers as unknown as Headers).forEach((value, key) => {
       headers[key] = value;
     });
+    // client-node reads the token file only once a minute, so after a rotation it would keep sending
+    // a revoked token for up to 60 s; like client-go, read the file again (here: on every refresh).
+    if (this.tokenFile) {
+      const token = (await Bun.file(this.tokenFile).text().catch(() => "")).trim();
+      if (token) headers.authorization = `Bearer ${token}`;
+    }
     this.headers = headers;
     this.headersAt = Date.now();
     return { tls: this.tls, headers };

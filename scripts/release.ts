@@ -1,0 +1,139 @@
+// Builds the release bundle: dist/plexd-hook-<version>-linux-<arch>.tar.gz for x64 and arm64, and dist/SHA256SUMS.
+//
+// Reproducible: the same commit gives byte-identical tarballs. Bun's compile output is deterministic
+// as long as the output file's name stays the same (Bun embeds it as the bundle's module path), so
+// each binary is compiled straight to its name inside the tarball. Entries are sorted, dated
+// SOURCE_DATE_EPOCH (default: the last commit's time), owned by 0:0, with fixed modes; gzip -n
+// leaves out the name and time.
+
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+
+const ROOT = join(import.meta.dir, "..");
+const DIST = join(ROOT, "dist");
+const TARGETS = ["linux-x64", "linux-arm64"] as const;
+type Target = (typeof TARGETS)[number];
+
+/** The npm package holding Bun's runtime for a target: the same tarball Bun would download itself. */
+const RUNTIME_PACKAGE: Record<Target, string> = { "linux-x64": "@oven/bun-linux-x64", "linux-arm64": "@oven/bun-linux-aarch64" };
+/**
+ * Where the compiler looks for cross-compile runtimes (BUN_INSTALL_CACHE_DIR for the build). Bun
+ * fetches a missing one from registry.npmjs.org and ignores npm's registry and proxy settings; this
+ * script puts it there through npm first, so a registry mirror works, the lockfile's integrity is
+ * checked, and no network is needed once npm's cache holds the package.
+ */
+const RUNTIME_CACHE = join(ROOT, ".cache", "bun-runtimes");
+
+function run(cmd: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): string {
+  const proc = Bun.spawnSync(cmd, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdout: "pipe", stderr: "pipe" });
+  if (proc.exitCode !== 0) {
+    const output = proc.stderr.toString().trim() || proc.stdout.toString().trim();
+    throw new Error(`${cmd.join(" ")} failed (exit ${proc.exitCode}): ${output}`);
+  }
+  return proc.stdout.toString();
+}
+
+function sourceDateEpoch(): number {
+  const fromEnv = process.env.SOURCE_DATE_EPOCH;
+  if (fromEnv !== undefined) {
+    if (!/^\d+$/.test(fromEnv)) throw new RangeError(`SOURCE_DATE_EPOCH must be whole seconds: ${fromEnv}`);
+    return Number(fromEnv);
+  }
+  try {
+    return Number(run(["git", "log", "-1", "--format=%ct"]).trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function hostTarget(): Target {
+  if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "arm64")) {
+    throw new RangeError(`Releases are built on linux-x64 or linux-arm64, not on: ${process.platform}-${process.arch}`);
+  }
+  return `linux-${process.arch}`;
+}
+
+/** Puts Bun's runtime for a foreign `target` where the compiler looks, from the package the lockfile pins. */
+function ensureRuntime(target: Target): void {
+  const runtime = join(RUNTIME_CACHE, `bun-${target.replace("arm64", "aarch64")}-v${Bun.version}`);
+  if (target === hostTarget() || existsSync(runtime)) return;
+  const name = RUNTIME_PACKAGE[target];
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
+  const locked = lock.packages?.[`node_modules/${name}`] as { version?: string; integrity?: string } | undefined;
+  if (locked?.version !== Bun.version || !locked.integrity) {
+    throw new Error(`package-lock.json must pin ${name} at the build's Bun version ${Bun.version}, with its integrity; it has: ${JSON.stringify(locked)}`);
+  }
+  const work = mkdtempSync(join(tmpdir(), "plexd-runtime-"));
+  try {
+    console.log(`fetching ${name}@${locked.version} through npm`);
+    run(["npm", "pack", `${name}@${locked.version}`, "--prefer-offline", "--silent", "--pack-destination", work]);
+    const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "missing.tgz");
+    const integrity = `sha512-${new Bun.CryptoHasher("sha512").update(readFileSync(tarball)).digest("base64")}`;
+    if (integrity !== locked.integrity) throw new Error(`${name}@${locked.version} does not match package-lock.json: got ${integrity}`);
+    run(["tar", "-xzf", tarball, "-C", work, "package/bin/bun"]);
+    mkdirSync(RUNTIME_CACHE, { recursive: true });
+    renameSync(join(work, "package", "bin", "bun"), runtime);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Sets modes that do not depend on the umask: 0755 for directories and the binary, 0644 for the rest. */
+function normaliseModes(dir: string, executables: Set<string>): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) normaliseModes(path, executables);
+    else chmodSync(path, executables.has(path) ? 0o755 : 0o644);
+  }
+}
+
+const version = pkg.version;
+const epoch = sourceDateEpoch();
+const host = hostTarget();
+const stage = mkdtempSync(join(tmpdir(), "plexd-release-"));
+const tarballs: string[] = [];
+try {
+  rmSync(DIST, { recursive: true, force: true });
+  mkdirSync(DIST);
+  // The host's binary first: it writes install.yaml for every bundle (the manifests are the same).
+  const ordered = [host, ...TARGETS.filter((t) => t !== host)];
+  let installYaml = "";
+  for (const target of ordered) {
+    const top = `plexd-hook-${version}-${target}`;
+    const dir = join(stage, top);
+    const binary = join(dir, "plexd-hook");
+    mkdirSync(join(dir, "manifests"), { recursive: true });
+    ensureRuntime(target);
+    console.log(`building ${top}/plexd-hook`);
+    run([process.execPath, "run", "scripts/build.ts", "--target", target, "--outfile", binary], {
+      env: { ...process.env, BUN_INSTALL_CACHE_DIR: RUNTIME_CACHE },
+    });
+    if (target === host) {
+      const printed = run([binary, "--version"]).trim();
+      if (printed !== version) throw new Error(`${binary} --version printed ${JSON.stringify(printed)}, not ${version}`);
+      installYaml = run([binary, "manifests"]);
+    }
+    writeFileSync(join(dir, "manifests", "install.yaml"), installYaml);
+    // dereference: deploy/kubernetes/crds is a symlink to crds/, which a tarball must carry as files.
+    cpSync(join(ROOT, "deploy", "kubernetes"), join(dir, "manifests", "kubernetes"), { recursive: true, dereference: true });
+    cpSync(join(ROOT, "README.md"), join(dir, "README.md"));
+    cpSync(join(ROOT, "LICENSE"), join(dir, "LICENSE"));
+    normaliseModes(dir, new Set([binary]));
+
+    const tar = join(DIST, `${top}.tar`);
+    run(["tar", "--create", `--file=${tar}`, `--directory=${stage}`, "--format=gnu", "--sort=name", `--mtime=@${epoch}`, "--owner=0", "--group=0", "--numeric-owner", top]);
+    run(["gzip", "-n", "-9", tar]);
+    tarballs.push(`${top}.tar.gz`);
+  }
+  tarballs.sort();
+  writeFileSync(join(DIST, "SHA256SUMS"), run(["sha256sum", ...tarballs], { cwd: DIST }));
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+for (const file of tarballs) console.log(`dist/${file}  ${mb(statSync(join(DIST, file)).size)}`);
+console.log(`dist/SHA256SUMS (SOURCE_DATE_EPOCH=${epoch})`);

@@ -1,0 +1,89 @@
+// The release bundle: `npm run release` once, then what it wrote, read back as a user would.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../../package.json" with { type: "json" };
+import { REPO } from "./support/operator.ts";
+
+const DIST = join(REPO, "dist");
+const ARCHES = ["x64", "arm64"] as const;
+const top = (arch: string) => `plexd-hook-${pkg.version}-linux-${arch}`;
+const tarball = (arch: string) => join(DIST, `${top(arch)}.tar.gz`);
+let extracted: string;
+
+function sh(cmd: string[], cwd = REPO): { code: number; stdout: string; stderr: string } {
+  const proc = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
+  return { code: proc.exitCode ?? 1, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
+}
+
+/** deploy/kubernetes as the tarball must carry it: symlinks followed, directories with a trailing slash. */
+function deployTree(dir: string, prefix: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? [`${prefix}${entry}/`, ...deployTree(path, `${prefix}${entry}/`)] : [`${prefix}${entry}`];
+  });
+}
+
+beforeAll(async () => {
+  const proc = Bun.spawn([process.execPath, "run", "scripts/release.ts"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`npm run release failed (${code}): ${stderr.trim()}`);
+  extracted = mkdtempSync(join(tmpdir(), "plexd-release-test-"));
+  for (const arch of ARCHES) {
+    const result = sh(["tar", "-xzf", tarball(arch), "-C", extracted]);
+    if (result.code !== 0) throw new Error(`extracting ${tarball(arch)}: ${result.stderr}`);
+  }
+}, 150_000);
+
+afterAll(() => {
+  if (extracted) rmSync(extracted, { recursive: true, force: true });
+});
+
+describe("npm run release", () => {
+  test("writes both tarballs and a SHA256SUMS that covers exactly them", () => {
+    const sums = sh(["cat", join(DIST, "SHA256SUMS")]).stdout;
+    const names = sums.trim().split("\n").map((line) => line.split(/\s+/)[1]);
+    expect(names).toEqual(ARCHES.map((arch) => `${top(arch)}.tar.gz`).sort());
+  });
+
+  test("sha256sum -c SHA256SUMS passes", () => {
+    const result = sh(["sha256sum", "-c", "SHA256SUMS"], DIST);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test.each([...ARCHES])("the linux-%s tarball holds exactly the binary, the manifests, README.md and LICENSE, owned by 0:0", (arch) => {
+    const root = `${top(arch)}/`;
+    const expected = [
+      root,
+      `${root}LICENSE`,
+      `${root}README.md`,
+      `${root}manifests/`,
+      `${root}manifests/install.yaml`,
+      `${root}manifests/kubernetes/`,
+      ...deployTree(join(REPO, "deploy", "kubernetes"), `${root}manifests/kubernetes/`),
+      `${root}plexd-hook`,
+    ].sort();
+    expect(sh(["tar", "-tzf", tarball(arch)]).stdout.trim().split("\n").sort()).toEqual(expected);
+    const owners = sh(["tar", "-tvzf", tarball(arch), "--numeric-owner"]).stdout.trim().split("\n").map((line) => line.split(/\s+/)[1]);
+    expect(new Set(owners)).toEqual(new Set(["0/0"]));
+  });
+
+  test("the x64 binary in the tarball prints the package.json version", () => {
+    const result = sh([join(extracted, top("x64"), "plexd-hook"), "--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  test("manifests/install.yaml is what the bundled binary prints with `plexd-hook manifests`", async () => {
+    const printed = sh([join(extracted, top("x64"), "plexd-hook"), "manifests"]).stdout;
+    for (const arch of ARCHES) expect(await Bun.file(join(extracted, top(arch), "manifests", "install.yaml")).text()).toBe(printed);
+  });
+
+  test("`file` says the arm64 binary is an ELF 64-bit ARM aarch64 executable", () => {
+    const result = sh(["file", "--brief", join(extracted, top("arm64"), "plexd-hook")]);
+    expect(result.stdout).toMatch(/^ELF 64-bit LSB (pie )?executable, ARM aarch64/);
+  });
+});
