@@ -46,6 +46,8 @@ export function pendingRecheckMs(startedAt: string | undefined, now: Date): numb
 export class Retry extends Error {}
 
 export class Reconciler {
+  private readonly warnedNoNode = new Set<string>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async reconcile(key: string, attempt: number): Promise<Outcome> {
@@ -53,7 +55,14 @@ export class Reconciler {
     const hook = hooks.get(key);
     if (!hook || hook.metadata.deletionTimestamp) return;
     const me = self();
-    if (!ownsHook(hook, me) || isTerminal(hook.status?.phase)) return;
+    if (isTerminal(hook.status?.phase)) return;
+    if (!ownsHook(hook, me)) {
+      if (me.allNodes && !this.warnedNoNode.has(key)) {
+        this.warnedNoNode.add(key);
+        this.deps.logger.warn({ hook: hook.metadata.name }, "hook has no spec.nodeName and this controller no --node-name: left alone");
+      }
+      return;
+    }
     const node = targetNode(hook, me) as string;
     if (hook.status?.jobName) return this.track(hook);
     return this.ensureJob(hook, node, attempt);

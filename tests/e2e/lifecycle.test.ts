@@ -95,6 +95,42 @@ describe("phases on the real Job controller", () => {
   });
 });
 
+describe("cluster mode", () => {
+  const NS = "e2e-cluster-mode";
+  let single: Operator;
+  beforeAll(async () => {
+    await env.namespace(NS);
+    single = operator(NS, "--all-nodes");
+    await single.waitReady();
+  }, 60_000);
+
+  test("one replica pins each hook's Job to its spec.nodeName", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("to-a", NS, { hookName: "m", nodeName: "node-a" }));
+    await env.k(["apply", "-f", "-"], hookYaml("to-c", NS, { hookName: "m", nodeName: "node-c" }));
+    expect((await finalStatus(NS, "to-a")).nodeName).toBe("node-a");
+    expect((await finalStatus(NS, "to-c")).nodeName).toBe("node-c");
+    const job = await env.json(["get", "job", "plexdhook-to-c", "-n", NS]);
+    expect(job.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-c" });
+  });
+
+  test("a hook for a node that does not exist stays Pending with a message that says so", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("nowhere", NS, { hookName: "m", nodeName: "node-zzz" }));
+    const status = await waitFor(async () => {
+      const s = (await getHook(NS, "nowhere")).status;
+      return s?.message && s;
+    }, "a message", 30_000, 200);
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toContain("cannot be scheduled");
+    expect(status.message).toContain("node affinity/selector");
+  });
+
+  test("a hook without spec.nodeName is left alone, with a warning, when no --node-name is given", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("unplaced", NS, { hookName: "m" }));
+    await waitFor(() => single.logs.some((l) => l.level === "warn" && l.hook === "unplaced") || undefined, "the warning", 10_000, 50);
+    expect((await getHook(NS, "unplaced")).status).toBeUndefined();
+  });
+});
+
 describe("targeting across a fleet of three node controllers", () => {
   const NS = "e2e-fleet";
   const nodes = ["node-a", "node-b", "node-c"];
