@@ -70,14 +70,14 @@ export class PlexdHookController {
 
   private selectors(): { hooks: Array<[string, string | undefined]>; jobs: string } {
     const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
-    if (this.config.allNodes || !this.serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs: this.config.allNodes ? managed : `${managed},${LABEL_NODE}=${this.nodeName}` };
-    return {
-      hooks: [
-        [SOURCE_OWN, `spec.nodeName=${this.nodeName}`],
-        [SOURCE_BOUND, `spec.nodeName=,status.nodeName=${this.nodeName}`],
-      ],
-      jobs: `${managed},${LABEL_NODE}=${this.nodeName}`,
-    };
+    const jobs = this.config.allNodes ? managed : `${managed},${LABEL_NODE}=${this.nodeName}`;
+    if (this.config.allNodes || !this.serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs };
+    // Disjoint: hooks aimed at this node, and untargeted hooks whose Job already runs here.
+    const hooks: Array<[string, string]> = [
+      [SOURCE_OWN, `spec.nodeName=${this.nodeName}`],
+      [SOURCE_BOUND, `spec.nodeName=,status.nodeName=${this.nodeName}`],
+    ];
+    return { hooks, jobs };
   }
 
   /**
