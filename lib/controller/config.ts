@@ -20,6 +20,7 @@ export interface ControllerConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   ownedElsewhereRetryMs: number;
+  ownedElsewhereGiveUpMs: number;
   /** The API server ends each watch after about this long; see list-watch.ts. */
   watchTimeoutSeconds: number;
   now: () => Date;
@@ -38,6 +39,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   retryBaseMs: 200,
   retryMaxMs: 30_000,
   ownedElsewhereRetryMs: 2_000,
+  ownedElsewhereGiveUpMs: 60_000,
   watchTimeoutSeconds: 300,
   now: () => new Date(),
 };

@@ -112,6 +112,7 @@ export class PlexdHookController {
       now: this.config.now,
       maxTransientRetries: this.config.maxTransientRetries,
       ownedElsewhereRetryMs: this.config.ownedElsewhereRetryMs,
+      ownedElsewhereGiveUpMs: this.config.ownedElsewhereGiveUpMs,
     });
 
     let streams: Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>;

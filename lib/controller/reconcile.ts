@@ -28,6 +28,8 @@ export interface ReconcilerDeps {
   maxTransientRetries: number;
   /** How soon to look again at a hook whose Job name is held by another owner (usually GC on its way). */
   ownedElsewhereRetryMs: number;
+  /** How long after the hook's creation that wait ends in Failed. */
+  ownedElsewhereGiveUpMs: number;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -104,9 +106,13 @@ export class Reconciler {
     }
     const owner = controllerUid(job);
     if (owner !== undefined && owner !== hook.metadata.uid) {
-      // Most often the Job of a deleted hook of the same name that garbage collection has not removed yet.
-      logger.info({ hook: name, job: jobName, owner }, "job name held by another owner, waiting");
-      return { requeueAfterMs: this.deps.ownedElsewhereRetryMs };
+      // Most often the Job of a deleted hook of the same name that garbage collection is about to remove.
+      const age = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
+      if (age < this.deps.ownedElsewhereGiveUpMs) {
+        logger.info({ hook: name, job: jobName, owner }, "job name held by another owner, waiting");
+        return { requeueAfterMs: this.deps.ownedElsewhereRetryMs };
+      }
+      return this.fail(hook, msg.REASON_JOB_OWNED_ELSEWHERE, `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`);
     }
     const ranOn = job.metadata?.labels?.[LABEL_NODE] ?? node;
     const pending = pendingStatus(hook, jobName, ranOn, now());
@@ -117,8 +123,11 @@ export class Reconciler {
   private async track(hook: PlexdHook): Promise<Outcome> {
     const { client, jobs, now } = this.deps;
     const jobName = hook.status?.jobName as string;
-    const job = jobs.get(`${hook.metadata.namespace}/${jobName}`);
-    if (!job) return;
+    // Not in the cache: just created and not yet seen, or not made by us (no node label); ask.
+    const job = jobs.get(`${hook.metadata.namespace}/${jobName}`) ?? (await client.getJob(hook.metadata.namespace, jobName));
+    if (!job) {
+      return this.fail(hook, msg.REASON_JOB_MISSING, `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`);
+    }
     const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True");
     const starting = (job.status?.active ?? 0) > 0 && (job.status?.ready ?? 0) === 0;
     // Pods are read only when they can explain something: an exit code, or why nothing starts.

@@ -68,6 +68,19 @@ describe("the seed's watch-create-status cycle", () => {
     await waitFor(() => client.job("plexdhook-fresh"), "the second hook's Job");
     expect(client.job("plexdhook-done")).toBeUndefined();
     expect(client.calls.createJob).toBe(1);
+    // No Job is made again; since the named Job does not exist, the hook says so instead of waiting forever.
+    await waitFor(() => phaseOf(client, "done") === "Failed", "Failed");
+    expect(client.hook("done")?.status).toMatchObject({ jobName: "plexdhook-done", message: expect.stringContaining("Job plexdhook-done no longer exists") });
+  });
+
+  test("a Job name held by another owner is waited on, then reported", async () => {
+    const client = new MemoryClient();
+    await client.createJob({ metadata: { name: "plexdhook-taken", namespace: NS, ownerReferences: [{ apiVersion: "v1", kind: "PlexdHook", name: "taken", uid: "old-uid", controller: true }] } });
+    const { logged } = launch(client, "node-a", { ownedElsewhereGiveUpMs: 1_500 });
+    client.addHook("taken", { hookName: "x", nodeName: "node-a" });
+    await waitFor(() => phaseOf(client, "taken") === "Failed", "Failed");
+    expect(logged("job name held by another owner, waiting").length).toBeGreaterThan(0);
+    expect(client.hook("taken")?.status?.message).toBe("Job plexdhook-taken exists and belongs to another owner (uid old-uid): delete that Job, or give this PlexdHook another name");
   });
 
   test("a Job that already exists is logged at info and the hook still gets its status", async () => {
