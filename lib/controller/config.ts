@@ -16,7 +16,8 @@ export interface ControllerConfig {
   leaseRetryPeriodMs: number;
   /** Unique per process; defaults to `<node>_<random>`. */
   identity: string;
-  maxTransientRetries: number;
+  /** Transient API errors on Job creation are retried for this long before the hook is called Failed. */
+  transientRetryWindowMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
   ownedElsewhereRetryMs: number;
@@ -35,7 +36,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   leaseDurationSeconds: 15,
   leaseRetryPeriodMs: 2_000,
   identity: "",
-  maxTransientRetries: 5,
+  transientRetryWindowMs: 120_000,
   retryBaseMs: 200,
   retryMaxMs: 30_000,
   ownedElsewhereRetryMs: 2_000,

@@ -38,6 +38,8 @@ export class PlexdHookController {
   private readonly logger: Logger;
   private readonly hooks = new HookCache();
   private readonly jobs = new Map<string, Job>();
+  /** Deleted Jobs as last seen, so a Job removed right after finishing (ttlSecondsAfterFinished: 0) still tells how it ended. */
+  private readonly goneJobs = new Map<string, { job: Job; at: number }>();
   private internal: AbortController | undefined;
   private leader = false;
   /** False when the API server cannot filter hooks by field: every hook arrives and ownership filters. */
@@ -105,12 +107,13 @@ export class PlexdHookController {
       client: this.client,
       hooks: this.hooks,
       jobs: this.jobs,
+      goneJobs: this.goneJobs,
       self: () => this.self(),
       logger: this.logger,
       metrics: this.metrics,
       events: new EventRecorder(this.client, this.nodeName || "cluster", this.logger, this.config.now),
       now: this.config.now,
-      maxTransientRetries: this.config.maxTransientRetries,
+      transientRetryWindowMs: this.config.transientRetryWindowMs,
       ownedElsewhereRetryMs: this.config.ownedElsewhereRetryMs,
       ownedElsewhereGiveUpMs: this.config.ownedElsewhereGiveUpMs,
     });
@@ -136,7 +139,7 @@ export class PlexdHookController {
     const enqueue = (key: string): void => queue.add(key);
     const work = queue.run(async (key) => {
       try {
-        const outcome = await reconciler.reconcile(key, queue.attempts(key));
+        const outcome = await reconciler.reconcile(key);
         this.metrics.reconciles.inc({ result: outcome ? "requeue" : "success" });
         return outcome;
       } catch (err) {
@@ -149,6 +152,7 @@ export class PlexdHookController {
     }, stop);
 
     const resync = setInterval(() => {
+      for (const [key, gone] of this.goneJobs) if (Date.now() - gone.at > this.config.resyncPeriodMs) this.goneJobs.delete(key);
       for (const key of this.hooks.keys()) enqueue(key);
     }, this.config.resyncPeriodMs);
 
@@ -218,10 +222,17 @@ export class PlexdHookController {
       }
       this.metrics.watchEvents.inc({ resource: "jobs" });
       const key = keyOf(event.object);
-      if (event.type === "DELETED") this.jobs.delete(key);
-      else this.jobs.set(key, event.object);
-      const owner = event.object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
-      if (owner) enqueue(`${event.object.metadata?.namespace}/${owner.name}`);
+      // A DELETED made up after a relist carries only a name: the cache knows the rest.
+      const job = event.type === "DELETED" ? (this.jobs.get(key) ?? event.object) : event.object;
+      if (event.type === "DELETED") {
+        this.jobs.delete(key);
+        this.goneJobs.set(key, { job, at: Date.now() });
+      } else {
+        this.jobs.set(key, job);
+        this.goneJobs.delete(key);
+      }
+      const owner = job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
+      if (owner) enqueue(`${job.metadata?.namespace}/${owner.name}`);
     }
   }
 

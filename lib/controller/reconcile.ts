@@ -19,13 +19,14 @@ export interface ReconcilerDeps {
   client: KubeClient;
   hooks: HookCache;
   jobs: Map<string, Job>;
+  goneJobs: Map<string, { job: Job }>;
   self: () => Self;
   logger: Logger;
   metrics: Metrics;
   events: EventRecorder;
   now: () => Date;
-  /** Transient API errors are retried this many times before the hook is called Failed. */
-  maxTransientRetries: number;
+  /** Transient API errors on Job creation are retried for this long before the hook is called Failed. */
+  transientRetryWindowMs: number;
   /** How soon to look again at a hook whose Job name is held by another owner (usually GC on its way). */
   ownedElsewhereRetryMs: number;
   /** How long after the hook's creation that wait ends in Failed. */
@@ -49,10 +50,12 @@ export class Retry extends Error {}
 
 export class Reconciler {
   private readonly warnedNoNode = new Set<string>();
+  /** When each hook's run of transient create errors began. */
+  private readonly transientSince = new Map<string, number>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  async reconcile(key: string, attempt: number): Promise<Outcome> {
+  async reconcile(key: string): Promise<Outcome> {
     const { hooks, self } = this.deps;
     const hook = hooks.get(key);
     if (!hook || hook.metadata.deletionTimestamp) return;
@@ -67,11 +70,11 @@ export class Reconciler {
     }
     const node = targetNode(hook, me) as string;
     if (hook.status?.jobName) return this.track(hook);
-    return this.ensureJob(hook, node, attempt);
+    return this.ensureJob(hook, node);
   }
 
   /** The seed's cycle: build and create the Job, then record Pending with jobName and startedAt. */
-  private async ensureJob(hook: PlexdHook, node: string, attempt: number): Promise<Outcome> {
+  private async ensureJob(hook: PlexdHook, node: string): Promise<Outcome> {
     const { client, jobs, logger, metrics, events, now } = this.deps;
     const name = hook.metadata.name;
     const jobName = jobNameFor(name);
@@ -95,15 +98,19 @@ export class Reconciler {
           logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
           job = await client.getJob(hook.metadata.namespace, jobName);
           if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-        } else if (isTransient(err) && attempt < this.deps.maxTransientRetries) {
-          logger.warn({ hook: name, error: errorText(err), attempt: attempt + 1 }, "job create failed, will retry");
+        } else if (isTransient(err) && this.keepTrying(hook)) {
+          logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
           throw err;
+        } else if (isTransient(err) && (job = await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined))) {
+          // A create that timed out may still have been carried out.
+          logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
         } else {
           logger.error({ hook: name, error: errorText(err) }, msg.LOG_JOB_CREATE_FAILED);
           return this.fail(hook, msg.REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
         }
       }
     }
+    this.transientSince.delete(`${hook.metadata.namespace}/${name}`);
     const owner = controllerUid(job);
     if (owner !== undefined && owner !== hook.metadata.uid) {
       // Most often the Job of a deleted hook of the same name that garbage collection is about to remove.
@@ -121,10 +128,15 @@ export class Reconciler {
 
   /** After the seed's cycle: follow the Job to its end. */
   private async track(hook: PlexdHook): Promise<Outcome> {
-    const { client, jobs, now } = this.deps;
+    const { client, jobs, goneJobs, now } = this.deps;
     const jobName = hook.status?.jobName as string;
-    // Not in the cache: just created and not yet seen, or not made by us (no node label); ask.
-    const job = jobs.get(`${hook.metadata.namespace}/${jobName}`) ?? (await client.getJob(hook.metadata.namespace, jobName));
+    const key = `${hook.metadata.namespace}/${jobName}`;
+    // Not in the cache: just created and not yet seen, deleted, or not made by us (no node label); ask.
+    const existing = jobs.get(key) ?? (await client.getJob(hook.metadata.namespace, jobName));
+    // A Job deleted once it finished still says how it ended; one deleted while running does not.
+    const gone = goneJobs.get(key)?.job;
+    const goneFinished = gone?.status?.conditions?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+    const job = existing ?? (goneFinished ? gone : undefined);
     if (!job) {
       return this.fail(hook, msg.REASON_JOB_MISSING, `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`);
     }
@@ -136,6 +148,17 @@ export class Reconciler {
     await this.write(hook, status);
     // Nothing on the Job changes while its pod cannot start, so look again, less often as time passes.
     if (starting && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
+  }
+
+  /** Whether a hook whose Job create just failed transiently is still within its retry window. */
+  private keepTrying(hook: PlexdHook): boolean {
+    const key = `${hook.metadata.namespace}/${hook.metadata.name}`;
+    const now = this.deps.now().getTime();
+    const since = this.transientSince.get(key) ?? now;
+    this.transientSince.set(key, since);
+    if (now - since < this.deps.transientRetryWindowMs) return true;
+    this.transientSince.delete(key);
+    return false;
   }
 
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {

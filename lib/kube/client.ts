@@ -35,7 +35,7 @@ export interface Lease {
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
-  /** Writes status through the status subresource; 409 if `hook`'s resourceVersion is stale. */
+  /** Replaces the status through the status subresource; 409 if `hook`'s resourceVersion is stale. */
   updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook>;
   /** Rejects with an ApiError whose reason is AlreadyExists when the name is taken. */
   createJob(job: Job): Promise<Job>;

@@ -62,8 +62,10 @@ export class NodeKubeClient implements KubeClient {
   updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {
     const { name, namespace, resourceVersion } = hook.metadata;
     // A merge patch carrying the resourceVersion: the server refuses it with 409 if we acted on stale data.
+    // In a merge patch a missing key means "unchanged", so keys the new status drops are sent as null.
+    const removed = Object.fromEntries(Object.keys(hook.status ?? {}).map((key) => [key, null]));
     return this.rest.request<PlexdHook>("PATCH", `${hooksPath(namespace)}/${name}/status`, {
-      body: { metadata: { resourceVersion }, status },
+      body: { metadata: { resourceVersion }, status: { ...removed, ...status } },
       contentType: "application/merge-patch+json",
     });
   }
