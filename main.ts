@@ -36,6 +36,8 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
   let controller: PlexdHookController | undefined;
   const client = new NodeKubeClient(loaded.config, {
     logger,
+    // In a pod the API server may still be starting (node boot, control-plane upgrade): wait rather than crash-loop.
+    unreachableRetryMs: loaded.source === "in-cluster" ? 60_000 : 1_000,
     onWatchRestart: (resource) => controller?.metrics.watchRestarts.inc({ resource }),
   });
   controller = new PlexdHookController(client, { allNodes: cli.allNodes, workers: cli.workers }, cli.namespace, cli.nodeName, logger);

@@ -22,8 +22,6 @@ export interface ControllerConfig {
   retryMaxMs: number;
   ownedElsewhereRetryMs: number;
   ownedElsewhereGiveUpMs: number;
-  /** The API server ends each watch after about this long; see list-watch.ts. */
-  watchTimeoutSeconds: number;
   now: () => Date;
 }
 
@@ -41,7 +39,6 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   retryMaxMs: 30_000,
   ownedElsewhereRetryMs: 2_000,
   ownedElsewhereGiveUpMs: 60_000,
-  watchTimeoutSeconds: 300,
   now: () => new Date(),
 };
 

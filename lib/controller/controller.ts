@@ -2,6 +2,7 @@
 
 import type { Logger } from "pino";
 import { KIND, LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
+import { nodeLabelValue } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
 import type { Job, Phase, PlexdHook } from "../core/types.ts";
 import type { KubeClient, WatchEvent } from "../kube/client.ts";
@@ -72,7 +73,7 @@ export class PlexdHookController {
 
   private selectors(): { hooks: Array<[string, string | undefined]>; jobs: string } {
     const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
-    const jobs = this.config.allNodes ? managed : `${managed},${LABEL_NODE}=${this.nodeName}`;
+    const jobs = this.config.allNodes ? managed : `${managed},${LABEL_NODE}=${nodeLabelValue(this.nodeName)}`;
     if (this.config.allNodes || !this.serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs };
     // Disjoint: hooks aimed at this node, and untargeted hooks whose Job already runs here.
     const hooks: Array<[string, string]> = [

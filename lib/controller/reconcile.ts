@@ -1,9 +1,9 @@
 // reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
 
 import type { Logger } from "pino";
-import { KIND, LABEL_NODE } from "../constants.ts";
+import { KIND, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
-import { jobNameFor } from "../core/job-name.ts";
+import { jobNameFor } from "../core/names.ts";
 import { ownsHook, targetNode, type Self } from "../core/ownership.ts";
 import { deriveStatus, failedStatus, isTerminal, pendingStatus } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
@@ -121,7 +121,8 @@ export class Reconciler {
       }
       return this.fail(hook, msg.REASON_JOB_OWNED_ELSEWHERE, `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`);
     }
-    const ranOn = job.metadata?.labels?.[LABEL_NODE] ?? node;
+    // The Job may be an earlier leader's, pinned elsewhere: record where it really runs.
+    const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? node;
     const pending = pendingStatus(hook, jobName, ranOn, now());
     return this.write(hook, deriveStatus({ ...hook, status: pending }, job, [], now()));
   }
@@ -162,7 +163,7 @@ export class Reconciler {
   }
 
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
-    this.deps.metrics.reconciles.inc({ result: "failed" });
+    this.deps.metrics.hookFailures.inc({ reason });
     return this.write(hook, failedStatus(hook, reason, message, this.deps.now()));
   }
 

@@ -15,7 +15,7 @@ import {
   SERVICE_ACCOUNT,
 } from "../constants.ts";
 import { buildEnv } from "./env.ts";
-import { jobNameFor } from "./job-name.ts";
+import { jobNameFor, nodeLabelValue } from "./names.ts";
 import type { Job, PlexdHook } from "./types.ts";
 
 const PRIVILEGED: V1SecurityContext = { privileged: true };
@@ -30,7 +30,7 @@ export function jobLabels(hook: PlexdHook, nodeName: string): Record<string, str
   return {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_HOOK_NAME]: hook.spec.hookName,
-    [LABEL_NODE]: nodeName,
+    [LABEL_NODE]: nodeLabelValue(nodeName),
   };
 }
 

@@ -34,6 +34,8 @@ export interface ListWatchOptions {
   backoffMaxMs?: number;
   /** How long the first list retries transient errors before giving up. */
   initialRetryMs?: number;
+  /** How long it retries when nothing answers at all (short for people at a terminal, long in a pod). */
+  initialUnreachableRetryMs?: number;
   /** How long past its timeout a watch may stay silent before it is called dead. */
   silenceGraceMs?: number;
 }
@@ -82,7 +84,8 @@ async function firstList<T>(source: ListWatchSource<T>, pageSize: number, signal
     try {
       return await listAll(source, pageSize, signal);
     } catch (err) {
-      const budgetMs = err instanceof ApiError && err.statusCode === 0 ? 1_000 : (options.initialRetryMs ?? 30_000);
+      const unreachable = err instanceof ApiError && err.statusCode === 0;
+      const budgetMs = unreachable ? (options.initialUnreachableRetryMs ?? 1_000) : (options.initialRetryMs ?? 30_000);
       if (signal.aborted || !isTransient(err) || Date.now() - started > budgetMs) throw err;
       options.logger.info({ error: err instanceof Error ? err.message : String(err) }, "first list failed, retrying");
       await sleep(backoffDelay(attempt, options.backoffBaseMs ?? 200, 2_000), signal);
@@ -101,7 +104,7 @@ export async function listWatch<T extends Meta>(
 ): Promise<AsyncIterable<WatchEvent<T>>> {
   const { signal, logger } = options;
   const pageSize = options.pageSize ?? 500;
-  const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const timeoutSeconds = options.watchTimeoutSeconds ?? 120;
   const baseMs = options.backoffBaseMs ?? 200;
   const maxMs = options.backoffMaxMs ?? 30_000;
   const first = await firstList(source, pageSize, signal, options);
@@ -135,6 +138,8 @@ export async function listWatch<T extends Meta>(
       const silenceMs = seconds * 1000 + (options.silenceGraceMs ?? 30_000);
       let timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
       let relist = false;
+      let received = 0;
+      const opened = Date.now();
       try {
         const stream = source.watch({
           resourceVersion,
@@ -145,6 +150,7 @@ export async function listWatch<T extends Meta>(
           clearTimeout(timer);
           timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
           failures = 0;
+          received++;
           if (event.type === "ERROR") {
             const { code = 500, reason = "Unknown", message = "watch error" } = event.object;
             throw new ApiError(message, code, reason);
@@ -155,6 +161,8 @@ export async function listWatch<T extends Meta>(
           else known.add(keyOf(event.object));
           yield { type: event.type, object: event.object };
         }
+        // A watch that ends at once with nothing in it (a proxy, a server shutting down) would spin.
+        if (received === 0 && Date.now() - opened < 1_000) await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
       } catch (err) {
         if (signal.aborted) return;
         relist = isGone(err);

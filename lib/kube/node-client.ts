@@ -13,6 +13,8 @@ export interface NodeClientOptions {
   logger: Logger;
   onWatchRestart?: (resource: string, reason: string) => void;
   watchTimeoutSeconds?: number;
+  /** How long the first list waits for an API server that does not answer; see list-watch.ts. */
+  unreachableRetryMs?: number;
 }
 
 const hooksPath = (namespace: string): string =>
@@ -47,6 +49,7 @@ export class NodeKubeClient implements KubeClient {
         logger: this.options.logger.child({ resource }),
         onRestart: (reason) => this.options.onWatchRestart?.(resource, reason),
         watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+        initialUnreachableRetryMs: this.options.unreachableRetryMs,
       },
     );
   }

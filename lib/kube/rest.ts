@@ -68,7 +68,8 @@ export class Rest {
     const options = await this.config.applyToFetchOptions({});
     const agentOptions = ((options.agent as { options?: Record<string, unknown> } | undefined)?.options ?? {}) as Record<string, unknown>;
     const cluster = this.config.getCurrentCluster();
-    this.tls ??= {
+    // Rebuilt on refresh too: an exec plugin may hand out short-lived client certificates.
+    if (refresh || !this.tls) this.tls = {
       ca: text(agentOptions.ca),
       cert: text(agentOptions.cert),
       key: text(agentOptions.key),
@@ -139,7 +140,12 @@ export class Rest {
   /** Sends one JSON request and returns the decoded answer. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.fetch(method, path, options, false);
-    return (await response.json()) as T;
+    try {
+      return (await response.json()) as T;
+    } catch (err) {
+      // A body cut off by a timeout or a dropped connection is as transient as no answer at all.
+      throw new ApiError(`${method} ${path}: reading the answer failed: ${(err as Error).message}`, 0, "Unreachable", { cause: err });
+    }
   }
 
   /** Opens a watch and yields each decoded line until the server ends the stream. */

@@ -3,14 +3,19 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Phase } from "../core/types.ts";
 
-export type ReconcileResult = "success" | "requeue" | "error" | "failed";
 
 export class Metrics {
   readonly registry = new Registry();
   readonly reconciles = new Counter({
     name: "plexd_hook_reconcile_total",
-    help: "Reconciles of PlexdHooks by result (success, requeue, error: retried, failed: the hook was marked Failed).",
+    help: "Reconciles of PlexdHooks by result (success, requeue: look again later, error: retried with backoff).",
     labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly hookFailures = new Counter({
+    name: "plexd_hook_failures_total",
+    help: "Hooks this controller marked Failed without a Job outcome, by reason (InvalidSpec, JobCreateFailed, JobMissing, JobOwnedElsewhere).",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly jobCreateSeconds = new Histogram({

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MAX_JOB_NAME_LENGTH, jobNameFor } from "./job-name.ts";
+import { MAX_JOB_NAME_LENGTH, jobNameFor, nodeLabelValue } from "./names.ts";
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -23,4 +23,12 @@ test.each(long)("jobNameFor() shortens %p to a valid, deterministic label value"
 test("jobNameFor() gives long names that share a prefix different Jobs", () => {
   const prefix = "p".repeat(70);
   expect(jobNameFor(`${prefix}-one`)).not.toBe(jobNameFor(`${prefix}-two`));
+});
+
+test("nodeLabelValue() keeps a node name that fits and shortens a long one to a valid label value", () => {
+  expect(nodeLabelValue("node-a")).toBe("node-a");
+  const long = `${"n".repeat(60)}.example.internal`;
+  expect(nodeLabelValue(long).length).toBeLessThanOrEqual(63);
+  expect(nodeLabelValue(long)).toMatch(LABEL_VALUE);
+  expect(nodeLabelValue(long)).not.toBe(nodeLabelValue(`${"n".repeat(60)}.example.internal2`));
 });

@@ -1,0 +1,27 @@
+// Deterministic names and label values that fit Kubernetes' 63-character label limit.
+
+import { createHash } from "node:crypto";
+import { JOB_NAME_PREFIX } from "../constants.ts";
+
+/** Label values stop at 63 characters; the Job controller copies the Job name into a pod label. */
+export const MAX_JOB_NAME_LENGTH = 63;
+const HASH_LENGTH = 10;
+
+/** `value` if it fits, else a prefix of it and a hash of `source`: unique, stable, a valid label value. */
+function fit(value: string, source: string): string {
+  if (value.length <= MAX_JOB_NAME_LENGTH) return value;
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, HASH_LENGTH);
+  // Also a DNS subdomain: the part before the hash must not end in '.', '-' or '_'.
+  const prefix = value.slice(0, MAX_JOB_NAME_LENGTH - HASH_LENGTH - 1).replace(/[-._]+$/, "");
+  return `${prefix}-${hash}`;
+}
+
+/** The Job name for the PlexdHook named `hookResourceName`: `plexdhook-{name}`, shortened if needed. */
+export function jobNameFor(hookResourceName: string): string {
+  return fit(`${JOB_NAME_PREFIX}${hookResourceName}`, hookResourceName);
+}
+
+/** The `plexd.plexsphere.com/node` label value for a node (node names may run to 253 characters). */
+export function nodeLabelValue(nodeName: string): string {
+  return fit(nodeName, nodeName);
+}
