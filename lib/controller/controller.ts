@@ -161,7 +161,9 @@ export class PlexdHookController {
       this.pumpJobs(jobStream, enqueue, () => markSynced("jobs")),
       ...streams.slice(1).map(([source, stream]) => this.pumpHooks(source, stream, enqueue, () => markSynced(source))),
     ];
-    if (!this.config.allNodes) background.push(this.campaign(stop, enqueue));
+    // The Lease outlives the work queue: it is given up only once reconciles in flight have finished.
+    const leaseStop = new AbortController();
+    if (!this.config.allNodes) background.push(this.campaign(leaseStop.signal, enqueue));
     try {
       const [source, primary] = streams[0] as [string, AsyncIterable<WatchEvent<PlexdHook>>];
       await this.pumpHooks(source, primary, enqueue, () => markSynced(source));
@@ -169,6 +171,7 @@ export class PlexdHookController {
       clearInterval(resync);
       internal.abort(new Error("plexdhook controller stopping"));
       await work;
+      leaseStop.abort();
       await Promise.allSettled(background);
       this.internal = undefined;
       this.synced = false;

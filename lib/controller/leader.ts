@@ -54,13 +54,13 @@ export class LeaseElector {
   }
 
   /** One attempt to acquire or renew; returns whether this process holds the lease afterwards. */
-  async tryAcquireOrRenew(): Promise<boolean> {
+  async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
     const { namespace, name, identity, leaseDurationSeconds } = this.options;
     const now = this.now();
-    const current = await this.client.getLease(namespace, name);
+    const current = await this.client.getLease(namespace, name, signal);
     const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: microTime(now) };
     if (!current) {
-      await this.client.putLease({ metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } });
+      await this.client.putLease({ metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } }, signal);
       return true;
     }
     const renew = current.spec.renewTime ?? "";
@@ -73,7 +73,7 @@ export class LeaseElector {
     if (holder && holder !== identity && !expired) return false;
     const transitions = (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
     const acquireTime = holder === identity ? current.spec.acquireTime : spec.renewTime;
-    await this.client.putLease({ metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } });
+    await this.client.putLease({ metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } }, signal);
     return true;
   }
 
@@ -82,8 +82,11 @@ export class LeaseElector {
     const { retryPeriodMs, leaseDurationSeconds, logger } = this.options;
     const renewDeadlineMs = (leaseDurationSeconds * 1000 * 2) / 3;
     while (!signal.aborted) {
+      // A leader's attempt may last only until its renew deadline: past it, others may take over.
+      const budgetMs = this.leader ? renewDeadlineMs - (Date.now() - this.lastRenewed) : renewDeadlineMs;
+      if (budgetMs <= 0) this.set(false);
       try {
-        const held = await this.tryAcquireOrRenew();
+        const held = await this.tryAcquireOrRenew(AbortSignal.timeout(Math.max(budgetMs, 1)));
         if (held) this.lastRenewed = Date.now();
         this.lastError = "";
         this.set(held);

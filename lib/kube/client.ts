@@ -42,7 +42,7 @@ export interface KubeClient {
   getJob(namespace: string, name: string): Promise<Job | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
   createEvent(event: CoreV1Event): Promise<void>;
-  getLease(namespace: string, name: string): Promise<Lease | undefined>;
+  getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /** Creates when `lease.metadata.resourceVersion` is unset, else replaces it (409 when stale). */
-  putLease(lease: Lease): Promise<Lease>;
+  putLease(lease: Lease, signal?: AbortSignal): Promise<Lease>;
 }

@@ -95,21 +95,21 @@ export class NodeKubeClient implements KubeClient {
     await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
   }
 
-  async getLease(namespace: string, name: string): Promise<Lease | undefined> {
+  async getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined> {
     return this.rest
-      .request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`)
+      .request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`, { signal })
       .catch((err) => {
         if (isNotFound(err)) return undefined;
         throw err;
       });
   }
 
-  putLease(lease: Lease): Promise<Lease> {
+  putLease(lease: Lease, signal?: AbortSignal): Promise<Lease> {
     const { namespace, name, resourceVersion } = lease.metadata;
     const base = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
     const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...lease };
     return resourceVersion
-      ? this.rest.request<Lease>("PUT", `${base}/${name}`, { body })
-      : this.rest.request<Lease>("POST", base, { body });
+      ? this.rest.request<Lease>("PUT", `${base}/${name}`, { body, signal })
+      : this.rest.request<Lease>("POST", base, { body, signal });
   }
 }

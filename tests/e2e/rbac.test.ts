@@ -18,8 +18,10 @@ beforeAll(async () => {
 
 /** `kubectl auth can-i` as `as`; a "resource/subresource" is split into --subresource. */
 async function canI(verb: string, resource: string, as?: string, kubeconfig?: string): Promise<boolean> {
-  const [type, subresource] = resource.split("/");
-  const args = ["auth", "can-i", verb, type!];
+  // "kind/subresource", or "kind#name" for one named object.
+  const [kindAndSub, name] = resource.split("#");
+  const [type, subresource] = kindAndSub!.split("/");
+  const args = ["auth", "can-i", verb, name ? `${type}/${name}` : type!];
   if (subresource) args.push(`--subresource=${subresource}`);
   if (as) args.push(`--as=${as}`);
   if (resource !== "nodes") args.push("-n", NS);
@@ -42,10 +44,9 @@ describe("the plexd ServiceAccount", () => {
     ["list", "jobs.batch"],
     ["watch", "jobs.batch"],
     ["create", "events"],
-    ["create", "events.events.k8s.io"],
-    ["get", "leases.coordination.k8s.io"],
+    ["get", "leases.coordination.k8s.io#plexd-hook-untargeted"],
     ["create", "leases.coordination.k8s.io"],
-    ["update", "leases.coordination.k8s.io"],
+    ["update", "leases.coordination.k8s.io#plexd-hook-untargeted"],
     ["get", "pods"],
     ["list", "pods"],
   ];
@@ -65,6 +66,8 @@ describe("the plexd ServiceAccount", () => {
     ["create", "pods"],
     ["delete", "pods"],
     ["delete", "leases.coordination.k8s.io"],
+    ["get", "leases.coordination.k8s.io#kube-controller-manager"],
+    ["update", "leases.coordination.k8s.io#kube-scheduler"],
     ["update", "nodes"],
     ["create", "rolebindings.rbac.authorization.k8s.io"],
   ];

@@ -3,9 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
-import { GROUP, PLURAL, SERVICE_ACCOUNT } from "../../lib/constants.ts";
+import { GROUP, PLURAL, SERVICE_ACCOUNT, UNTARGETED_LEASE_NAME } from "../../lib/constants.ts";
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Manifest = {
   kind: string;
   metadata: { name: string; namespace?: string };
@@ -46,11 +46,17 @@ describe("ClusterRole plexd", () => {
     // What the features need: blockOwnerDeletion, Events, the untargeted-hook Lease, exit codes.
     [GROUP, `${PLURAL}/finalizers`, ["update"]],
     ["", "events", ["create", "patch"]],
-    ["events.k8s.io", "events", ["create", "patch"]],
     ["coordination.k8s.io", "leases", ["get", "create", "update"]],
     ["", "pods", ["get", "list"]],
   ])("allows group %p resource %p verbs %p", (group, resource, verbs) => {
     for (const verb of verbs) expect(allows(rules, group, resource, verb)).toBe(true);
+  });
+
+  test("reads and renews only the plexd-hook-untargeted Lease", () => {
+    const leaseRules = rules.filter((r) => r.resources.includes("leases"));
+    for (const rule of leaseRules.filter((r) => r.verbs.includes("get") || r.verbs.includes("update"))) {
+      expect(rule.resourceNames).toEqual([UNTARGETED_LEASE_NAME]);
+    }
   });
 
   test("grants no wildcard and nothing that deletes or touches secrets", () => {
