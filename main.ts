@@ -40,7 +40,14 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     unreachableRetryMs: loaded.source === "in-cluster" ? 60_000 : 1_000,
     onWatchRestart: (resource) => controller?.metrics.watchRestarts.inc({ resource }),
   });
-  controller = new PlexdHookController(client, { allNodes: cli.allNodes, workers: cli.workers }, cli.namespace, cli.nodeName, logger);
+  const settings = {
+    allNodes: cli.allNodes,
+    workers: cli.workers,
+    unclaimedAfterMs: cli.unclaimedAfterSeconds && cli.unclaimedAfterSeconds * 1000,
+    // Look often enough that a short --unclaimed-after means what it says.
+    unclaimedCheckMs: cli.unclaimedAfterSeconds && Math.min(15_000, cli.unclaimedAfterSeconds * 250),
+  };
+  controller = new PlexdHookController(client, settings, cli.namespace, cli.nodeName, logger);
   controller.metrics.withProcessMetrics();
   const running = controller;
   let server: Server<undefined> | undefined;

@@ -18,6 +18,7 @@ const FLAGS = {
   "node-name": { type: "string", arg: "NAME", help: "node this controller acts for (default: $NODE_NAME, set by the DaemonSet)" },
   "all-nodes": { type: "boolean", help: "cluster mode: handle every hook, pinning each Job to spec.nodeName" },
   workers: { type: "string", arg: "N", help: "hooks reconciled at once (default: 16)" },
+  "unclaimed-after": { type: "string", arg: "SECONDS", help: "node mode: report hooks aimed at a node where no controller took them after this long (default: 60)" },
   "health-addr": { type: "string", arg: "HOST:PORT", help: `address of /healthz, /readyz and /metrics; empty disables (default: ${DEFAULT_HEALTH_ADDR})` },
   "log-level": { type: "string", arg: "LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default: info)` },
   "log-format": { type: "string", arg: "FORMAT", help: "json or text (default: json)" },
@@ -44,6 +45,7 @@ export interface Cli {
   nodeName: string;
   allNodes: boolean;
   workers?: number;
+  unclaimedAfterSeconds?: number;
   healthAddr: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -91,6 +93,13 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     workers = Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`Invalid --workers: ${values.workers} (a whole number of at least 1)`);
   }
+  let unclaimedAfterSeconds: number | undefined;
+  if (values["unclaimed-after"] !== undefined) {
+    unclaimedAfterSeconds = Number(values["unclaimed-after"]);
+    if (!Number.isFinite(unclaimedAfterSeconds) || unclaimedAfterSeconds <= 0) {
+      throw new UsageError(`Invalid --unclaimed-after: ${values["unclaimed-after"]} (a number of seconds above 0)`);
+    }
+  }
   return {
     command,
     help: values.help ?? false,
@@ -101,6 +110,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     nodeName: values["node-name"] ?? env.NODE_NAME ?? "",
     allNodes: values["all-nodes"] ?? false,
     workers,
+    unclaimedAfterSeconds,
     healthAddr: values["health-addr"] ?? DEFAULT_HEALTH_ADDR,
     logLevel,
     logFormat,

@@ -22,6 +22,9 @@ export interface ControllerConfig {
   retryMaxMs: number;
   ownedElsewhereRetryMs: number;
   ownedElsewhereGiveUpMs: number;
+  /** The Lease holder reports targeted hooks that no controller has taken this long after creation. */
+  unclaimedAfterMs: number;
+  unclaimedCheckMs: number;
   now: () => Date;
 }
 
@@ -39,6 +42,8 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   retryMaxMs: 30_000,
   ownedElsewhereRetryMs: 2_000,
   ownedElsewhereGiveUpMs: 60_000,
+  unclaimedAfterMs: 60_000,
+  unclaimedCheckMs: 15_000,
   now: () => new Date(),
 };
 

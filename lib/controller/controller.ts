@@ -15,6 +15,7 @@ import { HookCache } from "./hook-cache.ts";
 import { LeaseElector } from "./leader.ts";
 import { LOG_STARTED } from "./messages.ts";
 import { Reconciler, Retry } from "./reconcile.ts";
+import { reportUnclaimed } from "./unclaimed.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 export const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
@@ -104,6 +105,7 @@ export class PlexdHookController {
         this.metrics.inFlight.set(inFlight);
       },
     });
+    const events = new EventRecorder(this.client, this.nodeName || "cluster", this.logger, this.config.now);
     const reconciler = new Reconciler({
       client: this.client,
       hooks: this.hooks,
@@ -112,7 +114,7 @@ export class PlexdHookController {
       self: () => this.self(),
       logger: this.logger,
       metrics: this.metrics,
-      events: new EventRecorder(this.client, this.nodeName || "cluster", this.logger, this.config.now),
+      events,
       now: this.config.now,
       transientRetryWindowMs: this.config.transientRetryWindowMs,
       ownedElsewhereRetryMs: this.config.ownedElsewhereRetryMs,
@@ -163,7 +165,7 @@ export class PlexdHookController {
     ];
     // The Lease outlives the work queue: it is given up only once reconciles in flight have finished.
     const leaseStop = new AbortController();
-    if (!this.config.allNodes) background.push(this.campaign(leaseStop.signal, enqueue));
+    if (!this.config.allNodes) background.push(this.campaign(leaseStop.signal, enqueue, events));
     try {
       const [source, primary] = streams[0] as [string, AsyncIterable<WatchEvent<PlexdHook>>];
       await this.pumpHooks(source, primary, enqueue, () => markSynced(source));
@@ -241,7 +243,7 @@ export class PlexdHookController {
   }
 
   /** Node mode: hooks without spec.nodeName belong to the Lease holder until their Job exists. */
-  private async campaign(signal: AbortSignal, enqueue: (key: string) => void): Promise<void> {
+  private async campaign(signal: AbortSignal, enqueue: (key: string) => void, events: EventRecorder): Promise<void> {
     let untargeted: AbortController | undefined;
     const elector = new LeaseElector(this.client, {
       namespace: this.config.leaseNamespace,
@@ -257,14 +259,24 @@ export class PlexdHookController {
         untargeted?.abort();
         untargeted = undefined;
         for (const key of this.hooks.clear(SOURCE_UNTARGETED)) enqueue(key);
-        if (!this.serverSideFilter) {
-          for (const hook of this.hooks.values()) if (!hook.spec.nodeName) enqueue(keyOf(hook));
-          return;
-        }
-        if (leader) {
-          untargeted = new AbortController();
-          void this.watchUntargeted(AbortSignal.any([signal, untargeted.signal]), enqueue);
-        }
+        if (!leader) return;
+        untargeted = new AbortController();
+        const duties = AbortSignal.any([signal, untargeted.signal]);
+        void reportUnclaimed(
+          {
+            client: this.client,
+            namespace: this.namespace,
+            fieldSelector: this.serverSideFilter ? "status.nodeName=" : undefined,
+            afterMs: this.config.unclaimedAfterMs,
+            everyMs: this.config.unclaimedCheckMs,
+            logger: this.logger,
+            events,
+            now: this.config.now,
+          },
+          duties,
+        );
+        if (this.serverSideFilter) void this.watchUntargeted(duties, enqueue);
+        else for (const hook of this.hooks.values()) if (!hook.spec.nodeName) enqueue(keyOf(hook));
       },
     });
     await elector.run(signal);

@@ -11,6 +11,7 @@ export const REASON_JOB_CREATE_FAILED = "JobCreateFailed";
 export const REASON_INVALID_SPEC = "InvalidSpec";
 export const REASON_JOB_OWNED_ELSEWHERE = "JobOwnedElsewhere";
 export const REASON_JOB_MISSING = "JobMissing";
+export const REASON_NO_CONTROLLER = "NoController";
 export const REASON_RUNNING = "HookRunning";
 export const REASON_SUCCEEDED = "HookSucceeded";
 export const REASON_FAILED = "HookFailed";

@@ -49,6 +49,20 @@ export function failedStatus(hook: PlexdHook, reason: string, message: string, n
   };
 }
 
+/** The status of a hook aimed at a node where no controller has taken it: still Pending, saying what to check. */
+export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  const node = hook.spec.nodeName;
+  const message = `No plexd-hook controller has taken this hook in ${waitedSeconds} s: check that node ${node} exists and runs the plexd-hook DaemonSet`;
+  return {
+    ...current,
+    phase: "Pending",
+    message,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(current.conditions, { type: CONDITION_JOB_CREATED, status: "False", reason: "NoController", message }, now),
+  };
+}
+
 function jobCondition(job: Job, type: string): V1JobCondition | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
 }

@@ -35,6 +35,8 @@ export interface Lease {
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
+  /** One full list (all pages) of the hooks in `namespace` matching `fieldSelector`. */
+  listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]>;
   /** Replaces the status through the status subresource; 409 if `hook`'s resourceVersion is stale. */
   updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook>;
   /** Rejects with an ApiError whose reason is AlreadyExists when the name is taken. */

@@ -62,6 +62,17 @@ export class NodeKubeClient implements KubeClient {
     return this.watchPath<Job>("jobs", jobsPath(scope.namespace), scope);
   }
 
+  async listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]> {
+    const items: PlexdHook[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.rest.request<ListPage<PlexdHook>>("GET", hooksPath(namespace), { query: { fieldSelector, limit: 500, continue: token } });
+      items.push(...page.items);
+      token = page.metadata.continue || undefined;
+    } while (token);
+    return items;
+  }
+
   updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {
     const { name, namespace, resourceVersion } = hook.metadata;
     // A merge patch carrying the resourceVersion: the server refuses it with 409 if we acted on stale data.

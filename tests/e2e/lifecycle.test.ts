@@ -38,8 +38,19 @@ describe("phases on the real Job controller", () => {
   const NS = "e2e-phases";
   beforeAll(async () => {
     await env.namespace(NS);
-    await operator(NS, "--node-name", "node-b").waitReady();
+    await operator(NS, "--node-name", "node-b", "--unclaimed-after", "2").waitReady();
   }, 60_000);
+
+  test("a hook aimed at a node where no controller runs stays Pending with a message that says what to check", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("ghost", NS, { hookName: "g", nodeName: "node-zzz" }));
+    const status = await waitFor(async () => {
+      const s = (await getHook(NS, "ghost")).status;
+      return s?.message && s;
+    }, "the report", 30_000, 200);
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toMatch(/^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/);
+    expect((await env.tryK(["get", "job", "plexdhook-ghost", "-n", NS])).code).not.toBe(0);
+  });
 
   test("a hook reaches Succeeded with completedAt, conditions and Events", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("ok", NS, { hookName: "ok", nodeName: "node-b" }));

@@ -116,12 +116,12 @@ export class MemoryClient implements KubeClient {
   faults: Faults = {};
 
   /** Creates a hook as the API server would: uid, generation, resourceVersion, defaults. */
-  addHook(name: string, spec: PlexdHook["spec"], extra: { namespace?: string; status?: PlexdHookStatus } = {}): PlexdHook {
+  addHook(name: string, spec: PlexdHook["spec"], extra: { namespace?: string; status?: PlexdHookStatus; created?: Date } = {}): PlexdHook {
     const namespace = extra.namespace ?? "plexd-system";
     return this.hooks.put({
       apiVersion: "plexd.plexsphere.com/v1alpha1",
       kind: "PlexdHook",
-      metadata: { name, namespace, uid: `uid-${name}`, generation: 1, creationTimestamp: new Date() },
+      metadata: { name, namespace, uid: `uid-${name}`, generation: 1, creationTimestamp: extra.created ?? new Date() },
       spec: { privileged: false, ...spec },
       ...(extra.status && { status: extra.status }),
     });
@@ -156,6 +156,10 @@ export class MemoryClient implements KubeClient {
 
   async watchJobs(scope: WatchScope): Promise<AsyncIterable<WatchEvent<Job>>> {
     return this.jobs.watch(scope);
+  }
+
+  async listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]> {
+    return [...this.hooks.objects.values()].filter((hook) => matches(hook, { namespace, fieldSelector })).map((hook) => structuredClone(hook));
   }
 
   async updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {

@@ -57,6 +57,7 @@ describe("parseCli()", () => {
     [["--log-level", "loud"], "Invalid --log-level: loud"],
     [["--log-format", "xml"], "Invalid --log-format: xml"],
     [["--workers", "0"], "Invalid --workers: 0"],
+    [["--unclaimed-after", "soon"], "Invalid --unclaimed-after: soon"],
     [["frobnicate"], "Unknown command: frobnicate"],
   ];
   test.each(bad)("parseCli(%p) refuses with a clear message", (argv, message) => {

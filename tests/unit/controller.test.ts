@@ -293,6 +293,19 @@ describe("lifecycle and targeting", () => {
     expect(holder.startsWith(`${[...nodes][0]}_`)).toBe(true);
   });
 
+  test("the Lease holder reports a hook aimed at a node where no controller runs, and leaves others alone", async () => {
+    const client = new MemoryClient();
+    launch(client, "node-a", { unclaimedAfterMs: 1_000, unclaimedCheckMs: 20 });
+    const long = new Date(Date.now() - 5_000);
+    client.addHook("ghost", { hookName: "x", nodeName: "node-ghost" }, { created: long });
+    client.addHook("fresh-ghost", { hookName: "x", nodeName: "node-ghost" });
+    await waitFor(() => client.hook("ghost")?.status?.message, "the report");
+    expect(client.hook("ghost")?.status).toMatchObject({ phase: "Pending", message: expect.stringContaining("check that node node-ghost exists and runs the plexd-hook DaemonSet") });
+    expect(client.hook("ghost")?.status?.jobName).toBeUndefined();
+    expect(client.hook("fresh-ghost")?.status).toBeUndefined();
+    expect(client.events.map((e) => e.reason)).toContain("NoController");
+  });
+
   test("cluster mode pins each Job to the hook's spec.nodeName", async () => {
     const client = new MemoryClient();
     launch(client, "", { allNodes: true });

@@ -1,0 +1,50 @@
+// The Lease holder's second duty: a hook aimed at a node where no controller runs says so in its status.
+
+import type { Logger } from "pino";
+import { unclaimedStatus } from "../core/status.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { isConflict } from "../kube/errors.ts";
+import { sleep } from "../kube/list-watch.ts";
+import type { EventRecorder } from "./events.ts";
+import { REASON_NO_CONTROLLER } from "./messages.ts";
+
+export interface UnclaimedOptions {
+  client: KubeClient;
+  namespace: string;
+  /** `status.nodeName=` where the API server can select by field; otherwise every hook is listed. */
+  fieldSelector: string | undefined;
+  /** A targeted hook untouched this long after creation is reported. */
+  afterMs: number;
+  everyMs: number;
+  logger: Logger;
+  events: EventRecorder;
+  now: () => Date;
+}
+
+/** Looks every `everyMs` until `signal` aborts; only ever writes status on hooks no one has written. */
+export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSignal): Promise<void> {
+  const { client, logger, now } = options;
+  while (!signal.aborted) {
+    await sleep(options.everyMs, signal);
+    if (signal.aborted) return;
+    try {
+      for (const hook of await client.listHooks(options.namespace, options.fieldSelector)) {
+        if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
+        const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
+        if (waitedMs < options.afterMs) continue;
+        const status = unclaimedStatus(hook, Math.round(waitedMs / 1000), now());
+        try {
+          // The resourceVersion guards the race with a node controller that wakes up right now.
+          await client.updateHookStatus(hook, status);
+        } catch (err) {
+          if (isConflict(err)) continue;
+          throw err;
+        }
+        logger.warn({ hook: hook.metadata.name, node: hook.spec.nodeName }, "hook aimed at a node where no controller runs");
+        options.events.record(hook, "Warning", REASON_NO_CONTROLLER, status.message as string);
+      }
+    } catch (err) {
+      logger.warn({ error: err instanceof Error ? err.message : String(err) }, "looking for unclaimed hooks failed");
+    }
+  }
+}
