@@ -176,7 +176,8 @@ export class Reconciler {
     } catch (err) {
       if (isConflict(err)) throw new Retry("status conflict");
       logger.warn({ hook: hook.metadata.name, error: errorText(err) }, msg.LOG_STATUS_UPDATE_FAILED);
-      throw err;
+      // Already said at warn level: the retry itself is routine.
+      throw new Retry(`status update failed: ${errorText(err)}`, { cause: err });
     }
     const key = `${hook.metadata.namespace}/${hook.metadata.name}`;
     hooks.update(key, updated);
