@@ -163,8 +163,8 @@ export class Reconciler {
   }
 
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
+    await this.write(hook, failedStatus(hook, reason, message, this.deps.now()));
     this.deps.metrics.hookFailures.inc({ reason });
-    return this.write(hook, failedStatus(hook, reason, message, this.deps.now()));
   }
 
   private async write(hook: PlexdHook, status: PlexdHookStatus): Promise<Outcome> {
