@@ -45,6 +45,9 @@ export function pendingRecheckMs(startedAt: string | undefined, now: Date): numb
   return Math.min(60_000, Math.max(2_000, Math.round(waited / 4)));
 }
 
+/** The Job controller usually makes the pod within this long; past it, its Events say why not. */
+const POD_CREATE_GRACE_MS = 5_000;
+
 /** Thrown to ask the work queue for a routine retry with backoff (a conflict, a cache behind). */
 export class Retry extends Error {}
 
@@ -142,13 +145,23 @@ export class Reconciler {
       return this.fail(hook, msg.REASON_JOB_MISSING, `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`);
     }
     const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True");
+    const finished = failed || job.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True");
     const starting = (job.status?.active ?? 0) > 0 && (job.status?.ready ?? 0) === 0;
-    // Pods are read only when they can explain something: an exit code, or why nothing starts.
+    // A Job still without a pod some seconds on has met a refusal (quota, Pod Security, no ServiceAccount).
+    const podless = !finished && (job.status?.active ?? 0) === 0 && (job.status?.ready ?? 0) === 0 && !job.status?.succeeded && !job.status?.failed && this.olderThan(job, POD_CREATE_GRACE_MS);
+    // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const pods = failed || starting ? await client.listPods(hook.metadata.namespace, `batch.kubernetes.io/job-name=${jobName}`) : [];
-    const status = deriveStatus(hook, job, pods, now());
+    const jobEvents = podless ? await client.listEvents(hook.metadata.namespace, `involvedObject.kind=Job,involvedObject.name=${jobName},reason=FailedCreate`) : [];
+    const status = deriveStatus(hook, job, pods, now(), jobEvents);
     await this.write(hook, status);
+    if (!finished && (job.status?.active ?? 0) === 0 && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
     // Nothing on the Job changes while its pod cannot start, so look again, less often as time passes.
     if (starting && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
+  }
+
+  private olderThan(job: Job, ms: number): boolean {
+    const created = job.metadata?.creationTimestamp;
+    return created !== undefined && this.deps.now().getTime() - new Date(created).getTime() > ms;
   }
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { deriveStatus, exitSummary, failedStatus, pendingStatus, pendingSummary } from "./status.ts";
+import { createFailure, deriveStatus, exitSummary, failedStatus, pendingStatus, pendingSummary } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -110,5 +110,19 @@ describe("pendingSummary() says why a pod does not start", () => {
     const running = deriveStatus(hook(stuck), job({ active: 1, ready: 1 }), [], NOW);
     expect(running.phase).toBe("Running");
     expect(running.message).toBeUndefined();
+  });
+});
+
+describe("createFailure() says why a Job has no pod", () => {
+  const event = (message: string, at: string) => ({ metadata: {}, involvedObject: {}, reason: "FailedCreate", message, lastTimestamp: new Date(at) });
+  test("createFailure() picks the latest FailedCreate message", () => {
+    const events = [event("old reason", "2026-11-22T09:00:00Z"), event('pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found', "2026-11-22T09:05:00Z")];
+    expect(createFailure(events)).toBe('the Job cannot create its pod: pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found');
+    expect(createFailure([])).toBeUndefined();
+  });
+
+  test("deriveStatus() keeps a podless Job's hook Pending with that reason", () => {
+    const status = deriveStatus(hook({ phase: "Pending" }), job({}), [], NOW, [event("exceeded quota: pods=0", "2026-11-22T09:00:00Z")]);
+    expect(status).toMatchObject({ phase: "Pending", message: "the Job cannot create its pod: exceeded quota: pods=0" });
   });
 });

@@ -1,6 +1,6 @@
 // Pure status derivation: a hook's status from its Job (and, on failure, its pods), never backwards.
 
-import type { V1JobCondition } from "@kubernetes/client-node";
+import type { CoreV1Event, V1JobCondition } from "@kubernetes/client-node";
 import { CONTAINER_NAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
@@ -105,6 +105,17 @@ export function pendingSummary(pods: readonly Pod[]): string | undefined {
   return undefined;
 }
 
+/** The Job controller's latest FailedCreate Event: why it cannot make the pod (quota, Pod Security, no ServiceAccount). */
+export function createFailure(jobEvents: readonly CoreV1Event[]): string | undefined {
+  const failures = jobEvents.filter((e) => e.reason === "FailedCreate" && e.message);
+  const latest = failures.toSorted((a, b) => eventTime(b) - eventTime(a))[0];
+  return latest && `the Job cannot create its pod: ${latest.message}`;
+}
+
+function eventTime(event: CoreV1Event): number {
+  return new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime();
+}
+
 interface Observed {
   phase: Phase;
   message?: string;
@@ -112,7 +123,7 @@ interface Observed {
   reason: string;
 }
 
-function observe(job: Job, pods: readonly Pod[], now: Date): Observed {
+function observe(job: Job, pods: readonly Pod[], jobEvents: readonly CoreV1Event[], now: Date): Observed {
   const complete = jobCondition(job, "Complete");
   if (complete) {
     return {
@@ -133,7 +144,7 @@ function observe(job: Job, pods: readonly Pod[], now: Date): Observed {
     };
   }
   if ((job.status?.ready ?? 0) > 0) return { phase: "Running", reason: "PodRunning" };
-  const stuck = pendingSummary(pods);
+  const stuck = pendingSummary(pods) ?? ((job.status?.active ?? 0) === 0 ? createFailure(jobEvents) : undefined);
   return { phase: "Pending", reason: stuck ? "PodNotStarting" : "PodPending", message: stuck };
 }
 
@@ -141,10 +152,10 @@ function observe(job: Job, pods: readonly Pod[], now: Date): Observed {
  * The hook's status given its Job. Status never moves backwards: a late or repeated Job event that
  * says less than the hook already knows leaves the status as it is.
  */
-export function deriveStatus(hook: PlexdHook, job: Job, pods: readonly Pod[], now: Date): PlexdHookStatus {
+export function deriveStatus(hook: PlexdHook, job: Job, pods: readonly Pod[], now: Date, jobEvents: readonly CoreV1Event[] = []): PlexdHookStatus {
   const current = hook.status ?? {};
   if (isTerminal(current.phase)) return current;
-  const seen = observe(job, pods, now);
+  const seen = observe(job, pods, jobEvents, now);
   if (current.phase && RANK[seen.phase] < RANK[current.phase]) return current;
   const next: PlexdHookStatus = {
     ...current,

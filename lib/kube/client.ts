@@ -44,6 +44,8 @@ export interface KubeClient {
   getJob(namespace: string, name: string): Promise<Job | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
   createEvent(event: CoreV1Event): Promise<void>;
+  /** Events in `namespace` matching `fieldSelector` (e.g. a Job's FailedCreate). */
+  listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;
   getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /** Creates when `lease.metadata.resourceVersion` is unset, else replaces it (409 when stale). */
   putLease(lease: Lease, signal?: AbortSignal): Promise<Lease>;

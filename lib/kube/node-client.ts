@@ -106,6 +106,11 @@ export class NodeKubeClient implements KubeClient {
     await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
   }
 
+  async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+    const list = await this.rest.request<{ items: CoreV1Event[] }>("GET", `/api/v1/namespaces/${namespace}/events`, { query: { fieldSelector } });
+    return list.items;
+  }
+
   async getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined> {
     return this.rest
       .request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`, { signal })

@@ -95,6 +95,20 @@ describe("phases on the real Job controller", () => {
     expect((await finalStatus(NS, "after-collide")).phase).toBe("Succeeded");
   });
 
+  test("a hook in a namespace without the plexd ServiceAccount stays Pending with the Job controller's reason", async () => {
+    await env.k(["create", "namespace", "e2e-no-sa"]);
+    const other = operator("e2e-no-sa", "--node-name", "node-b");
+    await other.waitReady();
+    await env.k(["apply", "-f", "-"], hookYaml("no-sa", "e2e-no-sa", { hookName: "s", nodeName: "node-b" }));
+    const status = await waitFor(async () => {
+      const s = (await getHook("e2e-no-sa", "no-sa")).status;
+      return s?.message && s;
+    }, "a message", 45_000, 250);
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toContain("the Job cannot create its pod");
+    expect(status.message).toContain('serviceaccount "plexd" not found');
+  }, 60_000);
+
   test("an image that cannot be pulled stays Pending with a message that says so", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("unpullable", NS, { hookName: "u", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } }));
     const status = await waitFor(async () => {

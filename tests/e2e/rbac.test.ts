@@ -44,6 +44,7 @@ describe("the plexd ServiceAccount", () => {
     ["list", "jobs.batch"],
     ["watch", "jobs.batch"],
     ["create", "events"],
+    ["list", "events"],
     ["get", "leases.coordination.k8s.io#plexd-hook-untargeted"],
     ["create", "leases.coordination.k8s.io"],
     ["update", "leases.coordination.k8s.io#plexd-hook-untargeted"],

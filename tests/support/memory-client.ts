@@ -197,6 +197,10 @@ export class MemoryClient implements KubeClient {
     this.events.push(event);
   }
 
+  async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+    return this.events.filter((event) => matches(event as Obj, { namespace, fieldSelector }));
+  }
+
   async getLease(namespace: string, name: string): Promise<Lease | undefined> {
     const lease = this.leases.get(`${namespace}/${name}`);
     return lease && structuredClone(lease);

@@ -45,7 +45,7 @@ describe("ClusterRole plexd", () => {
     ["batch", "jobs", ["create", "get", "list", "watch"]],
     // What the features need: blockOwnerDeletion, Events, the untargeted-hook Lease, exit codes.
     [GROUP, `${PLURAL}/finalizers`, ["update"]],
-    ["", "events", ["create", "patch"]],
+    ["", "events", ["create", "patch", "list"]],
     ["coordination.k8s.io", "leases", ["get", "create", "update"]],
     ["", "pods", ["get", "list"]],
   ])("allows group %p resource %p verbs %p", (group, resource, verbs) => {
