@@ -19,6 +19,14 @@ const getHook = (ns: string, name: string) => env.json(["get", "plexdhook", name
 const hooksIn = async (ns: string) => (await env.json(["get", "plexdhooks", "-n", ns])).items as any[];
 const jobsIn = async (ns: string) => (await env.json(["get", "jobs", "-n", ns])).items as any[];
 
+/** The hook's status once it carries a message. */
+function statusWithMessage(ns: string, name: string, timeoutMs = 30_000): Promise<any> {
+  return waitFor(async () => {
+    const status = (await getHook(ns, name)).status;
+    return status?.message && status;
+  }, `${name} to say something`, timeoutMs, 200);
+}
+
 async function finalStatus(ns: string, name: string, timeoutMs = 60_000): Promise<any> {
   return waitFor(async () => {
     const status = (await getHook(ns, name)).status;
@@ -43,10 +51,7 @@ describe("phases on the real Job controller", () => {
 
   test("a hook aimed at a node where no controller runs stays Pending with a message that says what to check", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("ghost", NS, { hookName: "g", nodeName: "node-zzz" }));
-    const status = await waitFor(async () => {
-      const s = (await getHook(NS, "ghost")).status;
-      return s?.message && s;
-    }, "the report", 30_000, 200);
+    const status = await statusWithMessage(NS, "ghost", 30_000);
     expect(status.phase).toBe("Pending");
     expect(status.message).toMatch(/^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/);
     expect((await env.tryK(["get", "job", "plexdhook-ghost", "-n", NS])).code).not.toBe(0);
@@ -100,10 +105,7 @@ describe("phases on the real Job controller", () => {
     const other = operator("e2e-no-sa", "--node-name", "node-b");
     await other.waitReady();
     await env.k(["apply", "-f", "-"], hookYaml("no-sa", "e2e-no-sa", { hookName: "s", nodeName: "node-b" }));
-    const status = await waitFor(async () => {
-      const s = (await getHook("e2e-no-sa", "no-sa")).status;
-      return s?.message && s;
-    }, "a message", 45_000, 250);
+    const status = await statusWithMessage("e2e-no-sa", "no-sa", 45_000);
     expect(status.phase).toBe("Pending");
     expect(status.message).toContain("the Job cannot create its pod");
     expect(status.message).toContain('serviceaccount "plexd" not found');
@@ -111,10 +113,7 @@ describe("phases on the real Job controller", () => {
 
   test("an image that cannot be pulled stays Pending with a message that says so", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("unpullable", NS, { hookName: "u", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } }));
-    const status = await waitFor(async () => {
-      const s = (await getHook(NS, "unpullable")).status;
-      return s?.message && s;
-    }, "a message", 30_000, 200);
+    const status = await statusWithMessage(NS, "unpullable", 30_000);
     expect(status.phase).toBe("Pending");
     expect(status.message).toContain("ImagePullBackOff");
   });
@@ -140,10 +139,7 @@ describe("cluster mode", () => {
 
   test("a hook for a node that does not exist stays Pending with a message that says so", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("nowhere", NS, { hookName: "m", nodeName: "node-zzz" }));
-    const status = await waitFor(async () => {
-      const s = (await getHook(NS, "nowhere")).status;
-      return s?.message && s;
-    }, "a message", 30_000, 200);
+    const status = await statusWithMessage(NS, "nowhere", 30_000);
     expect(status.phase).toBe("Pending");
     expect(status.message).toContain("cannot be scheduled");
     expect(status.message).toContain("node affinity/selector");
