@@ -10,6 +10,7 @@ import { ApiError } from "../kube/errors.ts";
 import { backoffDelay, keyOf, sleep } from "../kube/list-watch.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { withDefaults, type ControllerConfig } from "./config.ts";
+import { Diagnostics } from "./diagnose.ts";
 import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
 import { LeaseElector } from "./leader.ts";
@@ -111,6 +112,7 @@ export class PlexdHookController {
       hooks: this.hooks,
       jobs: this.jobs,
       goneJobs: this.goneJobs,
+      diagnostics: new Diagnostics(this.client, this.config.now),
       self: () => this.self(),
       logger: this.logger,
       metrics: this.metrics,

@@ -10,6 +10,7 @@ import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isAlreadyExists, isConflict, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import { jobFinished, recheckMs, type Diagnostics } from "./diagnose.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import * as msg from "./messages.ts";
@@ -20,6 +21,7 @@ export interface ReconcilerDeps {
   hooks: HookCache;
   jobs: Map<string, Job>;
   goneJobs: Map<string, { job: Job }>;
+  diagnostics: Diagnostics;
   self: () => Self;
   logger: Logger;
   metrics: Metrics;
@@ -38,15 +40,6 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
 function controllerUid(job: Job): string | undefined {
   return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND)?.uid;
 }
-
-/** A quarter of the time spent pending, between 2 s and a minute. */
-export function pendingRecheckMs(startedAt: string | undefined, now: Date): number {
-  const waited = startedAt ? now.getTime() - Date.parse(startedAt) : 0;
-  return Math.min(60_000, Math.max(2_000, Math.round(waited / 4)));
-}
-
-/** The Job controller usually makes the pod within this long; past it, its Events say why not. */
-const POD_CREATE_GRACE_MS = 5_000;
 
 /** Thrown to ask the work queue for a routine retry with backoff (a conflict, a cache behind). */
 export class Retry extends Error {}
@@ -82,6 +75,7 @@ export class Reconciler {
     const name = hook.metadata.name;
     const jobName = jobNameFor(name);
     let job = jobs.get(`${hook.metadata.namespace}/${jobName}`);
+    let created = false;
     if (!job) {
       let desired: Job;
       try {
@@ -95,7 +89,7 @@ export class Reconciler {
         job = await client.createJob(desired);
         metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
         logger.info({ hook: name, job: jobName, node }, msg.LOG_JOB_CREATED);
-        events.record(hook, "Normal", msg.REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
+        created = true;
       } catch (err) {
         if (isAlreadyExists(err)) {
           logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
@@ -127,41 +121,30 @@ export class Reconciler {
     // The Job may be an earlier leader's, pinned elsewhere: record where it really runs.
     const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? node;
     const pending = pendingStatus(hook, jobName, ranOn, now());
-    return this.write(hook, deriveStatus({ ...hook, status: pending }, job, [], now()));
+    await this.write(hook, deriveStatus({ ...hook, status: pending }, job, [], now()));
+    // After the status write, so the Event does not compete with it at the API server.
+    if (created) events.record(hook, "Normal", msg.REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
 
   /** After the seed's cycle: follow the Job to its end. */
   private async track(hook: PlexdHook): Promise<Outcome> {
-    const { client, jobs, goneJobs, now } = this.deps;
+    const { client, jobs, goneJobs, diagnostics, now } = this.deps;
     const jobName = hook.status?.jobName as string;
     const key = `${hook.metadata.namespace}/${jobName}`;
     // Not in the cache: just created and not yet seen, deleted, or not made by us (no node label); ask.
     const existing = jobs.get(key) ?? (await client.getJob(hook.metadata.namespace, jobName));
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
     const gone = goneJobs.get(key)?.job;
-    const goneFinished = gone?.status?.conditions?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
-    const job = existing ?? (goneFinished ? gone : undefined);
+    const job = existing ?? (gone && jobFinished(gone) ? gone : undefined);
     if (!job) {
       return this.fail(hook, msg.REASON_JOB_MISSING, `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`);
     }
-    const failed = job.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True");
-    const finished = failed || job.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True");
-    const starting = (job.status?.active ?? 0) > 0 && (job.status?.ready ?? 0) === 0;
-    // A Job still without a pod some seconds on has met a refusal (quota, Pod Security, no ServiceAccount).
-    const podless = !finished && (job.status?.active ?? 0) === 0 && (job.status?.ready ?? 0) === 0 && !job.status?.succeeded && !job.status?.failed && this.olderThan(job, POD_CREATE_GRACE_MS);
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
-    const pods = failed || starting ? await client.listPods(hook.metadata.namespace, `batch.kubernetes.io/job-name=${jobName}`) : [];
-    const jobEvents = podless ? await client.listEvents(hook.metadata.namespace, `involvedObject.kind=Job,involvedObject.name=${jobName},reason=FailedCreate`) : [];
-    const status = deriveStatus(hook, job, pods, now(), jobEvents);
+    const [pods, createFailures] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
+    const status = deriveStatus(hook, job, pods, now(), createFailures);
     await this.write(hook, status);
-    if (!finished && (job.status?.active ?? 0) === 0 && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
-    // Nothing on the Job changes while its pod cannot start, so look again, less often as time passes.
-    if (starting && status.phase === "Pending") return { requeueAfterMs: pendingRecheckMs(status.startedAt, now()) };
-  }
-
-  private olderThan(job: Job, ms: number): boolean {
-    const created = job.metadata?.creationTimestamp;
-    return created !== undefined && this.deps.now().getTime() - new Date(created).getTime() > ms;
+    // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
+    if (!jobFinished(job) && status.phase === "Pending") return { requeueAfterMs: recheckMs(job, now()) };
   }
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */

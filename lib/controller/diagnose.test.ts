@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import type { Job } from "../core/types.ts";
+import { MemoryClient } from "../../tests/support/memory-client.ts";
+import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
+
+const NOW = new Date("2026-11-22T10:00:00Z");
+const job = (name: string, ageSeconds: number, status: Job["status"] = {}): Job => ({
+  metadata: { name, namespace: "ns", creationTimestamp: new Date(NOW.getTime() - ageSeconds * 1000) },
+  status,
+});
+
+describe("when a Job is worth explaining", () => {
+  const cases: Array<[string, Job, boolean]> = [
+    ["a Job seconds old", job("a", 3), false],
+    ["a Job without a pod after a minute", job("b", 60), true],
+    ["a Job whose pod is pending after a minute", job("c", 60, { active: 1, ready: 0 }), true],
+    ["a running Job", job("d", 60, { active: 1, ready: 1 }), false],
+    ["a finished Job", job("e", 60, { conditions: [{ type: "Complete", status: "True" }] }), false],
+  ];
+  test.each(cases)("notStarted(): %s → %p", (_name, j, expected) => {
+    expect(notStarted(j, NOW)).toBe(expected);
+  });
+
+  test("recheckMs() waits half the Job's age, between 5 s and 2 minutes", () => {
+    expect(recheckMs(job("a", 1), NOW)).toBe(5_000);
+    expect(recheckMs(job("a", 60), NOW)).toBe(30_000);
+    expect(recheckMs(job("a", 3_600), NOW)).toBe(120_000);
+  });
+});
+
+test("Diagnostics shares one namespace-wide list of FailedCreate Events among Jobs", async () => {
+  const client = new MemoryClient();
+  let lists = 0;
+  const list = client.listEvents.bind(client);
+  client.listEvents = (namespace, selector) => {
+    lists++;
+    return list(namespace, selector);
+  };
+  client.events.push(
+    { metadata: { namespace: "ns" }, involvedObject: { kind: "Job", name: "b" }, reason: "FailedCreate", message: "exceeded quota" },
+    { metadata: { namespace: "ns" }, involvedObject: { kind: "Job", name: "x" }, reason: "FailedCreate", message: "other" },
+  );
+  const diagnostics = new Diagnostics(client, () => NOW);
+  expect((await diagnostics.createFailures(job("b", 60))).map((e) => e.message)).toEqual(["exceeded quota"]);
+  expect(await diagnostics.createFailures(job("c", 60))).toEqual([]);
+  expect(await diagnostics.createFailures(job("young", 1))).toEqual([]);
+  expect(lists).toBe(1);
+});
