@@ -21,8 +21,9 @@ describe("when a Job is worth explaining", () => {
     expect(notStarted(j, NOW)).toBe(expected);
   });
 
-  test("recheckMs() waits half the Job's age, between 5 s and 2 minutes", () => {
-    expect(recheckMs(job("a", 1), NOW)).toBe(5_000);
+  test("recheckMs() waits out the start grace, then half the Job's age, between 5 s and 2 minutes", () => {
+    expect(recheckMs(job("a", 1), NOW)).toBe(10_000);
+    expect(recheckMs(job("a", 12), NOW)).toBe(6_000);
     expect(recheckMs(job("a", 60), NOW)).toBe(30_000);
     expect(recheckMs(job("a", 3_600), NOW)).toBe(120_000);
   });

@@ -19,9 +19,13 @@ function ageMs(job: Job, now: Date): number {
   return created === undefined ? 0 : now.getTime() - new Date(created).getTime();
 }
 
-/** How soon to look again at a Job that has not started: half its age, between 5 s and 2 minutes. */
+/**
+ * How soon to look again at a Job that has not started: not before its start grace is over (most
+ * Jobs have started by then and need no second look), then half its age, at most 2 minutes.
+ */
 export function recheckMs(job: Job, now: Date): number {
-  return Math.min(120_000, Math.max(5_000, Math.round(ageMs(job, now) / 2)));
+  const age = ageMs(job, now);
+  return Math.max(START_GRACE_MS + 1_000 - age, Math.min(120_000, Math.max(5_000, Math.round(age / 2))));
 }
 
 /** A Job that should have a running pod by now and has none. */

@@ -36,10 +36,39 @@ export class EventRecorder {
     private readonly now: () => Date,
   ) {}
 
+  private readonly queue: CoreV1Event[] = [];
+  private sending = 0;
+
+  /**
+   * Queues the Event; a couple are sent at a time, so in a burst they wait behind the Jobs and
+   * statuses that matter more instead of competing with them at the API server.
+   */
   record(hook: PlexdHook, type: EventType, reason: string, message: string): void {
-    const event = buildEvent(hook, type, reason, message, this.host, this.now());
-    this.client.createEvent(event).catch((err: unknown) => {
-      this.logger.debug({ hook: hook.metadata.name, reason, error: err instanceof Error ? err.message : String(err) }, "event not recorded");
-    });
+    if (this.queue.length >= MAX_QUEUED) {
+      this.logger.debug({ hook: hook.metadata.name, reason }, "event dropped: too many queued");
+      return;
+    }
+    this.queue.push(buildEvent(hook, type, reason, message, this.host, this.now()));
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.sending < CONCURRENCY && this.queue.length > 0) {
+      const event = this.queue.shift() as CoreV1Event;
+      this.sending++;
+      this.client
+        .createEvent(event)
+        .catch((err: unknown) => {
+          const error = err instanceof Error ? err.message : String(err);
+          this.logger.debug({ hook: event.involvedObject.name, reason: event.reason, error }, "event not recorded");
+        })
+        .finally(() => {
+          this.sending--;
+          this.pump();
+        });
+    }
   }
 }
+
+const CONCURRENCY = 2;
+const MAX_QUEUED = 10_000;
