@@ -1,7 +1,7 @@
 // Turns a startup failure into the one line a person needs to fix it.
 
 import { CRD_NAME } from "../constants.ts";
-import { ApiError } from "../kube/errors.ts";
+import { ApiError, errorText } from "../kube/errors.ts";
 
 const INSTALL = "plexd-hook manifests | kubectl apply -f -";
 
@@ -12,7 +12,7 @@ function apiErrorIn(err: unknown): ApiError | undefined {
 
 export function explain(err: unknown, server: string): string {
   const api = apiErrorIn(err);
-  if (!api) return err instanceof Error ? err.message : String(err);
+  if (!api) return errorText(err);
   const detail = api.message.replace(/^[A-Z]+ \S+: /, "");
   switch (api.statusCode) {
     case 0:

@@ -6,7 +6,7 @@ import { nodeLabelValue } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
 import type { Job, Phase, PlexdHook } from "../core/types.ts";
 import type { KubeClient, WatchEvent } from "../kube/client.ts";
-import { ApiError } from "../kube/errors.ts";
+import { ApiError, errorText } from "../kube/errors.ts";
 import { backoffDelay, keyOf, sleep } from "../kube/list-watch.ts";
 import { Metrics } from "../observe/metrics.ts";
 import { withDefaults, type ControllerConfig } from "./config.ts";
@@ -26,7 +26,6 @@ const SOURCE_OWN = "own";
 const SOURCE_BOUND = "bound";
 const SOURCE_UNTARGETED = "untargeted";
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function isFieldSelectorUnsupported(err: unknown): boolean {
   return err instanceof ApiError && err.statusCode === 400 && /field label/i.test(err.message);

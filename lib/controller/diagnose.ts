@@ -1,6 +1,7 @@
 // Why a hook's Job has not started: its pods (scheduling, image pulls, exit codes) and its FailedCreate Events.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
+import { jobFailed, jobFinished } from "../core/status.ts";
 import type { Job, Pod } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 
@@ -9,10 +10,6 @@ export const START_GRACE_MS = 10_000;
 /** One namespace-wide list of FailedCreate Events serves every Job for this long. */
 const EVENTS_TTL_MS = 10_000;
 
-const isTrue = (job: Job, type: string): boolean => job.status?.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
-
-export const jobFailed = (job: Job): boolean => isTrue(job, "Failed");
-export const jobFinished = (job: Job): boolean => isTrue(job, "Complete") || isTrue(job, "Failed");
 
 function ageMs(job: Job, now: Date): number {
   const created = job.metadata?.creationTimestamp;

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { API_VERSION, KIND } from "../constants.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { errorText } from "../kube/errors.ts";
 
 export type EventType = "Normal" | "Warning";
 
@@ -59,8 +60,7 @@ export class EventRecorder {
       this.client
         .createEvent(event)
         .catch((err: unknown) => {
-          const error = err instanceof Error ? err.message : String(err);
-          this.logger.debug({ hook: event.involvedObject.name, reason: event.reason, error }, "event not recorded");
+          this.logger.debug({ hook: event.involvedObject.name, reason: event.reason, error: errorText(err) }, "event not recorded");
         })
         .finally(() => {
           this.sending--;

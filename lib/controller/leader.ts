@@ -2,6 +2,7 @@
 
 import type { Logger } from "pino";
 import type { KubeClient, Lease } from "../kube/client.ts";
+import { errorText } from "../kube/errors.ts";
 import { sleep } from "../kube/list-watch.ts";
 
 export interface ElectorOptions {
@@ -91,7 +92,7 @@ export class LeaseElector {
         this.lastError = "";
         this.set(held);
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        const error = errorText(err);
         // Said once per distinct error: a forbidden or broken Lease must be visible, but not every 2 s.
         if (error !== this.lastError) logger.warn({ lease: this.options.name, error }, "lease attempt failed");
         this.lastError = error;
@@ -111,7 +112,7 @@ export class LeaseElector {
       if (current?.spec.holderIdentity !== identity) return;
       await this.client.putLease({ metadata: current.metadata, spec: { ...current.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
     } catch (err) {
-      this.options.logger.debug({ error: err instanceof Error ? err.message : String(err) }, "lease release failed");
+      this.options.logger.debug({ error: errorText(err) }, "lease release failed");
     }
   }
 }

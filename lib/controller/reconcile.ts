@@ -5,12 +5,12 @@ import { KIND, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { jobNameFor } from "../core/names.ts";
 import { ownsHook, targetNode, type Self } from "../core/ownership.ts";
-import { deriveStatus, failedStatus, isTerminal, pendingStatus } from "../core/status.ts";
+import { deriveStatus, failedStatus, isTerminal, jobFinished, pendingStatus } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { isAlreadyExists, isConflict, isTransient } from "../kube/errors.ts";
+import { errorText, isAlreadyExists, isConflict, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
-import { jobFinished, recheckMs, type Diagnostics } from "./diagnose.ts";
+import { recheckMs, type Diagnostics } from "./diagnose.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import * as msg from "./messages.ts";
@@ -35,7 +35,6 @@ export interface ReconcilerDeps {
   ownedElsewhereGiveUpMs: number;
 }
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function controllerUid(job: Job): string | undefined {
   return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND)?.uid;

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import { unclaimedStatus } from "../core/status.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { isConflict } from "../kube/errors.ts";
+import { errorText, isConflict } from "../kube/errors.ts";
 import { sleep } from "../kube/list-watch.ts";
 import type { EventRecorder } from "./events.ts";
 import { REASON_NO_CONTROLLER } from "./messages.ts";
@@ -44,7 +44,7 @@ export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSi
         options.events.record(hook, "Warning", REASON_NO_CONTROLLER, status.message as string);
       }
     } catch (err) {
-      logger.warn({ error: err instanceof Error ? err.message : String(err) }, "looking for unclaimed hooks failed");
+      logger.warn({ error: errorText(err) }, "looking for unclaimed hooks failed");
     }
   }
 }

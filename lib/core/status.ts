@@ -67,6 +67,9 @@ function jobCondition(job: Job, type: string): V1JobCondition | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
 }
 
+export const jobFailed = (job: Job): boolean => jobCondition(job, "Failed") !== undefined;
+export const jobFinished = (job: Job): boolean => jobCondition(job, "Complete") !== undefined || jobFailed(job);
+
 function timeOf(value: Date | string | undefined, fallback: Date): string {
   if (value === undefined) return fallback.toISOString();
   return new Date(value).toISOString();

@@ -1,5 +1,8 @@
 // API errors with the status code and reason the API server gave, and how the controller should treat them.
 
+/** The message of anything thrown, for logs and status messages. */
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** An error answer from the API server (statusCode > 0) or a transport failure (statusCode 0). */
 export class ApiError extends Error {
   readonly statusCode: number;

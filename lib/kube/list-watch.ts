@@ -2,7 +2,7 @@
 
 import type { Logger } from "pino";
 import type { WatchEvent } from "./client.ts";
-import { ApiError, isGone, isTransient } from "./errors.ts";
+import { ApiError, errorText, isGone, isTransient } from "./errors.ts";
 
 interface Meta {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
@@ -18,7 +18,7 @@ export type RawEvent<T> =
   | { type: "ERROR"; object: { code?: number; reason?: string; message?: string } };
 
 export interface ListWatchSource<T> {
-  list(options: { limit: number; continue?: string; signal: AbortSignal }): Promise<ListPage<T>>;
+  list(options: { limit: number; continue?: string; signal?: AbortSignal }): Promise<ListPage<T>>;
   watch(options: { resourceVersion: string; timeoutSeconds: number; signal: AbortSignal }): AsyncIterable<RawEvent<T>>;
 }
 
@@ -61,7 +61,8 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function listAll<T>(source: ListWatchSource<T>, pageSize: number, signal: AbortSignal): Promise<ListPage<T>> {
+/** Every page of a list, with the resourceVersion of the last. */
+export async function listAll<T>(source: Pick<ListWatchSource<T>, "list">, pageSize: number, signal?: AbortSignal): Promise<ListPage<T>> {
   const items: T[] = [];
   let page: ListPage<T>;
   let token: string | undefined;
@@ -87,7 +88,7 @@ async function firstList<T>(source: ListWatchSource<T>, pageSize: number, signal
       const unreachable = err instanceof ApiError && err.statusCode === 0;
       const budgetMs = unreachable ? (options.initialUnreachableRetryMs ?? 1_000) : (options.initialRetryMs ?? 30_000);
       if (signal.aborted || !isTransient(err) || Date.now() - started > budgetMs) throw err;
-      options.logger.info({ error: err instanceof Error ? err.message : String(err) }, "first list failed, retrying");
+      options.logger.info({ error: errorText(err) }, "first list failed, retrying");
       await sleep(backoffDelay(attempt, options.backoffBaseMs ?? 200, 2_000), signal);
     }
   }
@@ -167,7 +168,7 @@ export async function listWatch<T extends Meta>(
         if (signal.aborted) return;
         relist = isGone(err);
         if (!relist) {
-          const reason = watchdog.signal.aborted ? "watch silent" : err instanceof Error ? err.message : String(err);
+          const reason = watchdog.signal.aborted ? "watch silent" : errorText(err);
           options.onRestart?.(reason);
           logger.warn({ error: reason, attempt: failures + 1 }, "watch interrupted, reconnecting");
           await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
@@ -183,7 +184,7 @@ export async function listWatch<T extends Meta>(
             list = await listAll(source, pageSize, signal);
           } catch (err) {
             if (signal.aborted) return;
-            logger.warn({ error: err instanceof Error ? err.message : String(err) }, "relist failed, retrying");
+            logger.warn({ error: errorText(err) }, "relist failed, retrying");
             await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
           }
         }

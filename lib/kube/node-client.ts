@@ -6,8 +6,8 @@ import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type { KubeClient, Lease, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
-import { listWatch, type ListPage, type RawEvent } from "./list-watch.ts";
-import { Rest } from "./rest.ts";
+import { listAll, listWatch, type ListPage, type ListWatchSource, type RawEvent } from "./list-watch.ts";
+import { Rest, type Query } from "./rest.ts";
 
 export interface NodeClientOptions {
   logger: Logger;
@@ -31,13 +31,20 @@ export class NodeKubeClient implements KubeClient {
     this.options = options;
   }
 
+  /** One page of a list at `path`; listAll and listWatch turn the page into the whole. */
+  private lister<T>(path: string, selectors: Query): Pick<ListWatchSource<T>, "list"> {
+    return {
+      list: ({ limit, continue: token, signal }) =>
+        this.rest.request<ListPage<T>>("GET", path, { query: { ...selectors, limit, continue: token }, signal }),
+    };
+  }
+
   private watchPath<T extends { metadata?: { name?: string } }>(resource: string, path: string, scope: WatchScope): Watch<T> {
     const { rest } = this;
     const selectors = { fieldSelector: scope.fieldSelector, labelSelector: scope.labelSelector };
     return listWatch<T>(
       {
-        list: ({ limit, continue: token, signal }) =>
-          rest.request<ListPage<T>>("GET", path, { query: { ...selectors, limit, continue: token }, signal }),
+        ...this.lister<T>(path, selectors),
         watch: ({ resourceVersion, timeoutSeconds, signal }) =>
           rest.stream<RawEvent<T>>(path, {
             query: { ...selectors, watch: true, allowWatchBookmarks: true, resourceVersion, timeoutSeconds },
@@ -63,14 +70,7 @@ export class NodeKubeClient implements KubeClient {
   }
 
   async listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]> {
-    const items: PlexdHook[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.rest.request<ListPage<PlexdHook>>("GET", hooksPath(namespace), { query: { fieldSelector, limit: 500, continue: token } });
-      items.push(...page.items);
-      token = page.metadata.continue || undefined;
-    } while (token);
-    return items;
+    return (await listAll(this.lister<PlexdHook>(hooksPath(namespace), { fieldSelector }), 500)).items;
   }
 
   updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {

@@ -1,7 +1,7 @@
 // A thin REST layer over a KubeConfig: JSON requests and watch streams on Bun's fetch.
 
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ApiError } from "./errors.ts";
+import { ApiError, errorText } from "./errors.ts";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -123,8 +123,7 @@ export class Rest {
         response = await fetch(url, init);
       } catch (err) {
         if (options.signal?.aborted) throw options.signal.reason;
-        const message = err instanceof Error ? err.message : String(err);
-        throw new ApiError(`${what}: cannot reach the API server at ${this.server}: ${message}`, 0, "Unreachable", {
+        throw new ApiError(`${what}: cannot reach the API server at ${this.server}: ${errorText(err)}`, 0, "Unreachable", {
           cause: err,
         });
       }
