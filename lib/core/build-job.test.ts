@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { seedSpec } from "../../tests/support/seed.ts";
 import { buildJob } from "./build-job.ts";
 import type { PlexdHook } from "./types.ts";
 
@@ -8,16 +9,7 @@ function seedHook(overrides: Partial<PlexdHook["spec"]> = {}): PlexdHook {
     apiVersion: "plexd.plexsphere.com/v1alpha1",
     kind: "PlexdHook",
     metadata: { name: "disk-check-node01", namespace: "plexd-system", uid: "0f0e-uid" },
-    spec: {
-      hookName: "disk-check",
-      jobTemplate: { image: "alpine:3.19", command: ["/bin/sh", "-c"], args: ["df -h /dev/sda1"] },
-      parameters: [
-        { name: "disk-path", value: "/dev/sda1" },
-        { name: "threshold", value: "90" },
-      ],
-      privileged: false,
-      ...overrides,
-    },
+    spec: seedSpec(overrides),
   };
 }
 

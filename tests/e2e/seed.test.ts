@@ -1,6 +1,7 @@
 // The seed's CRD, Job tables and watch-create-status cycle, against the real control plane and the compiled binary.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { seedSpec } from "../support/seed.ts";
 import { waitFor } from "../support/wait.ts";
 import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
 import { startOperator, type Operator } from "./support/operator.ts";
@@ -9,16 +10,7 @@ const NS = "e2e-seed";
 let env: Setup;
 let operator: Operator;
 
-const SEED = {
-  hookName: "disk-check",
-  jobTemplate: { image: "alpine:3.19", command: ["/bin/sh", "-c"], args: ["df -h /dev/sda1"] },
-  parameters: [
-    { name: "disk-path", value: "/dev/sda1" },
-    { name: "threshold", value: "90" },
-  ],
-  privileged: false,
-  nodeName: "node-a",
-};
+const SEED = seedSpec({ nodeName: "node-a" });
 
 const hook = (name: string) => env.json(["get", "plexdhook", name, "-n", NS]);
 const job = (name: string) => env.json(["get", "job", name, "-n", NS]);

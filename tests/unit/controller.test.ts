@@ -1,21 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { ControllerConfig } from "../../lib/controller/config.ts";
 import { PlexdHookController } from "../../lib/controller/controller.ts";
-import type { PlexdHook } from "../../lib/core/types.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 import { createLogger } from "../../lib/observe/logger.ts";
 import { MemoryClient } from "../support/memory-client.ts";
+import { SEED_SPEC } from "../support/seed.ts";
 import { waitFor } from "../support/wait.ts";
 
 const NS = "plexd-system";
-const SEED_SPEC: PlexdHook["spec"] = {
-  hookName: "disk-check",
-  jobTemplate: { image: "alpine:3.19", command: ["/bin/sh", "-c"], args: ["df -h /dev/sda1"] },
-  parameters: [
-    { name: "disk-path", value: "/dev/sda1" },
-    { name: "threshold", value: "90" },
-  ],
-};
 const FAST: Partial<ControllerConfig> = { retryBaseMs: 5, retryMaxMs: 50, leaseRetryPeriodMs: 10, ownedElsewhereRetryMs: 20 };
 
 type Line = Record<string, unknown>;

@@ -73,7 +73,7 @@ export function sharedCluster(options: StartOptions = {}): Promise<Setup> {
 }
 
 /** A PlexdHook manifest as YAML text. */
-export function hookYaml(name: string, namespace: string, spec: Record<string, unknown>): string {
+export function hookYaml(name: string, namespace: string, spec: object): string {
   return JSON.stringify({ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", metadata: { name, namespace }, spec });
 }
 
