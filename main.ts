@@ -2,15 +2,15 @@
 
 import { homedir } from "node:os";
 import type { Server } from "bun";
-import pkg from "./package.json" with { type: "json" };
 import { explain } from "./lib/cli/explain.ts";
-import { UsageError, helpText, parseCli, type Cli } from "./lib/cli/flags.ts";
-import { loadKubeConfig } from "./lib/cli/kubeconfig.ts";
+import { type Cli, helpText, parseCli, UsageError } from "./lib/cli/flags.ts";
+import { type LoadedKubeConfig, loadKubeConfig } from "./lib/cli/kubeconfig.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
 import { renderManifests } from "./lib/manifests.ts";
 import { serveHealth } from "./lib/observe/http.ts";
 import { createLogger } from "./lib/observe/logger.ts";
+import pkg from "./package.json" with { type: "json" };
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -23,10 +23,12 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
   if (!cli.allNodes && !cli.nodeName) {
-    io.stderr.write("error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n");
+    io.stderr.write(
+      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
+    );
     return 2;
   }
-  let loaded;
+  let loaded: LoadedKubeConfig;
   try {
     loaded = loadKubeConfig({ kubeconfig: cli.kubeconfig, context: cli.context, env, home: env.HOME ?? homedir() });
   } catch (err) {
@@ -57,12 +59,17 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     io.stderr.write(`error: cannot serve probes on ${cli.healthAddr}: ${(err as Error).message}\n`);
     return 1;
   }
-  logger.info({ kubeconfig: loaded.source, server: client.rest.server, health: server?.url.href ?? "off" }, "plexd-hook configured");
+  logger.info(
+    { kubeconfig: loaded.source, server: client.rest.server, health: server?.url.href ?? "off" },
+    "plexd-hook configured",
+  );
   try {
     const done = running.start(signal);
     await Promise.race([
       done,
-      new Promise<void>((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref(), { once: true })),
+      new Promise<void>((resolve) =>
+        signal.addEventListener("abort", () => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref(), { once: true }),
+      ),
     ]);
     return 0;
   } catch (err) {
@@ -78,7 +85,12 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
 }
 
 /** Runs the command line; returns the exit code. Tests call this directly. */
-export async function main(argv: string[], env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   let cli: Cli;
   try {
     cli = parseCli(argv, env);

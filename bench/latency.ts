@@ -9,13 +9,13 @@
 // The floor runs as a separate process (this file, argument `floor-actor`), like the operator, and
 // authenticates with the same ServiceAccount token; the observer and the hook creators live here.
 
+import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Subprocess } from "bun";
-import { readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { GROUP, PLURAL, VERSION } from "../lib/constants.ts";
-import { buildJob } from "../lib/core/build-job.ts";
 import { buildEvent } from "../lib/controller/events.ts";
+import { buildJob } from "../lib/core/build-job.ts";
 import type { PlexdHook } from "../lib/core/types.ts";
 import { Rest } from "../lib/kube/rest.ts";
 
@@ -59,8 +59,7 @@ async function lines(stream: ReadableStream<Uint8Array>, onLine: (line: string) 
   let rest = "";
   for await (const chunk of stream) {
     rest += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = rest.indexOf("\n")) >= 0) {
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
       onLine(rest.slice(0, nl));
       rest = rest.slice(nl + 1);
     }
@@ -94,7 +93,14 @@ async function floorActor(kubeconfig: string, ns: string, concurrency: number, w
     // BENCH_FLOOR_EVENT=1 (a diagnosis, not the floor): also send the operator's JobCreated Event,
     // fire-and-forget right before the status write, as the operator does.
     if (withEvent) {
-      const event = buildEvent(hook, "Normal", "JobCreated", `Created Job ${job.metadata?.name} on node ${NODE}`, NODE, new Date());
+      const event = buildEvent(
+        hook,
+        "Normal",
+        "JobCreated",
+        `Created Job ${job.metadata?.name} on node ${NODE}`,
+        NODE,
+        new Date(),
+      );
       rest.request("POST", `/api/v1/namespaces/${ns}/events`, { body: event }).catch(() => {});
     }
     t = performance.now();
@@ -192,7 +198,11 @@ class Observer {
   private readonly stop = new AbortController();
   private readonly done: Promise<void>;
 
-  private constructor(rest: Rest, readonly ns: string, resourceVersion: string) {
+  private constructor(
+    rest: Rest,
+    readonly ns: string,
+    resourceVersion: string,
+  ) {
     const watch = rest.stream<WatchLine>(hooksPath(ns), { query: { watch: true, resourceVersion }, signal: this.stop.signal });
     this.done = this.consume(watch);
     this.done.catch(() => {});
@@ -239,6 +249,7 @@ class Observer {
   }
 
   /** Resolves once `n` hooks have been seen Pending or later, or "timeout". */
+  // biome-ignore lint/suspicious/noConfusingVoidType: resolves with nothing when the count is reached
   async count(n: number, timeoutMs: number): Promise<void | "timeout"> {
     if (this.seen.size >= n) return;
     return this.race(new Promise<void>((resolve) => (this.countWaiter = { n, resolve })), timeoutMs);
@@ -269,7 +280,12 @@ function summary(xs: number[]): Summary {
 const ms = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : "-");
 
 function hookBody(name: string): Record<string, unknown> {
-  return { apiVersion: `${GROUP}/${VERSION}`, kind: "PlexdHook", metadata: { name }, spec: { hookName: "bench", nodeName: NODE } };
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: "PlexdHook",
+    metadata: { name },
+    spec: { hookName: "bench", nodeName: NODE },
+  };
 }
 
 async function createHook(rest: Rest, ns: string, name: string): Promise<number> {
@@ -285,7 +301,12 @@ async function oneHook(rest: Rest, observer: Observer, name: string): Promise<nu
 }
 
 /** Creates `n` hooks with `creators` parallel POST loops; the time until all are Pending or later. */
-async function burst(rest: Rest, observer: Observer, n: number, creators: number): Promise<{ totalMs: number; createMs: number; done: number }> {
+async function burst(
+  rest: Rest,
+  observer: Observer,
+  n: number,
+  creators: number,
+): Promise<{ totalMs: number; createMs: number; done: number }> {
   let next = 0;
   const started = performance.now();
   const loops = Array.from({ length: creators }, async () => {
@@ -308,7 +329,10 @@ async function settle(rest: Rest, namespaces: string[], capMs: number): Promise<
   for (;;) {
     let open = 0;
     for (const ns of namespaces) {
-      const jobs = await rest.request<{ items: Array<{ status?: { succeeded?: number; failed?: number } }> }>("GET", jobsPath(ns));
+      const jobs = await rest.request<{ items: Array<{ status?: { succeeded?: number; failed?: number } }> }>(
+        "GET",
+        jobsPath(ns),
+      );
       open += jobs.items.filter((j) => !(j.status?.succeeded || j.status?.failed)).length;
     }
     const took = (performance.now() - started) / 1000;
@@ -345,7 +369,11 @@ async function measured<T>(pid: number, run: () => Promise<T>): Promise<{ result
 /** The operator's own numbers: the job create histogram, reconciles, failures. */
 async function scrape(url: string): Promise<string[]> {
   const text = await (await fetch(`${url}metrics`)).text();
-  return text.split("\n").filter((l) => /^plexd_hook_(job_create_duration_seconds_(sum|count|bucket)|reconcile_total|failures_total|watch_restarts_total)/.test(l));
+  return text
+    .split("\n")
+    .filter((l) =>
+      /^plexd_hook_(job_create_duration_seconds_(sum|count|bucket)|reconcile_total|failures_total|watch_restarts_total)/.test(l),
+    );
 }
 
 function metricsLine(metrics: string[]): string {
@@ -388,14 +416,18 @@ async function readAudit(path: string): Promise<AuditEntry[]> {
     .filter((e) => e.stage === "ResponseComplete");
 }
 
-const who = (e: AuditEntry): string => (e.user.username.includes(":plexd") ? "plexd SA" : (e.user.username.split(":").pop() as string));
+const who = (e: AuditEntry): string =>
+  e.user.username.includes(":plexd") ? "plexd SA" : (e.user.username.split(":").pop() as string);
 
 /** Per single hook, server-side: create answered → Job POST arrives → answered → PATCH arrives → answered. */
 function auditSteps(entries: AuditEntry[], ns: string): string[] {
   const steps = new Map<string, Record<string, [number, number]>>();
   const step = (name: string): Record<string, [number, number]> => {
     let s = steps.get(name);
-    if (!s) steps.set(name, (s = {}));
+    if (!s) {
+      s = {};
+      steps.set(name, s);
+    }
     return s;
   };
   for (const e of entries) {
@@ -406,7 +438,9 @@ function auditSteps(entries: AuditEntry[], ns: string): string[] {
     else if (e.verb === "create" && o.resource === "jobs") step(o.name.replace(/^plexdhook-/, "")).job = span;
     else if (e.verb === "patch" && o.subresource === "status") step(o.name).patch ??= span;
   }
-  const rows = [...steps.values()].filter((s) => s.create && s.job && s.patch) as Array<Record<"create" | "job" | "patch", [number, number]>>;
+  const rows = [...steps.values()].filter((s) => s.create && s.job && s.patch) as Array<
+    Record<"create" | "job" | "patch", [number, number]>
+  >;
   const line = (label: string, f: (r: Record<"create" | "job" | "patch", [number, number]>) => number): string => {
     const s = summary(rows.map(f));
     return `    ${label.padEnd(40)} p50 ${s.p50.toFixed(2).padStart(6)}  p90 ${s.p90.toFixed(2).padStart(6)} ms`;
@@ -469,10 +503,26 @@ async function main(): Promise<void> {
     const runOperator = async (ns: string): Promise<{ op: Operator; url: string }> => {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}/`;
-      const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--node-name", NODE, "--log-level", "warn", "--health-addr", `127.0.0.1:${port}`]);
+      const op = startOperator([
+        "--kubeconfig",
+        env.operatorKubeconfig,
+        "--namespace",
+        ns,
+        "--node-name",
+        NODE,
+        "--log-level",
+        "warn",
+        "--health-addr",
+        `127.0.0.1:${port}`,
+      ]);
       operators.push(op);
       const deadline = performance.now() + 30_000;
-      while (!(await fetch(`${url}readyz`).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`${url}readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (op.proc.exitCode !== null) throw new Error(`the operator exited with ${op.proc.exitCode}: ${op.stderr.join("\n")}`);
         if (performance.now() > deadline) throw new Error(`the operator was not ready within 30 s: ${op.stderr.join("\n")}`);
         await Bun.sleep(20);
@@ -594,8 +644,12 @@ async function main(): Promise<void> {
     const burstRatio = opBurst.result.totalMs / floorBurst.result.totalMs;
     const seconds = (x: number): string => (Number.isFinite(x) ? `${(x / 1000).toFixed(2)} s` : "timed out");
     console.log("");
-    console.log(`Hook created → Job exists and status Pending, in ms (${SINGLE} hooks each, one at a time, after ${WARMUP} warm-up)`);
-    console.log(`  ${"".padEnd(20)}${"n".padStart(5)}${"p50".padStart(9)}${"p90".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}${"timeouts".padStart(10)}`);
+    console.log(
+      `Hook created → Job exists and status Pending, in ms (${SINGLE} hooks each, one at a time, after ${WARMUP} warm-up)`,
+    );
+    console.log(
+      `  ${"".padEnd(20)}${"n".padStart(5)}${"p50".padStart(9)}${"p90".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}${"timeouts".padStart(10)}`,
+    );
     console.log(row("operator", op, opTimeouts));
     console.log(row(FLOOR_LABEL, fl, floorTimeouts));
     console.log(`  p50 operator / floor    ${p50Ratio.toFixed(2)}     budget ≤ 1.20: ${verdict(p50Ratio <= 1.2)}`);
@@ -603,13 +657,16 @@ async function main(): Promise<void> {
     console.log("");
     console.log(`Burst of ${BURST} hooks (${CREATORS} parallel creators): first create → all Pending or later`);
     console.log(`  operator                ${seconds(opBurst.result.totalMs)}  (${opBurst.result.done}/${BURST} seen)`);
-    console.log(`  ${`${FLOOR_LABEL} (${FLOOR_CONCURRENCY} at once)`.padEnd(23)} ${seconds(floorBurst.result.totalMs)}  (${floorBurst.result.done}/${BURST} seen)`);
+    console.log(
+      `  ${`${FLOOR_LABEL} (${FLOOR_CONCURRENCY} at once)`.padEnd(23)} ${seconds(floorBurst.result.totalMs)}  (${floorBurst.result.done}/${BURST} seen)`,
+    );
     console.log(`  operator / floor        ${burstRatio.toFixed(2)}     budget ≤ 1.25: ${verdict(burstRatio <= 1.25)}`);
     for (const note of notes) console.log(`note: ${note}`);
     console.log(`total run ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
   } finally {
     // BENCH_AUDIT_COPY=path keeps the audit log for a closer look.
-    if (cluster.auditLogPath && process.env.BENCH_AUDIT_COPY) await Bun.write(process.env.BENCH_AUDIT_COPY, Bun.file(cluster.auditLogPath));
+    if (cluster.auditLogPath && process.env.BENCH_AUDIT_COPY)
+      await Bun.write(process.env.BENCH_AUDIT_COPY, Bun.file(cluster.auditLogPath));
     for (const o of observers) o.close();
     await Promise.allSettled([...floors.map((f) => f.stop()), ...operators.map((o) => o.stop())]);
     await cluster.stop();
@@ -617,7 +674,12 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "floor-actor") {
-  await floorActor(process.argv[3] as string, process.argv[4] as string, Number(process.argv[5]), process.env.BENCH_FLOOR_EVENT === "1");
+  await floorActor(
+    process.argv[3] as string,
+    process.argv[4] as string,
+    Number(process.argv[5]),
+    process.env.BENCH_FLOOR_EVENT === "1",
+  );
 } else {
   await main();
 }

@@ -24,7 +24,13 @@ try {
     const started = performance.now();
     const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--node-name", "node-a"]);
     const base = await op.healthUrl();
-    while (!(await fetch(`${base}readyz`).then((r) => r.ok, () => false))) await Bun.sleep(5);
+    while (
+      !(await fetch(`${base}readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      await Bun.sleep(5);
     ready.push(performance.now() - started);
     await Bun.sleep(2_000);
     idle.push(rssMb(op.proc.pid));
@@ -32,13 +38,20 @@ try {
     await op.stop();
     stop.push(performance.now() - stopping);
   }
-  console.log(`start → ready   median ${median(ready).toFixed(0)} ms  (budget 300 ms; runs: ${ready.map((x) => x.toFixed(0)).join(", ")})`);
+  console.log(
+    `start → ready   median ${median(ready).toFixed(0)} ms  (budget 300 ms; runs: ${ready.map((x) => x.toFixed(0)).join(", ")})`,
+  );
   console.log(`idle RSS        median ${median(idle).toFixed(1)} MB  (budget 64 MB)`);
   console.log(`SIGTERM → exit  median ${median(stop).toFixed(0)} ms`);
 
-  const items = Array.from({ length: HOOKS }, (_, i) => JSON.parse(hookYaml(`h-${i}`, ns, { hookName: "bench", nodeName: "node-elsewhere" })));
+  const items = Array.from({ length: HOOKS }, (_, i) =>
+    JSON.parse(hookYaml(`h-${i}`, ns, { hookName: "bench", nodeName: "node-elsewhere" })),
+  );
   for (let i = 0; i < items.length; i += 500) {
-    await env.k(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: items.slice(i, i + 500) }));
+    await env.k(
+      ["apply", "--server-side", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: items.slice(i, i + 500) }),
+    );
   }
   const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--all-nodes"]);
   await op.waitReady();

@@ -55,7 +55,7 @@ describe("renderManifests()", () => {
   });
 
   test("replaces the DaemonSet image when one is given, and nothing else", () => {
-    const image = "registry.example.com/plexd-hook:1.2.3@sha256:" + "a".repeat(64);
+    const image = `registry.example.com/plexd-hook:1.2.3@sha256:${"a".repeat(64)}`;
     const plain = manifestsOf(renderManifests());
     const docs = manifestsOf(renderManifests({ image }));
     expect(daemonSetImage(docs)).toBe(image);

@@ -2,11 +2,11 @@
 
 import { type Document, isSeq, parse, parseAllDocuments } from "yaml";
 import crd from "../crds/plexdhook-crd.yaml" with { type: "text" };
-import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
-import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
+import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
+import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
 
 /** Install order: the CRD first, then what the operator needs, the DaemonSet last. */
 const SOURCES: readonly string[] = [crd, namespace, serviceAccount, clusterRoles, clusterRoleBinding, daemonSet];

@@ -14,7 +14,9 @@ step("Building ./plexd-hook");
 const build = Bun.spawnSync([process.execPath, "run", "scripts/build.ts"], { cwd: root, stdout: "inherit", stderr: "inherit" });
 if (build.exitCode !== 0) process.exit(1);
 
-step("Starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes; the first run builds them, ~7 min)");
+step(
+  "Starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes; the first run builds them, ~7 min)",
+);
 const cluster = await startCluster({ name: "demo" });
 let operator: ReturnType<typeof Bun.spawn> | undefined;
 let code = 1;
@@ -36,10 +38,23 @@ try {
   await kubectl(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"], false);
 
   step("Running the operator for node-a: ./plexd-hook --kubeconfig ... --node-name node-a --log-format text");
-  operator = Bun.spawn([join(root, "plexd-hook"), "--kubeconfig", cluster.kubeconfig, "--node-name", "node-a", "--log-format", "text", "--health-addr", "127.0.0.1:0"], {
-    stdout: "inherit",
-    stderr: "inherit",
-  });
+  operator = Bun.spawn(
+    [
+      join(root, "plexd-hook"),
+      "--kubeconfig",
+      cluster.kubeconfig,
+      "--node-name",
+      "node-a",
+      "--log-format",
+      "text",
+      "--health-addr",
+      "127.0.0.1:0",
+    ],
+    {
+      stdout: "inherit",
+      stderr: "inherit",
+    },
+  );
 
   step(`Applying the seed's example hook: kubectl apply -f ${EXAMPLE}`);
   await kubectl(["apply", "-f", EXAMPLE]);
@@ -49,7 +64,9 @@ try {
   let phase = "";
   while (Date.now() < deadline && phase !== "Succeeded" && phase !== "Failed") {
     await Bun.sleep(250);
-    phase = (await kubectl(["get", "ph", "disk-check-node01", "-n", "plexd-system", "-o", "jsonpath={.status.phase}"], false)).trim();
+    phase = (
+      await kubectl(["get", "ph", "disk-check-node01", "-n", "plexd-system", "-o", "jsonpath={.status.phase}"], false)
+    ).trim();
   }
   await kubectl(["get", "ph", "-n", "plexd-system", "-o", "wide"]);
   await kubectl(["get", "jobs", "-n", "plexd-system", "-L", "plexd.plexsphere.com/node"]);

@@ -6,7 +6,19 @@
 // SOURCE_DATE_EPOCH (default: the last commit's time), owned by 0:0, with fixed modes; gzip -n
 // leaves out the name and time.
 
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -63,7 +75,9 @@ function ensureRuntime(target: Target): void {
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
   const locked = lock.packages?.[`node_modules/${name}`] as { version?: string; integrity?: string } | undefined;
   if (locked?.version !== Bun.version || !locked.integrity) {
-    throw new Error(`package-lock.json must pin ${name} at the build's Bun version ${Bun.version}, with its integrity; it has: ${JSON.stringify(locked)}`);
+    throw new Error(
+      `package-lock.json must pin ${name} at the build's Bun version ${Bun.version}, with its integrity; it has: ${JSON.stringify(locked)}`,
+    );
   }
   const work = mkdtempSync(join(tmpdir(), "plexd-runtime-"));
   try {
@@ -71,7 +85,8 @@ function ensureRuntime(target: Target): void {
     run(["npm", "pack", `${name}@${locked.version}`, "--prefer-offline", "--silent", "--pack-destination", work]);
     const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "missing.tgz");
     const integrity = `sha512-${new Bun.CryptoHasher("sha512").update(readFileSync(tarball)).digest("base64")}`;
-    if (integrity !== locked.integrity) throw new Error(`${name}@${locked.version} does not match package-lock.json: got ${integrity}`);
+    if (integrity !== locked.integrity)
+      throw new Error(`${name}@${locked.version} does not match package-lock.json: got ${integrity}`);
     run(["tar", "-xzf", tarball, "-C", work, "package/bin/bun"]);
     mkdirSync(RUNTIME_CACHE, { recursive: true });
     renameSync(join(work, "package", "bin", "bun"), runtime);
@@ -124,7 +139,19 @@ try {
     normaliseModes(dir, new Set([binary]));
 
     const tar = join(DIST, `${top}.tar`);
-    run(["tar", "--create", `--file=${tar}`, `--directory=${stage}`, "--format=gnu", "--sort=name", `--mtime=@${epoch}`, "--owner=0", "--group=0", "--numeric-owner", top]);
+    run([
+      "tar",
+      "--create",
+      `--file=${tar}`,
+      `--directory=${stage}`,
+      "--format=gnu",
+      "--sort=name",
+      `--mtime=@${epoch}`,
+      "--owner=0",
+      "--group=0",
+      "--numeric-owner",
+      top,
+    ]);
     run(["gzip", "-n", "-9", tar]);
     tarballs.push(`${top}.tar.gz`);
   }

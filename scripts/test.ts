@@ -16,7 +16,11 @@ if (run(["run", "scripts/build.ts"]) !== 0) {
 }
 await ensureBinaries();
 
-const proc = Bun.spawn([bun, "test", "--timeout", "180000", ...Bun.argv.slice(2)], { cwd: root, stdout: "inherit", stderr: "pipe" });
+const proc = Bun.spawn([bun, "test", "--timeout", "180000", ...Bun.argv.slice(2)], {
+  cwd: root,
+  stdout: "inherit",
+  stderr: "pipe",
+});
 // bun test reports on stderr: pass it through and keep the counts.
 let passed = 0;
 let failed = 0;

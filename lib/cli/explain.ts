@@ -22,7 +22,8 @@ export function explain(err: unknown, server: string): string {
     case 403:
       return `forbidden: ${detail}; the operator needs the plexd ClusterRole bound to its account (${INSTALL})`;
     case 404:
-      if (/plexdhooks/.test(api.message)) return `the PlexdHook CRD (${CRD_NAME}) is not installed: install it with \`${INSTALL}\` or \`kubectl apply -f crds/plexdhook-crd.yaml\``;
+      if (/plexdhooks/.test(api.message))
+        return `the PlexdHook CRD (${CRD_NAME}) is not installed: install it with \`${INSTALL}\` or \`kubectl apply -f crds/plexdhook-crd.yaml\``;
       return `not found: ${detail}`;
     default:
       return detail;

@@ -12,14 +12,26 @@ export class UsageError extends Error {
 }
 
 const FLAGS = {
-  kubeconfig: { type: "string", arg: "PATH", help: "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)" },
+  kubeconfig: {
+    type: "string",
+    arg: "PATH",
+    help: "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)",
+  },
   context: { type: "string", arg: "NAME", help: "kubeconfig context to use (default: the current context)" },
   namespace: { type: "string", arg: "NAME", help: `namespace whose PlexdHooks to handle (default: ${DEFAULT_NAMESPACE})` },
   "node-name": { type: "string", arg: "NAME", help: "node this controller acts for (default: $NODE_NAME, set by the DaemonSet)" },
   "all-nodes": { type: "boolean", help: "cluster mode: handle every hook, pinning each Job to spec.nodeName" },
   workers: { type: "string", arg: "N", help: "hooks reconciled at once (default: 16)" },
-  "unclaimed-after": { type: "string", arg: "SECONDS", help: "node mode: report hooks aimed at a node where no controller took them after this long (default: 60)" },
-  "health-addr": { type: "string", arg: "HOST:PORT", help: `address of /healthz, /readyz and /metrics; empty disables (default: ${DEFAULT_HEALTH_ADDR})` },
+  "unclaimed-after": {
+    type: "string",
+    arg: "SECONDS",
+    help: "node mode: report hooks aimed at a node where no controller took them after this long (default: 60)",
+  },
+  "health-addr": {
+    type: "string",
+    arg: "HOST:PORT",
+    help: `address of /healthz, /readyz and /metrics; empty disables (default: ${DEFAULT_HEALTH_ADDR})`,
+  },
   "log-level": { type: "string", arg: "LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default: info)` },
   "log-format": { type: "string", arg: "FORMAT", help: "json or text (default: json)" },
   image: { type: "string", arg: "REF", help: "manifests: the operator image the DaemonSet runs" },
@@ -73,7 +85,7 @@ export function helpText(version: string): string {
 
 /** Parses argv (without the program name). Throws UsageError with one clear line. */
 export function parseCli(argv: string[], env: Record<string, string | undefined>): Cli {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
   } catch (err) {
@@ -91,7 +103,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   let workers: number | undefined;
   if (values.workers !== undefined) {
     workers = Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`Invalid --workers: ${values.workers} (a whole number of at least 1)`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new UsageError(`Invalid --workers: ${values.workers} (a whole number of at least 1)`);
   }
   let unclaimedAfterSeconds: number | undefined;
   if (values["unclaimed-after"] !== undefined) {

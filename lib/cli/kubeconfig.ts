@@ -73,6 +73,7 @@ export function loadKubeConfig(source: KubeConfigSource): LoadedKubeConfig {
   if (!current || !config.getContextObject(current)) {
     throw new Error(`kubeconfig ${from} has no current context: pass --context (contexts: ${contexts.join(", ") || "none"})`);
   }
-  if (!config.getCurrentCluster()) throw new Error(`kubeconfig ${from}: context "${current}" names a cluster that is not defined`);
+  if (!config.getCurrentCluster())
+    throw new Error(`kubeconfig ${from}: context "${current}" names a cluster that is not defined`);
   return { config, source: from };
 }

@@ -9,7 +9,7 @@ import type { KubeClient, WatchEvent } from "../kube/client.ts";
 import { ApiError, errorText } from "../kube/errors.ts";
 import { backoffDelay, keyOf, sleep } from "../kube/list-watch.ts";
 import { Metrics } from "../observe/metrics.ts";
-import { withDefaults, type ControllerConfig } from "./config.ts";
+import { type ControllerConfig, withDefaults } from "./config.ts";
 import { Diagnostics } from "./diagnose.ts";
 import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
@@ -25,7 +25,6 @@ export const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
 const SOURCE_OWN = "own";
 const SOURCE_BOUND = "bound";
 const SOURCE_UNTARGETED = "untargeted";
-
 
 function isFieldSelectorUnsupported(err: unknown): boolean {
   return err instanceof ApiError && err.statusCode === 400 && /field label/i.test(err.message);
@@ -150,7 +149,10 @@ export class PlexdHookController {
         this.metrics.reconciles.inc({ result: "error" });
         // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
         const routine = err instanceof Retry;
-        this.logger[routine ? "debug" : "warn"]({ hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 }, "reconcile failed, retrying");
+        this.logger[routine ? "debug" : "warn"](
+          { hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 },
+          "reconcile failed, retrying",
+        );
         throw err;
       }
     }, stop);
@@ -187,11 +189,19 @@ export class PlexdHookController {
     this.internal?.abort(new Error("plexdhook controller stopped"));
   }
 
-  private async openWatches(signal: AbortSignal): Promise<[Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>, AsyncIterable<WatchEvent<Job>>]> {
+  private async openWatches(
+    signal: AbortSignal,
+  ): Promise<[Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>, AsyncIterable<WatchEvent<Job>>]> {
     const open = async (): Promise<Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>> => {
       const { hooks } = this.selectors();
       return Promise.all(
-        hooks.map(async ([source, fieldSelector]) => [source, await this.client.watchHooks({ namespace: this.namespace, fieldSelector, signal })] as [string, AsyncIterable<WatchEvent<PlexdHook>>]),
+        hooks.map(
+          async ([source, fieldSelector]) =>
+            [source, await this.client.watchHooks({ namespace: this.namespace, fieldSelector, signal })] as [
+              string,
+              AsyncIterable<WatchEvent<PlexdHook>>,
+            ],
+        ),
       );
     };
     let streams: Array<[string, AsyncIterable<WatchEvent<PlexdHook>>]>;
@@ -207,7 +217,12 @@ export class PlexdHookController {
     return [streams, jobs];
   }
 
-  private async pumpHooks(source: string, stream: AsyncIterable<WatchEvent<PlexdHook>>, enqueue: (key: string) => void, onSynced: () => void): Promise<void> {
+  private async pumpHooks(
+    source: string,
+    stream: AsyncIterable<WatchEvent<PlexdHook>>,
+    enqueue: (key: string) => void,
+    onSynced: () => void,
+  ): Promise<void> {
     for await (const event of stream) {
       if (event.type === "SYNCED") {
         onSynced();
@@ -221,7 +236,11 @@ export class PlexdHookController {
     }
   }
 
-  private async pumpJobs(stream: AsyncIterable<WatchEvent<Job>>, enqueue: (key: string) => void, onSynced: () => void): Promise<void> {
+  private async pumpJobs(
+    stream: AsyncIterable<WatchEvent<Job>>,
+    enqueue: (key: string) => void,
+    onSynced: () => void,
+  ): Promise<void> {
     for await (const event of stream) {
       if (event.type === "SYNCED") {
         onSynced();
@@ -287,7 +306,11 @@ export class PlexdHookController {
   private async watchUntargeted(signal: AbortSignal, enqueue: (key: string) => void): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const stream = await this.client.watchHooks({ namespace: this.namespace, fieldSelector: "spec.nodeName=,status.nodeName=", signal });
+        const stream = await this.client.watchHooks({
+          namespace: this.namespace,
+          fieldSelector: "spec.nodeName=,status.nodeName=",
+          signal,
+        });
         await this.pumpHooks(SOURCE_UNTARGETED, stream, enqueue, () => {});
         return;
       } catch (err) {

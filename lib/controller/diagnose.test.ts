@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Job } from "../core/types.ts";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
+import type { Job } from "../core/types.ts";
 import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -38,7 +38,12 @@ test("Diagnostics shares one namespace-wide list of FailedCreate Events among Jo
     return list(namespace, selector);
   };
   client.events.push(
-    { metadata: { namespace: "ns" }, involvedObject: { kind: "Job", name: "b" }, reason: "FailedCreate", message: "exceeded quota" },
+    {
+      metadata: { namespace: "ns" },
+      involvedObject: { kind: "Job", name: "b" },
+      reason: "FailedCreate",
+      message: "exceeded quota",
+    },
     { metadata: { namespace: "ns" }, involvedObject: { kind: "Job", name: "x" }, reason: "FailedCreate", message: "other" },
   );
   const diagnostics = new Diagnostics(client, () => NOW);

@@ -10,7 +10,6 @@ export const START_GRACE_MS = 10_000;
 /** One namespace-wide list of FailedCreate Events serves every Job for this long. */
 const EVENTS_TTL_MS = 10_000;
 
-
 function ageMs(job: Job, now: Date): number {
   const created = job.metadata?.creationTimestamp;
   return created === undefined ? 0 : now.getTime() - new Date(created).getTime();

@@ -9,7 +9,14 @@ import { errorText } from "../kube/errors.ts";
 
 export type EventType = "Normal" | "Warning";
 
-export function buildEvent(hook: PlexdHook, type: EventType, reason: string, message: string, host: string, now: Date): CoreV1Event {
+export function buildEvent(
+  hook: PlexdHook,
+  type: EventType,
+  reason: string,
+  message: string,
+  host: string,
+  now: Date,
+): CoreV1Event {
   const { name, namespace, uid, resourceVersion } = hook.metadata;
   const time = now.toISOString() as unknown as Date;
   return {
@@ -60,7 +67,10 @@ export class EventRecorder {
       this.client
         .createEvent(event)
         .catch((err: unknown) => {
-          this.logger.debug({ hook: event.involvedObject.name, reason: event.reason, error: errorText(err) }, "event not recorded");
+          this.logger.debug(
+            { hook: event.involvedObject.name, reason: event.reason, error: errorText(err) },
+            "event not recorded",
+          );
         })
         .finally(() => {
           this.sending--;

@@ -16,7 +16,10 @@ export class HookCache {
 
   private source(name: string): Map<string, PlexdHook> {
     let map = this.sources.get(name);
-    if (!map) this.sources.set(name, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      this.sources.set(name, map);
+    }
     return map;
   }
 

@@ -46,7 +46,10 @@ export class LeaseElector {
   private set(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    this.options.logger.info({ lease: this.options.name, identity: this.options.identity, leader }, leader ? "became leader" : "lost leadership");
+    this.options.logger.info(
+      { lease: this.options.name, identity: this.options.identity, leader },
+      leader ? "became leader" : "lost leadership",
+    );
     this.options.onChange(leader);
   }
 
@@ -61,7 +64,10 @@ export class LeaseElector {
     const current = await this.client.getLease(namespace, name, signal);
     const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: microTime(now) };
     if (!current) {
-      await this.client.putLease({ metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } }, signal);
+      await this.client.putLease(
+        { metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
+        signal,
+      );
       return true;
     }
     const renew = current.spec.renewTime ?? "";
@@ -74,7 +80,10 @@ export class LeaseElector {
     if (holder && holder !== identity && !expired) return false;
     const transitions = (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
     const acquireTime = holder === identity ? current.spec.acquireTime : spec.renewTime;
-    await this.client.putLease({ metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } }, signal);
+    await this.client.putLease(
+      { metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } },
+      signal,
+    );
     return true;
   }
 
@@ -110,7 +119,10 @@ export class LeaseElector {
     try {
       const current = await this.client.getLease(namespace, name);
       if (current?.spec.holderIdentity !== identity) return;
-      await this.client.putLease({ metadata: current.metadata, spec: { ...current.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
+      await this.client.putLease({
+        metadata: current.metadata,
+        spec: { ...current.spec, holderIdentity: "", leaseDurationSeconds: 1 },
+      });
     } catch (err) {
       this.options.logger.debug({ error: errorText(err) }, "lease release failed");
     }

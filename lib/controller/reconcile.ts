@@ -4,13 +4,13 @@ import type { Logger } from "pino";
 import { KIND, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { jobNameFor } from "../core/names.ts";
-import { ownsHook, targetNode, type Self } from "../core/ownership.ts";
+import { ownsHook, type Self, targetNode } from "../core/ownership.ts";
 import { deriveStatus, failedStatus, isTerminal, jobFinished, pendingStatus } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isAlreadyExists, isConflict, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
-import { recheckMs, type Diagnostics } from "./diagnose.ts";
+import { type Diagnostics, recheckMs } from "./diagnose.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import * as msg from "./messages.ts";
@@ -35,7 +35,6 @@ export interface ReconcilerDeps {
   ownedElsewhereGiveUpMs: number;
 }
 
-
 function controllerUid(job: Job): string | undefined {
   return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND)?.uid;
 }
@@ -59,7 +58,10 @@ export class Reconciler {
     if (!ownsHook(hook, me)) {
       if (me.allNodes && !this.warnedNoNode.has(key)) {
         this.warnedNoNode.add(key);
-        this.deps.logger.warn({ hook: hook.metadata.name }, "hook has no spec.nodeName and this controller no --node-name: left alone");
+        this.deps.logger.warn(
+          { hook: hook.metadata.name },
+          "hook has no spec.nodeName and this controller no --node-name: left alone",
+        );
       }
       return;
     }
@@ -97,12 +99,15 @@ export class Reconciler {
         } else if (isTransient(err) && this.keepTrying(hook)) {
           logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
           throw err;
-        } else if (isTransient(err) && (job = await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined))) {
-          // A create that timed out may still have been carried out.
-          logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
         } else {
-          logger.error({ hook: name, error: errorText(err) }, msg.LOG_JOB_CREATE_FAILED);
-          return this.fail(hook, msg.REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
+          // A create that timed out may still have been carried out.
+          job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
+          if (job) {
+            logger.info({ hook: name, job: jobName }, msg.LOG_JOB_EXISTS);
+          } else {
+            logger.error({ hook: name, error: errorText(err) }, msg.LOG_JOB_CREATE_FAILED);
+            return this.fail(hook, msg.REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
+          }
         }
       }
     }
@@ -115,7 +120,11 @@ export class Reconciler {
         logger.info({ hook: name, job: jobName, owner }, "job name held by another owner, waiting");
         return { requeueAfterMs: this.deps.ownedElsewhereRetryMs };
       }
-      return this.fail(hook, msg.REASON_JOB_OWNED_ELSEWHERE, `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`);
+      return this.fail(
+        hook,
+        msg.REASON_JOB_OWNED_ELSEWHERE,
+        `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`,
+      );
     }
     // The Job may be an earlier leader's, pinned elsewhere: record where it really runs.
     const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? node;
@@ -136,7 +145,11 @@ export class Reconciler {
     const gone = goneJobs.get(key)?.job;
     const job = existing ?? (gone && jobFinished(gone) ? gone : undefined);
     if (!job) {
-      return this.fail(hook, msg.REASON_JOB_MISSING, `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`);
+      return this.fail(
+        hook,
+        msg.REASON_JOB_MISSING,
+        `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`,
+      );
     }
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, createFailures] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);

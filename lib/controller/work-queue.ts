@@ -10,6 +10,7 @@ export interface WorkQueueOptions {
 }
 
 /** What a handler returns: done, or look again after a while. Throwing means retry with backoff. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that is simply done returns nothing
 export type Outcome = void | { requeueAfterMs: number };
 
 export class WorkQueue {

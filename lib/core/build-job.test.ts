@@ -66,11 +66,36 @@ describe("buildJob() follows every row of the seed's Job tables", () => {
 
 describe("buildJob() variations", () => {
   const cases: Array<[string, Partial<PlexdHook["spec"]>, (j: ReturnType<typeof buildJob>) => unknown, unknown]> = [
-    ["privileged sets privileged: true and nothing else", { privileged: true }, (j) => j.spec?.template.spec?.containers[0]?.securityContext, { privileged: true }],
-    ["omitted jobTemplate uses busybox:latest", { jobTemplate: undefined }, (j) => j.spec?.template.spec?.containers[0]?.image, "busybox:latest"],
-    ["omitted jobTemplate sets no command", { jobTemplate: undefined }, (j) => j.spec?.template.spec?.containers[0]?.command, undefined],
-    ["jobTemplate without image uses busybox:latest", { jobTemplate: { command: ["true"] } }, (j) => j.spec?.template.spec?.containers[0]?.image, "busybox:latest"],
-    ["no parameters gives just the two base variables", { parameters: undefined }, (j) => j.spec?.template.spec?.containers[0]?.env?.map((e) => e.name), ["PLEXD_NODE_ID", "PLEXD_HOOK_NAME"]],
+    [
+      "privileged sets privileged: true and nothing else",
+      { privileged: true },
+      (j) => j.spec?.template.spec?.containers[0]?.securityContext,
+      { privileged: true },
+    ],
+    [
+      "omitted jobTemplate uses busybox:latest",
+      { jobTemplate: undefined },
+      (j) => j.spec?.template.spec?.containers[0]?.image,
+      "busybox:latest",
+    ],
+    [
+      "omitted jobTemplate sets no command",
+      { jobTemplate: undefined },
+      (j) => j.spec?.template.spec?.containers[0]?.command,
+      undefined,
+    ],
+    [
+      "jobTemplate without image uses busybox:latest",
+      { jobTemplate: { command: ["true"] } },
+      (j) => j.spec?.template.spec?.containers[0]?.image,
+      "busybox:latest",
+    ],
+    [
+      "no parameters gives just the two base variables",
+      { parameters: undefined },
+      (j) => j.spec?.template.spec?.containers[0]?.env?.map((e) => e.name),
+      ["PLEXD_NODE_ID", "PLEXD_HOOK_NAME"],
+    ],
     ["backoffLimit from the spec", { backoffLimit: 3 }, (j) => j.spec?.backoffLimit, 3],
     ["activeDeadlineSeconds from the spec", { activeDeadlineSeconds: 30 }, (j) => j.spec?.activeDeadlineSeconds, 30],
     ["ttlSecondsAfterFinished from the spec", { ttlSecondsAfterFinished: 600 }, (j) => j.spec?.ttlSecondsAfterFinished, 600],
@@ -80,7 +105,12 @@ describe("buildJob() variations", () => {
   });
 
   test("buildJob() refuses parameters whose variable names collide, naming both", () => {
-    const hook = seedHook({ parameters: [{ name: "disk-path", value: "a" }, { name: "disk_path", value: "b" }] });
+    const hook = seedHook({
+      parameters: [
+        { name: "disk-path", value: "a" },
+        { name: "disk_path", value: "b" },
+      ],
+    });
     expect(() => buildJob(hook, "node01")).toThrow(
       'Parameters "disk-path" and "disk_path" both become the environment variable PLEXD_PARAM_DISK_PATH: rename one of them',
     );
@@ -89,7 +119,9 @@ describe("buildJob() variations", () => {
   test("buildJob() returns fresh objects: changing one Job never changes another", () => {
     const a = buildJob(seedHook(), "node01");
     a.spec!.template.spec!.containers[0]!.securityContext!.capabilities!.drop!.push("X");
-    expect(buildJob(seedHook(), "node01").spec?.template.spec?.containers[0]?.securityContext?.capabilities?.drop).toEqual(["ALL"]);
+    expect(buildJob(seedHook(), "node01").spec?.template.spec?.containers[0]?.securityContext?.capabilities?.drop).toEqual([
+      "ALL",
+    ]);
   });
 
   test("buildJob() is deterministic", () => {

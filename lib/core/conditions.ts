@@ -14,8 +14,7 @@ export function setCondition(
   const list = [...(conditions ?? [])];
   const index = list.findIndex((c) => c.type === next.type);
   const previous = index >= 0 ? list[index] : undefined;
-  const lastTransitionTime =
-    previous && previous.status === next.status ? previous.lastTransitionTime : now.toISOString();
+  const lastTransitionTime = previous && previous.status === next.status ? previous.lastTransitionTime : now.toISOString();
   const condition: Condition = { ...next, lastTransitionTime };
   if (index >= 0) list[index] = condition;
   else list.push(condition);

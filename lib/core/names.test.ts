@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MAX_JOB_NAME_LENGTH, jobNameFor, nodeLabelValue } from "./names.ts";
+import { jobNameFor, MAX_JOB_NAME_LENGTH, nodeLabelValue } from "./names.ts";
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -9,7 +9,12 @@ test("jobNameFor() keeps plexdhook-{name} when it fits", () => {
   expect(jobNameFor(longest)).toBe(`plexdhook-${longest}`);
 });
 
-const long: Array<[string]> = [["b".repeat(54)], ["c".repeat(200)], [`${"d".repeat(40)}-.-${"e".repeat(40)}`], [`x.${"y".repeat(51)}.z`]];
+const long: Array<[string]> = [
+  ["b".repeat(54)],
+  ["c".repeat(200)],
+  [`${"d".repeat(40)}-.-${"e".repeat(40)}`],
+  [`x.${"y".repeat(51)}.z`],
+];
 
 test.each(long)("jobNameFor() shortens %p to a valid, deterministic label value", (name) => {
   const jobName = jobNameFor(name);

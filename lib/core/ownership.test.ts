@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ownsHook, targetNode, type Self } from "./ownership.ts";
+import { ownsHook, type Self, targetNode } from "./ownership.ts";
 import type { PlexdHook } from "./types.ts";
 
 const hook = (nodeName?: string, boundTo?: string): PlexdHook => ({

@@ -6,19 +6,51 @@ const NOW = new Date("2026-11-22T10:00:00Z");
 const EARLIER = "2026-11-22T09:00:00.000Z";
 
 function hook(status?: PlexdHookStatus): PlexdHook {
-  return { metadata: { name: "h", namespace: "ns", uid: "u", generation: 2 }, spec: { hookName: "x" }, ...(status && { status }) };
+  return {
+    metadata: { name: "h", namespace: "ns", uid: "u", generation: 2 },
+    spec: { hookName: "x" },
+    ...(status && { status }),
+  };
 }
 
 function job(status: Job["status"]): Job {
   return { metadata: { name: "plexdhook-h" }, status };
 }
 
-const complete = { conditions: [{ type: "Complete", status: "True", lastTransitionTime: new Date("2026-11-22T09:30:00Z") }], completionTime: new Date("2026-11-22T09:30:01Z") };
-const deadline = { conditions: [{ type: "Failed", status: "True", reason: "DeadlineExceeded", message: "Job was active longer than specified deadline", lastTransitionTime: new Date("2026-11-22T09:40:00Z") }] };
-const backoff = { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] };
+const complete = {
+  conditions: [{ type: "Complete", status: "True", lastTransitionTime: new Date("2026-11-22T09:30:00Z") }],
+  completionTime: new Date("2026-11-22T09:30:01Z"),
+};
+const deadline = {
+  conditions: [
+    {
+      type: "Failed",
+      status: "True",
+      reason: "DeadlineExceeded",
+      message: "Job was active longer than specified deadline",
+      lastTransitionTime: new Date("2026-11-22T09:40:00Z"),
+    },
+  ],
+};
+const backoff = {
+  conditions: [
+    { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" },
+  ],
+};
 const failedPod: Pod = {
   metadata: { name: "plexdhook-h-abcde" },
-  status: { containerStatuses: [{ name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: "Error" } } }] },
+  status: {
+    containerStatuses: [
+      {
+        name: "hook",
+        image: "i",
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: 3, reason: "Error" } },
+      },
+    ],
+  },
 };
 
 describe("deriveStatus() maps the Job to a phase", () => {
@@ -26,11 +58,45 @@ describe("deriveStatus() maps the Job to a phase", () => {
     ["a Job with no pods yet is Pending", { phase: "Pending", jobName: "plexdhook-h" }, {}, [], "Pending", {}],
     ["a ready pod makes it Running", { phase: "Pending" }, { active: 1, ready: 1 }, [], "Running", {}],
     ["an active but unready pod is still Pending", { phase: "Pending" }, { active: 1, ready: 0 }, [], "Pending", {}],
-    ["Complete makes it Succeeded with completedAt from the Job", { phase: "Running" }, complete, [], "Succeeded", { completedAt: "2026-11-22T09:30:01.000Z", message: "Job plexdhook-h succeeded" }],
-    ["a deadline makes it Failed with the reason", { phase: "Running" }, deadline, [], "Failed", { completedAt: "2026-11-22T09:40:00.000Z", message: "Job plexdhook-h failed: DeadlineExceeded: Job was active longer than specified deadline" }],
-    ["a failed pod's exit code is in the message", { phase: "Running" }, backoff, [failedPod], "Failed", { message: "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)" }],
+    [
+      "Complete makes it Succeeded with completedAt from the Job",
+      { phase: "Running" },
+      complete,
+      [],
+      "Succeeded",
+      { completedAt: "2026-11-22T09:30:01.000Z", message: "Job plexdhook-h succeeded" },
+    ],
+    [
+      "a deadline makes it Failed with the reason",
+      { phase: "Running" },
+      deadline,
+      [],
+      "Failed",
+      {
+        completedAt: "2026-11-22T09:40:00.000Z",
+        message: "Job plexdhook-h failed: DeadlineExceeded: Job was active longer than specified deadline",
+      },
+    ],
+    [
+      "a failed pod's exit code is in the message",
+      { phase: "Running" },
+      backoff,
+      [failedPod],
+      "Failed",
+      {
+        message:
+          "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)",
+      },
+    ],
     ["Running never goes back to Pending", { phase: "Running" }, { active: 1, ready: 0 }, [], "Running", {}],
-    ["Succeeded never changes again", { phase: "Succeeded", completedAt: EARLIER }, deadline, [], "Succeeded", { completedAt: EARLIER }],
+    [
+      "Succeeded never changes again",
+      { phase: "Succeeded", completedAt: EARLIER },
+      deadline,
+      [],
+      "Succeeded",
+      { completedAt: EARLIER },
+    ],
     ["Failed never changes again", { phase: "Failed", message: "m" }, complete, [], "Failed", { message: "m" }],
     ["a Job that finished before Pending was written goes straight to Succeeded", undefined, complete, [], "Succeeded", {}],
   ];
@@ -43,7 +109,13 @@ describe("deriveStatus() maps the Job to a phase", () => {
   test("deriveStatus() records observedGeneration and a Succeeded condition", () => {
     const status = deriveStatus(hook({ phase: "Running" }), job(complete), [], NOW);
     expect(status.observedGeneration).toBe(2);
-    expect(status.conditions).toContainEqual({ type: "Succeeded", status: "True", reason: "JobSucceeded", message: "Job plexdhook-h succeeded", lastTransitionTime: NOW.toISOString() });
+    expect(status.conditions).toContainEqual({
+      type: "Succeeded",
+      status: "True",
+      reason: "JobSucceeded",
+      message: "Job plexdhook-h succeeded",
+      lastTransitionTime: NOW.toISOString(),
+    });
   });
 
   test("deriveStatus() keeps a condition's transition time while its status holds", () => {
@@ -56,7 +128,13 @@ describe("deriveStatus() maps the Job to a phase", () => {
 describe("pendingStatus() and failedStatus()", () => {
   test("pendingStatus() sets jobName, Pending, startedAt, nodeName and JobCreated", () => {
     const status = pendingStatus(hook(), "plexdhook-h", "node-a", NOW);
-    expect(status).toMatchObject({ jobName: "plexdhook-h", phase: "Pending", startedAt: NOW.toISOString(), nodeName: "node-a", observedGeneration: 2 });
+    expect(status).toMatchObject({
+      jobName: "plexdhook-h",
+      phase: "Pending",
+      startedAt: NOW.toISOString(),
+      nodeName: "node-a",
+      observedGeneration: 2,
+    });
     expect(status.conditions?.[0]).toMatchObject({ type: "JobCreated", status: "True" });
   });
 
@@ -84,19 +162,61 @@ describe("pendingStatus() and failedStatus()", () => {
 describe("pendingSummary() says why a pod does not start", () => {
   const unschedulable: Pod = {
     metadata: { name: "p1" },
-    status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." }] },
+    status: {
+      phase: "Pending",
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+        },
+      ],
+    },
   };
   const unpullable: Pod = {
     metadata: { name: "p2" },
-    status: { phase: "Pending", containerStatuses: [{ name: "hook", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"x\"" } } }] },
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "hook",
+          image: "x",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "x"' } },
+        },
+      ],
+    },
   };
   const creating: Pod = {
     metadata: { name: "p3" },
-    status: { phase: "Pending", containerStatuses: [{ name: "hook", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } }] },
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "hook",
+          image: "x",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: "ContainerCreating" } },
+        },
+      ],
+    },
   };
   const cases: Array<[string, Pod[], string | undefined]> = [
-    ["an unschedulable pod", [unschedulable], "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."],
-    ["an image that cannot be pulled", [unpullable], 'container hook in pod p2 is waiting: ImagePullBackOff: Back-off pulling image "x"'],
+    [
+      "an unschedulable pod",
+      [unschedulable],
+      "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+    ],
+    [
+      "an image that cannot be pulled",
+      [unpullable],
+      'container hook in pod p2 is waiting: ImagePullBackOff: Back-off pulling image "x"',
+    ],
     ["a container being created is normal", [creating], undefined],
     ["no pods yet", [], undefined],
   ];
@@ -114,15 +234,31 @@ describe("pendingSummary() says why a pod does not start", () => {
 });
 
 describe("createFailure() says why a Job has no pod", () => {
-  const event = (message: string, at: string) => ({ metadata: {}, involvedObject: {}, reason: "FailedCreate", message, lastTimestamp: new Date(at) });
+  const event = (message: string, at: string) => ({
+    metadata: {},
+    involvedObject: {},
+    reason: "FailedCreate",
+    message,
+    lastTimestamp: new Date(at),
+  });
   test("createFailure() picks the latest FailedCreate message", () => {
-    const events = [event("old reason", "2026-11-22T09:00:00Z"), event('pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found', "2026-11-22T09:05:00Z")];
-    expect(createFailure(events)).toBe('the Job cannot create its pod: pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found');
+    const events = [
+      event("old reason", "2026-11-22T09:00:00Z"),
+      event(
+        'pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found',
+        "2026-11-22T09:05:00Z",
+      ),
+    ];
+    expect(createFailure(events)).toBe(
+      'the Job cannot create its pod: pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found',
+    );
     expect(createFailure([])).toBeUndefined();
   });
 
   test("deriveStatus() keeps a podless Job's hook Pending with that reason", () => {
-    const status = deriveStatus(hook({ phase: "Pending" }), job({}), [], NOW, [event("exceeded quota: pods=0", "2026-11-22T09:00:00Z")]);
+    const status = deriveStatus(hook({ phase: "Pending" }), job({}), [], NOW, [
+      event("exceeded quota: pods=0", "2026-11-22T09:00:00Z"),
+    ]);
     expect(status).toMatchObject({ phase: "Pending", message: "the Job cannot create its pod: exceeded quota: pods=0" });
   });
 });

@@ -32,11 +32,7 @@ export function pendingStatus(hook: PlexdHook, jobName: string, nodeName: string
 /** The status of a hook that cannot run: Failed with a message that says what to change. */
 export function failedStatus(hook: PlexdHook, reason: string, message: string, now: Date): PlexdHookStatus {
   const current = hook.status ?? {};
-  let conditions = setCondition(
-    current.conditions,
-    { type: CONDITION_JOB_CREATED, status: "False", reason, message },
-    now,
-  );
+  let conditions = setCondition(current.conditions, { type: CONDITION_JOB_CREATED, status: "False", reason, message }, now);
   conditions = setCondition(conditions, { type: CONDITION_SUCCEEDED, status: "False", reason, message }, now);
   return {
     ...current,
@@ -59,7 +55,11 @@ export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Dat
     phase: "Pending",
     message,
     observedGeneration: hook.metadata.generation,
-    conditions: setCondition(current.conditions, { type: CONDITION_JOB_CREATED, status: "False", reason: "NoController", message }, now),
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "False", reason: "NoController", message },
+      now,
+    ),
   };
 }
 
@@ -155,7 +155,13 @@ function observe(job: Job, pods: readonly Pod[], jobEvents: readonly CoreV1Event
  * The hook's status given its Job. Status never moves backwards: a late or repeated Job event that
  * says less than the hook already knows leaves the status as it is.
  */
-export function deriveStatus(hook: PlexdHook, job: Job, pods: readonly Pod[], now: Date, jobEvents: readonly CoreV1Event[] = []): PlexdHookStatus {
+export function deriveStatus(
+  hook: PlexdHook,
+  job: Job,
+  pods: readonly Pod[],
+  now: Date,
+  jobEvents: readonly CoreV1Event[] = [],
+): PlexdHookStatus {
   const current = hook.status ?? {};
   if (isTerminal(current.phase)) return current;
   const seen = observe(job, pods, jobEvents, now);

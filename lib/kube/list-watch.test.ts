@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { pino } from "pino";
 import type { WatchEvent } from "./client.ts";
 import { ApiError } from "./errors.ts";
-import { backoffDelay, listWatch, type ListPage, type ListWatchSource, type RawEvent } from "./list-watch.ts";
+import { backoffDelay, type ListPage, type ListWatchSource, listWatch, type RawEvent } from "./list-watch.ts";
 
 type Obj = { metadata: { name: string; namespace: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
@@ -47,7 +47,13 @@ describe("listWatch()", () => {
   test("lists, then watches from the list's resourceVersion and skips bookmarks", async () => {
     const { source, calls } = scripted(
       [{ items: [obj("a", "5")], metadata: { resourceVersion: "10" } }],
-      [[{ type: "BOOKMARK", object: obj("", "12") }, { type: "ADDED", object: obj("b", "13") }], "hang"],
+      [
+        [
+          { type: "BOOKMARK", object: obj("", "12") },
+          { type: "ADDED", object: obj("b", "13") },
+        ],
+        "hang",
+      ],
     );
     const abort = new AbortController();
     const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
@@ -59,7 +65,14 @@ describe("listWatch()", () => {
   test("re-watches from the last resourceVersion it saw, bookmarks included, after the server ends a watch", async () => {
     const { source, calls } = scripted(
       [{ items: [], metadata: { resourceVersion: "1" } }],
-      [[{ type: "ADDED", object: obj("a", "2") }, { type: "BOOKMARK", object: obj("", "7") }], [{ type: "MODIFIED", object: obj("a", "8") }], "hang"],
+      [
+        [
+          { type: "ADDED", object: obj("a", "2") },
+          { type: "BOOKMARK", object: obj("", "7") },
+        ],
+        [{ type: "MODIFIED", object: obj("a", "8") }],
+        "hang",
+      ],
     );
     const abort = new AbortController();
     const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
@@ -78,7 +91,13 @@ describe("listWatch()", () => {
       [[{ type: "ERROR", object: { code: 410, reason: "Expired", message: "too old resource version" } }], "hang"],
     );
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 60_000 });
+    const stream = await listWatch(source, {
+      signal: abort.signal,
+      logger: quiet,
+      onRestart: (r) => restarts.push(r),
+      ...FAST,
+      silenceGraceMs: 60_000,
+    });
     expect(await take(stream, 7)).toEqual(["ADDED a", "ADDED b", "SYNCED", "DELETED a", "ADDED b", "ADDED c", "SYNCED"]);
     abort.abort();
     expect(calls.lists).toBe(2);
@@ -89,10 +108,21 @@ describe("listWatch()", () => {
     const restarts: string[] = [];
     const { source } = scripted(
       [{ items: [], metadata: { resourceVersion: "1" } }],
-      [new ApiError("connection reset", 0, "Unreachable"), new ApiError("etcd timeout", 504, "Timeout"), [{ type: "ADDED", object: obj("a", "3") }], "hang"],
+      [
+        new ApiError("connection reset", 0, "Unreachable"),
+        new ApiError("etcd timeout", 504, "Timeout"),
+        [{ type: "ADDED", object: obj("a", "3") }],
+        "hang",
+      ],
     );
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 60_000 });
+    const stream = await listWatch(source, {
+      signal: abort.signal,
+      logger: quiet,
+      onRestart: (r) => restarts.push(r),
+      ...FAST,
+      silenceGraceMs: 60_000,
+    });
     expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED a"]);
     abort.abort();
     expect(restarts).toEqual(["connection reset", "etcd timeout"]);
@@ -100,9 +130,18 @@ describe("listWatch()", () => {
 
   test("gives up on a silent stream and watches again", async () => {
     const restarts: string[] = [];
-    const { source, calls } = scripted([{ items: [], metadata: { resourceVersion: "1" } }], ["hang", [{ type: "ADDED", object: obj("late", "4") }], "hang"]);
+    const { source, calls } = scripted(
+      [{ items: [], metadata: { resourceVersion: "1" } }],
+      ["hang", [{ type: "ADDED", object: obj("late", "4") }], "hang"],
+    );
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, onRestart: (r) => restarts.push(r), ...FAST, silenceGraceMs: 20 });
+    const stream = await listWatch(source, {
+      signal: abort.signal,
+      logger: quiet,
+      onRestart: (r) => restarts.push(r),
+      ...FAST,
+      silenceGraceMs: 20,
+    });
     expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED late"]);
     abort.abort();
     expect(restarts[0]).toBe("watch silent");
@@ -110,7 +149,13 @@ describe("listWatch()", () => {
   });
 
   test("retries a first list that meets a transient error, but not a permanent one", async () => {
-    const transient = scripted([new ApiError("storage is (re)initializing", 429, "TooManyRequests"), { items: [obj("a", "1")], metadata: { resourceVersion: "2" } }], ["hang"]);
+    const transient = scripted(
+      [
+        new ApiError("storage is (re)initializing", 429, "TooManyRequests"),
+        { items: [obj("a", "1")], metadata: { resourceVersion: "2" } },
+      ],
+      ["hang"],
+    );
     const abort = new AbortController();
     const stream = await listWatch(transient.source, { signal: abort.signal, logger: quiet, ...FAST });
     expect(await take(stream, 1)).toEqual(["ADDED a"]);
@@ -126,7 +171,9 @@ describe("listWatch()", () => {
     const source: ListWatchSource<Obj> = {
       async list({ continue: token }) {
         call++;
-        return token ? { items: [obj("b", "1")], metadata: { resourceVersion: "9" } } : { items: [obj("a", "1")], metadata: { resourceVersion: "9", continue: "page2" } };
+        return token
+          ? { items: [obj("b", "1")], metadata: { resourceVersion: "9" } }
+          : { items: [obj("a", "1")], metadata: { resourceVersion: "9", continue: "page2" } };
       },
       async *watch({ signal }) {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));

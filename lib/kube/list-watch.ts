@@ -62,7 +62,11 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Every page of a list, with the resourceVersion of the last. */
-export async function listAll<T>(source: Pick<ListWatchSource<T>, "list">, pageSize: number, signal?: AbortSignal): Promise<ListPage<T>> {
+export async function listAll<T>(
+  source: Pick<ListWatchSource<T>, "list">,
+  pageSize: number,
+  signal?: AbortSignal,
+): Promise<ListPage<T>> {
   const items: T[] = [];
   let page: ListPage<T>;
   let token: string | undefined;
@@ -79,7 +83,12 @@ export async function listAll<T>(source: Pick<ListWatchSource<T>, "list">, pageS
  * still initialising answers 429/503), but given up quickly when nothing answers at all, so a wrong
  * address is reported at once.
  */
-async function firstList<T>(source: ListWatchSource<T>, pageSize: number, signal: AbortSignal, options: ListWatchOptions): Promise<ListPage<T>> {
+async function firstList<T>(
+  source: ListWatchSource<T>,
+  pageSize: number,
+  signal: AbortSignal,
+  options: ListWatchOptions,
+): Promise<ListPage<T>> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {

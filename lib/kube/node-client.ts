@@ -6,8 +6,8 @@ import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type { KubeClient, Lease, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
-import { listAll, listWatch, type ListPage, type ListWatchSource, type RawEvent } from "./list-watch.ts";
-import { Rest, type Query } from "./rest.ts";
+import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
+import { type Query, Rest } from "./rest.ts";
 
 export interface NodeClientOptions {
   logger: Logger;
@@ -107,7 +107,9 @@ export class NodeKubeClient implements KubeClient {
   }
 
   async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
-    const list = await this.rest.request<{ items: CoreV1Event[] }>("GET", `/api/v1/namespaces/${namespace}/events`, { query: { fieldSelector } });
+    const list = await this.rest.request<{ items: CoreV1Event[] }>("GET", `/api/v1/namespaces/${namespace}/events`, {
+      query: { fieldSelector },
+    });
     return list.items;
   }
 

@@ -66,16 +66,20 @@ export class Rest {
       return { tls: this.tls, headers: this.headers };
     }
     const options = await this.config.applyToFetchOptions({});
-    const agentOptions = ((options.agent as { options?: Record<string, unknown> } | undefined)?.options ?? {}) as Record<string, unknown>;
+    const agentOptions = ((options.agent as { options?: Record<string, unknown> } | undefined)?.options ?? {}) as Record<
+      string,
+      unknown
+    >;
     const cluster = this.config.getCurrentCluster();
     // Rebuilt on refresh too: an exec plugin may hand out short-lived client certificates.
-    if (refresh || !this.tls) this.tls = {
-      ca: text(agentOptions.ca),
-      cert: text(agentOptions.cert),
-      key: text(agentOptions.key),
-      ...(cluster?.skipTLSVerify && { rejectUnauthorized: false }),
-      ...(cluster?.tlsServerName && { serverName: cluster.tlsServerName }),
-    };
+    if (refresh || !this.tls)
+      this.tls = {
+        ca: text(agentOptions.ca),
+        cert: text(agentOptions.cert),
+        key: text(agentOptions.key),
+        ...(cluster?.skipTLSVerify && { rejectUnauthorized: false }),
+        ...(cluster?.tlsServerName && { serverName: cluster.tlsServerName }),
+      };
     const headers: Record<string, string> = {};
     (options.headers as unknown as Headers).forEach((value, key) => {
       headers[key] = value;
@@ -83,7 +87,11 @@ export class Rest {
     // client-node reads the token file only once a minute, so after a rotation it would keep sending
     // a revoked token for up to 60 s; like client-go, read the file again (here: on every refresh).
     if (this.tokenFile) {
-      const token = (await Bun.file(this.tokenFile).text().catch(() => "")).trim();
+      const token = (
+        await Bun.file(this.tokenFile)
+          .text()
+          .catch(() => "")
+      ).trim();
       if (token) headers.authorization = `Bearer ${token}`;
     }
     this.headers = headers;
@@ -143,7 +151,9 @@ export class Rest {
       return (await response.json()) as T;
     } catch (err) {
       // A body cut off by a timeout or a dropped connection is as transient as no answer at all.
-      throw new ApiError(`${method} ${path}: reading the answer failed: ${(err as Error).message}`, 0, "Unreachable", { cause: err });
+      throw new ApiError(`${method} ${path}: reading the answer failed: ${(err as Error).message}`, 0, "Unreachable", {
+        cause: err,
+      });
     }
   }
 
@@ -155,8 +165,7 @@ export class Rest {
     let buffered = "";
     for await (const chunk of response.body) {
       buffered += decoder.decode(chunk, { stream: true });
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
+      for (let newline = buffered.indexOf("\n"); newline >= 0; newline = buffered.indexOf("\n")) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
         if (line) yield JSON.parse(line) as T;

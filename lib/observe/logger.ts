@@ -1,6 +1,6 @@
 // The pino logger: JSON lines by default, plain text for people; every line carries the component.
 
-import { pino, type DestinationStream, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { LOG_COMPONENT } from "../constants.ts";
 
 export type LogFormat = "json" | "text";
@@ -24,7 +24,11 @@ function textStream(out: { write(s: string): unknown }): DestinationStream {
  * Builds the logger. No pino transports: they load worker files at run time, which a compiled
  * binary does not have.
  */
-export function createLogger(options: { level: LogLevel; format: LogFormat; destination?: { write(s: string): unknown } }): Logger {
+export function createLogger(options: {
+  level: LogLevel;
+  format: LogFormat;
+  destination?: { write(s: string): unknown };
+}): Logger {
   const out = options.destination ?? process.stderr;
   const stream: DestinationStream = options.format === "text" ? textStream(out) : { write: (s: string) => void out.write(s) };
   return pino(

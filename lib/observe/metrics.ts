@@ -1,8 +1,7 @@
 // Prometheus metrics of one controller, on a registry of its own so several can live in one process.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Phase } from "../core/types.ts";
-
 
 export class Metrics {
   readonly registry = new Registry();
@@ -53,7 +52,9 @@ export class Metrics {
   });
   readonly hooks: Gauge<"phase">;
 
-  constructor(countPhases: () => Record<Phase | "None", number> = () => ({ None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 })) {
+  constructor(
+    countPhases: () => Record<Phase | "None", number> = () => ({ None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 }),
+  ) {
     this.hooks = new Gauge({
       name: "plexd_hook_hooks",
       help: "PlexdHooks this controller handles, by status.phase (None: not yet processed).",

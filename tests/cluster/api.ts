@@ -21,12 +21,7 @@ export async function connect(server: string, caFile: string, client: ClientCert
 }
 
 /** One request; JSON in, JSON (or text) out. Never throws on an HTTP error status, only on I/O. */
-export async function apiRequest(
-  conn: ApiConnection,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse> {
+export async function apiRequest(conn: ApiConnection, method: string, path: string, body?: unknown): Promise<ApiResponse> {
   const res = await fetch(`${conn.server}${path}`, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },

@@ -1,6 +1,6 @@
 // Finds the control-plane binaries in .cache/cluster/bin, building them from go.mod when missing.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface BinPaths {
@@ -94,7 +94,11 @@ async function build(missing: typeof TOOLS): Promise<void> {
   // `go build -o dir/` names etcd after its package directory ("server"), so etcd is built apart.
   const etcd = missing.find((t) => t.key === "etcd");
   const rest = missing.filter((t) => t.key !== "etcd");
-  if (rest.length > 0) await goBuild(`${BIN_DIR}/`, rest.map((t) => t.pkg));
+  if (rest.length > 0)
+    await goBuild(
+      `${BIN_DIR}/`,
+      rest.map((t) => t.pkg),
+    );
   if (etcd !== undefined) await goBuild(join(BIN_DIR, etcd.file), [etcd.pkg]);
   process.stderr.write(`cluster: built in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }

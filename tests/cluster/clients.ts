@@ -1,8 +1,8 @@
 // The identities the components and tests use: a client certificate plus a kubeconfig for each.
 import { join } from "node:path";
+import { writeKubeconfig } from "./kubeconfig.ts";
 import type { ClientCert, Pki } from "./pki.ts";
 import { issueClientCert } from "./pki.ts";
-import { writeKubeconfig } from "./kubeconfig.ts";
 
 export interface Client {
   cert: ClientCert;

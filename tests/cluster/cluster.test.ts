@@ -1,6 +1,7 @@
 // Smoke test of the local control plane: scheduling, kwok outcomes by image, GC, RBAC, restarts.
-import { existsSync } from "node:fs";
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import type { Cluster } from "./cluster.ts";
 import { startCluster } from "./cluster.ts";
 import { waitFor } from "./wait.ts";

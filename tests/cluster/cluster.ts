@@ -12,7 +12,7 @@ import { createClient, createComponentClients } from "./clients.ts";
 import * as components from "./components.ts";
 import type { KubectlResult } from "./kubectl.ts";
 import { runKubectl } from "./kubectl.ts";
-import { DEFAULT_NODES, createNodes, waitNodesSchedulable } from "./nodes.ts";
+import { createNodes, DEFAULT_NODES, waitNodesSchedulable } from "./nodes.ts";
 import { createPki } from "./pki.ts";
 import { freePorts } from "./ports.ts";
 import { trackDirectory, untrackDirectory } from "./reaper.ts";
@@ -99,19 +99,14 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
   };
 
   try {
-    const [pki, [etcdClientPort, etcdPeerPort, apiServerPort]] = await Promise.all([
-      createPki(join(dir, "pki")),
-      freePorts(3),
-    ]);
+    const [pki, [etcdClientPort, etcdPeerPort, apiServerPort]] = await Promise.all([createPki(join(dir, "pki")), freePorts(3)]);
     const layout: components.Layout = {
       dir,
       etcdClientPort: etcdClientPort!,
       etcdPeerPort: etcdPeerPort!,
       apiServerPort: apiServerPort!,
       pki,
-      ...(opts.auditLog === true
-        ? { auditPolicy: join(dir, "audit-policy.yaml"), auditLog: join(dir, "audit.log") }
-        : {}),
+      ...(opts.auditLog === true ? { auditPolicy: join(dir, "audit-policy.yaml"), auditLog: join(dir, "audit.log") } : {}),
     };
     if (layout.auditPolicy !== undefined) await Bun.write(layout.auditPolicy, components.AUDIT_POLICY);
 
@@ -134,10 +129,7 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
     start("kwok", bin.kwok, components.kwokArgs(clients.kwok.kubeconfig), { HOME: dir });
 
     await createNodes(conn, nodes);
-    await Promise.all([
-      waitDefaultServiceAccount(conn, children),
-      waitNodesSchedulable(conn, nodes, children, READY_TIMEOUT_MS),
-    ]);
+    await Promise.all([waitDefaultServiceAccount(conn, children), waitNodesSchedulable(conn, nodes, children, READY_TIMEOUT_MS)]);
 
     let stopped = false;
     return {

@@ -1,6 +1,7 @@
 // Command lines and config files of etcd, the Kubernetes control plane and kwok for one cluster.
-import { join } from "node:path";
+
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Pki } from "./pki.ts";
 

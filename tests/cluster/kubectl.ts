@@ -5,12 +5,7 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export async function runKubectl(
-  kubectl: string,
-  kubeconfig: string,
-  args: string[],
-  stdin?: string,
-): Promise<KubectlResult> {
+export async function runKubectl(kubectl: string, kubeconfig: string, args: string[], stdin?: string): Promise<KubectlResult> {
   const proc = Bun.spawn([kubectl, `--kubeconfig=${kubeconfig}`, ...args], {
     stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
     stdout: "pipe",

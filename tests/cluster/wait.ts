@@ -14,11 +14,7 @@ export interface WaitOptions {
  * by `check` count as "not yet" (the API server refuses connections while it starts); the last one
  * is reported on timeout.
  */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  opts: WaitOptions,
-): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, opts: WaitOptions): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const interval = opts.intervalMs ?? 100;
   let lastError = "";
@@ -38,9 +34,7 @@ export async function waitFor<T>(
       lastError = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() >= deadline) {
-      const logs = (opts.children ?? [])
-        .map((c) => `--- ${c.logPath} (tail) ---\n${logTail(c.logPath, 15)}`)
-        .join("\n");
+      const logs = (opts.children ?? []).map((c) => `--- ${c.logPath} (tail) ---\n${logTail(c.logPath, 15)}`).join("\n");
       const cause = lastError === "" ? "" : ` (last error: ${lastError})`;
       throw new Error(`Timed out after ${opts.timeoutMs} ms waiting for ${what}${cause}\n${logs}`);
     }

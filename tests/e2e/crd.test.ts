@@ -2,7 +2,7 @@
 
 import { beforeAll, describe, expect, test } from "bun:test";
 import { parse, parseAllDocuments } from "yaml";
-import { hookYaml, readYaml, sharedCluster, type Setup } from "./support/cluster.ts";
+import { hookYaml, readYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { BINARY, REPO } from "./support/operator.ts";
 
 const NS = "e2e-crd";
@@ -22,7 +22,10 @@ function plexdHook(args: string[]): string {
   return run.stdout.toString();
 }
 
-const docsOf = (stream: string): any[] => parseAllDocuments(stream).map((doc) => doc.toJS()).filter(Boolean);
+const docsOf = (stream: string): any[] =>
+  parseAllDocuments(stream)
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
 
 beforeAll(async () => {
   env = await sharedCluster();
@@ -37,11 +40,23 @@ describe("the installed CRD", () => {
 
   const rows: Array<[string, () => unknown, unknown]> = [
     ["group plexd.plexsphere.com", () => crd.spec.group, "plexd.plexsphere.com"],
-    ["kind PlexdHook and list kind PlexdHookList", () => [crd.spec.names.kind, crd.spec.names.listKind], ["PlexdHook", "PlexdHookList"]],
-    ["plural plexdhooks and singular plexdhook", () => [crd.spec.names.plural, crd.spec.names.singular], ["plexdhooks", "plexdhook"]],
+    [
+      "kind PlexdHook and list kind PlexdHookList",
+      () => [crd.spec.names.kind, crd.spec.names.listKind],
+      ["PlexdHook", "PlexdHookList"],
+    ],
+    [
+      "plural plexdhooks and singular plexdhook",
+      () => [crd.spec.names.plural, crd.spec.names.singular],
+      ["plexdhooks", "plexdhook"],
+    ],
     ["short name ph", () => crd.spec.names.shortNames, ["ph"]],
     ["scope Namespaced", () => crd.spec.scope, "Namespaced"],
-    ["one version, v1alpha1, served and stored", () => crd.spec.versions.map((v: any) => [v.name, v.served, v.storage]), [["v1alpha1", true, true]]],
+    [
+      "one version, v1alpha1, served and stored",
+      () => crd.spec.versions.map((v: any) => [v.name, v.served, v.storage]),
+      [["v1alpha1", true, true]],
+    ],
     ["a status subresource", () => crd.spec.versions[0].subresources, { status: {} }],
   ];
   test.each(rows)("has %s", (_row, actual, expected) => {
@@ -60,7 +75,9 @@ describe("kubectl get ph", () => {
   beforeAll(async () => {
     await env.k(["apply", "-f", "-"], hookYaml("columns", NS, { hookName: "columns", nodeName: "node-c" }));
     const file = await readYaml("crds/plexdhook-crd.yaml");
-    wideColumns = file.spec.versions[0].additionalPrinterColumns.filter((c: any) => c.priority === 1).map((c: any) => c.name.toUpperCase());
+    wideColumns = file.spec.versions[0].additionalPrinterColumns
+      .filter((c: any) => c.priority === 1)
+      .map((c: any) => c.name.toUpperCase());
   });
 
   test("prints NAME, HOOK NAME, PRIVILEGED, PHASE and AGE, in that order and nothing else", async () => {
@@ -78,9 +95,21 @@ describe("kubectl get ph", () => {
 
 describe("kubectl explain", () => {
   const rows: Array<[string, string[]]> = [
-    ["plexdhook.spec", ["The task to run. Immutable once created", "hookName <string> -required-", "jobTemplate <Object>", "parameters <[]Object>", "privileged <boolean>"]],
+    [
+      "plexdhook.spec",
+      [
+        "The task to run. Immutable once created",
+        "hookName <string> -required-",
+        "jobTemplate <Object>",
+        "parameters <[]Object>",
+        "privileged <boolean>",
+      ],
+    ],
     ["plexdhook.spec.hookName", ["Name of the hook to execute. Must be non-empty.", "at most 63 characters"]],
-    ["plexdhook.spec.jobTemplate.image", ["Container image, for example alpine:3.19. Must be non-empty if set", "busybox:latest"]],
+    [
+      "plexdhook.spec.jobTemplate.image",
+      ["Container image, for example alpine:3.19. Must be non-empty if set", "busybox:latest"],
+    ],
     ["plexdhook.status.phase", ["Execution phase: Pending (Job created), Running (its pod runs), Succeeded or Failed."]],
   ];
   test.each(rows)("%s describes the field", async (field, expected) => {
@@ -91,7 +120,12 @@ describe("kubectl explain", () => {
 
 describe("admission", () => {
   const manifest = (name: string, spec?: Record<string, unknown>) =>
-    JSON.stringify({ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", metadata: { name, namespace: NS }, ...(spec ? { spec } : {}) });
+    JSON.stringify({
+      apiVersion: "plexd.plexsphere.com/v1alpha1",
+      kind: "PlexdHook",
+      metadata: { name, namespace: NS },
+      ...(spec ? { spec } : {}),
+    });
 
   beforeAll(async () => {
     await env.k(["apply", "-f", "-"], manifest("existing", { hookName: "existing", jobTemplate: { image: "alpine:3.19" } }));
@@ -101,18 +135,48 @@ describe("admission", () => {
   const refused: Array<[string, string, string[]]> = [
     ["an empty hookName", manifest("empty-name", { hookName: "" }), ["spec.hookName", "should be at least 1 chars long"]],
     ["a missing hookName", manifest("missing-name", { privileged: true }), ["spec.hookName: Required value"]],
-    ["a hookName longer than 63 characters", manifest("long-name", { hookName: "a".repeat(64) }), ["spec.hookName: Too long", "63"]],
-    ["a hookName that is not a label value", manifest("label", { hookName: "bad name!" }), ['spec.hookName: Invalid value: "bad name!"', "hookName must be a valid label value"]],
-    ["an empty jobTemplate.image", manifest("empty-image", { hookName: "x", jobTemplate: { image: "" } }), ["spec.jobTemplate.image", "jobTemplate.image must be non-empty if set; omit it to use busybox:latest"]],
-    ["a parameter without a name", manifest("unnamed", { hookName: "x", parameters: [{ value: "v" }] }), ["spec.parameters[0].name: Required value"]],
-    ["a parameter with an empty name", manifest("empty-param", { hookName: "x", parameters: [{ name: "", value: "v" }] }), ["spec.parameters[0].name", "should be at least 1 chars long"]],
+    [
+      "a hookName longer than 63 characters",
+      manifest("long-name", { hookName: "a".repeat(64) }),
+      ["spec.hookName: Too long", "63"],
+    ],
+    [
+      "a hookName that is not a label value",
+      manifest("label", { hookName: "bad name!" }),
+      ['spec.hookName: Invalid value: "bad name!"', "hookName must be a valid label value"],
+    ],
+    [
+      "an empty jobTemplate.image",
+      manifest("empty-image", { hookName: "x", jobTemplate: { image: "" } }),
+      ["spec.jobTemplate.image", "jobTemplate.image must be non-empty if set; omit it to use busybox:latest"],
+    ],
+    [
+      "a parameter without a name",
+      manifest("unnamed", { hookName: "x", parameters: [{ value: "v" }] }),
+      ["spec.parameters[0].name: Required value"],
+    ],
+    [
+      "a parameter with an empty name",
+      manifest("empty-param", { hookName: "x", parameters: [{ name: "", value: "v" }] }),
+      ["spec.parameters[0].name", "should be at least 1 chars long"],
+    ],
     [
       "duplicate parameter names",
-      manifest("duplicate", { hookName: "x", parameters: [{ name: "a", value: "1" }, { name: "a", value: "2" }] }),
+      manifest("duplicate", {
+        hookName: "x",
+        parameters: [
+          { name: "a", value: "1" },
+          { name: "a", value: "2" },
+        ],
+      }),
       ['spec.parameters[1]: Duplicate value: {"name":"a"}'],
     ],
     ["no spec at all", manifest("no-spec"), ["spec: Required value"]],
-    ["privileged that is not a boolean", manifest("not-bool", { hookName: "x", privileged: "yes" }), ["spec.privileged", "must be of type boolean"]],
+    [
+      "privileged that is not a boolean",
+      manifest("not-bool", { hookName: "x", privileged: "yes" }),
+      ["spec.privileged", "must be of type boolean"],
+    ],
     [
       "an edit of an existing hook's spec",
       manifest("existing", { hookName: "existing", jobTemplate: { image: "alpine:3.20" } }),
@@ -127,7 +191,16 @@ describe("admission", () => {
   });
 
   test("a merge patch of the spec is refused as well, and the spec stays as created", async () => {
-    const result = await env.tryK(["patch", "ph", "existing", "-n", NS, "--type=merge", "-p", JSON.stringify({ spec: { privileged: true } })]);
+    const result = await env.tryK([
+      "patch",
+      "ph",
+      "existing",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { privileged: true } }),
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("spec is immutable once created");
     expect((await env.json(["get", "ph", "existing", "-n", NS])).spec.jobTemplate).toEqual({ image: "alpine:3.19" });
@@ -159,7 +232,9 @@ describe("field selectors", () => {
   });
 
   const names = async (selector: string): Promise<string[]> =>
-    (await env.json(["get", "ph", "-n", NS, "--field-selector", selector])).items.map((h: any) => h.metadata.name).filter((n: string) => n.startsWith("sel-"));
+    (await env.json(["get", "ph", "-n", NS, "--field-selector", selector])).items
+      .map((h: any) => h.metadata.name)
+      .filter((n: string) => n.startsWith("sel-"));
 
   test("spec.nodeName=node-b returns only the hook targeted at node-b", async () => {
     expect(await names("spec.nodeName=node-b")).toEqual(["sel-node-b"]);
@@ -199,7 +274,9 @@ describe("install paths", () => {
   test("plexd-hook manifests --image puts that image on the DaemonSet, and the server accepts it", async () => {
     const stream = plexdHook(["manifests", "--image", "registry.example/plexd-hook:9.9"]);
     const daemonSets = docsOf(stream).filter((d) => d.kind === "DaemonSet");
-    expect(daemonSets.map((d) => d.spec.template.spec.containers.map((c: any) => c.image))).toEqual([["registry.example/plexd-hook:9.9"]]);
+    expect(daemonSets.map((d) => d.spec.template.spec.containers.map((c: any) => c.image))).toEqual([
+      ["registry.example/plexd-hook:9.9"],
+    ]);
     expect((await env.tryK(["apply", "--dry-run=server", "-f", "-"], stream)).code).toBe(0);
   });
 
@@ -209,7 +286,9 @@ describe("install paths", () => {
   });
 
   test("kubectl kustomize deploy/kubernetes holds the same CRD as crds/plexdhook-crd.yaml", async () => {
-    const crds = docsOf(await env.k(["kustomize", `${REPO}/deploy/kubernetes`])).filter((d) => d.kind === "CustomResourceDefinition");
+    const crds = docsOf(await env.k(["kustomize", `${REPO}/deploy/kubernetes`])).filter(
+      (d) => d.kind === "CustomResourceDefinition",
+    );
     expect(crds).toEqual([fileCrd]);
   });
 

@@ -1,10 +1,10 @@
 // The API server goes away while hooks are being created: nothing lost, nothing duplicated, recovery on its own.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startCluster, type Cluster } from "../cluster/cluster.ts";
+import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { waitFor } from "../support/wait.ts";
-import { hookYaml, setUp, type Setup } from "./support/cluster.ts";
-import { startOperator, type Operator } from "./support/operator.ts";
+import { hookYaml, type Setup, setUp } from "./support/cluster.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "e2e-faults";
 let cluster: Cluster;
@@ -25,7 +25,12 @@ afterAll(async () => {
 
 async function createHook(name: string): Promise<void> {
   // kubectl fails while the API server is down; keep trying like a person would.
-  await waitFor(async () => (await env.tryK(["apply", "-f", "-"], hookYaml(name, NS, { hookName: "fault", nodeName: "node-a" }))).code === 0, `hook ${name} to be created`, 60_000, 200);
+  await waitFor(
+    async () => (await env.tryK(["apply", "-f", "-"], hookYaml(name, NS, { hookName: "fault", nodeName: "node-a" }))).code === 0,
+    `hook ${name} to be created`,
+    60_000,
+    200,
+  );
 }
 
 test("hooks created around an API server restart each get exactly one Job and succeed", async () => {
@@ -40,13 +45,23 @@ test("hooks created around an API server restart each get exactly one Job and su
   const restartedAt = Date.now();
   for (let i = 0; i < 10; i++) await createHook(`after-${i}`);
 
-  await waitFor(async () => {
-    const hooks = (await env.json(["get", "plexdhooks", "-n", NS])).items as any[];
-    return hooks.length === 20 && hooks.every((h) => h.status?.phase === "Succeeded");
-  }, "all 20 hooks to succeed", 120_000, 500).catch(async (err) => {
+  await waitFor(
+    async () => {
+      const hooks = (await env.json(["get", "plexdhooks", "-n", NS])).items as any[];
+      return hooks.length === 20 && hooks.every((h) => h.status?.phase === "Succeeded");
+    },
+    "all 20 hooks to succeed",
+    120_000,
+    500,
+  ).catch(async (err) => {
     // Say what was left, so a failure here can be understood from CI's output.
     console.error(await env.k(["get", "plexdhooks,jobs,pods", "-n", NS, "-o", "wide"]));
-    console.error(operator?.stderr.filter((l) => !l.includes('"level":"debug"')).slice(-40).join("\n"));
+    console.error(
+      operator?.stderr
+        .filter((l) => !l.includes('"level":"debug"'))
+        .slice(-40)
+        .join("\n"),
+    );
     throw err;
   });
   const firstAfter = operator.logs.find((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("after-"));
@@ -57,7 +72,9 @@ test("hooks created around an API server restart each get exactly one Job and su
   expect(jobs).toHaveLength(20);
   expect(new Set(jobs.map((j) => j.metadata.ownerReferences[0].uid)).size).toBe(20);
   // It says why it reconnected.
-  expect(operator.logs.some((l) => l.msg === "watch interrupted, reconnecting" && l.level === "warn" && typeof l.error === "string")).toBe(true);
+  expect(
+    operator.logs.some((l) => l.msg === "watch interrupted, reconnecting" && l.level === "warn" && typeof l.error === "string"),
+  ).toBe(true);
   expect(await operator.metric("plexd_hook_watch_restarts_total")).toBeGreaterThan(0);
   // The process itself never gave up.
   expect(operator.proc.exitCode).toBeNull();

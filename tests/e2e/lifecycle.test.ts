@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { waitFor } from "../support/wait.ts";
-import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
-import { startOperator, type Operator } from "./support/operator.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
 
 let env: Setup;
 const operators: Operator[] = [];
@@ -21,17 +21,27 @@ const jobsIn = async (ns: string) => (await env.json(["get", "jobs", "-n", ns]))
 
 /** The hook's status once it carries a message. */
 function statusWithMessage(ns: string, name: string, timeoutMs = 30_000): Promise<any> {
-  return waitFor(async () => {
-    const status = (await getHook(ns, name)).status;
-    return status?.message && status;
-  }, `${name} to say something`, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      const status = (await getHook(ns, name)).status;
+      return status?.message && status;
+    },
+    `${name} to say something`,
+    timeoutMs,
+    200,
+  );
 }
 
 async function finalStatus(ns: string, name: string, timeoutMs = 60_000): Promise<any> {
-  return waitFor(async () => {
-    const status = (await getHook(ns, name)).status;
-    return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
-  }, `${name} to finish`, timeoutMs, 200);
+  return waitFor(
+    async () => {
+      const status = (await getHook(ns, name)).status;
+      return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
+    },
+    `${name} to finish`,
+    timeoutMs,
+    200,
+  );
 }
 
 beforeAll(async () => {
@@ -53,7 +63,9 @@ describe("phases on the real Job controller", () => {
     await env.k(["apply", "-f", "-"], hookYaml("ghost", NS, { hookName: "g", nodeName: "node-zzz" }));
     const status = await statusWithMessage(NS, "ghost", 30_000);
     expect(status.phase).toBe("Pending");
-    expect(status.message).toMatch(/^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/);
+    expect(status.message).toMatch(
+      /^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/,
+    );
     expect((await env.tryK(["get", "job", "plexdhook-ghost", "-n", NS])).code).not.toBe(0);
   });
 
@@ -68,15 +80,23 @@ describe("phases on the real Job controller", () => {
       ["JobCreated", "True"],
       ["Succeeded", "True"],
     ]);
-    const events = await waitFor(async () => {
-      const list = (await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=ok"])).items as any[];
-      return list.some((e) => e.reason === "HookSucceeded") && list;
-    }, "the HookSucceeded event", 10_000, 200);
+    const events = await waitFor(
+      async () => {
+        const list = (await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=ok"])).items as any[];
+        return list.some((e) => e.reason === "HookSucceeded") && list;
+      },
+      "the HookSucceeded event",
+      10_000,
+      200,
+    );
     expect(events.map((e: any) => e.reason)).toContain("JobCreated");
   });
 
   test("a hook whose container exits 3 reaches Failed with the exit code in the message", async () => {
-    await env.k(["apply", "-f", "-"], hookYaml("exit3", NS, { hookName: "exit3", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-3" } }));
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("exit3", NS, { hookName: "exit3", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-3" } }),
+    );
     const status = await finalStatus(NS, "exit3");
     expect(status.phase).toBe("Failed");
     expect(status.message).toContain("BackoffLimitExceeded");
@@ -84,7 +104,15 @@ describe("phases on the real Job controller", () => {
   });
 
   test("a hook with a too short activeDeadlineSeconds reaches Failed with the deadline reason", async () => {
-    await env.k(["apply", "-f", "-"], hookYaml("slow", NS, { hookName: "slow", nodeName: "node-b", activeDeadlineSeconds: 2, jobTemplate: { image: "plexd.test/sleep" } }));
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("slow", NS, {
+        hookName: "slow",
+        nodeName: "node-b",
+        activeDeadlineSeconds: 2,
+        jobTemplate: { image: "plexd.test/sleep" },
+      }),
+    );
     await waitFor(async () => (await getHook(NS, "slow")).status?.phase === "Running", "Running", 30_000, 100);
     const status = await finalStatus(NS, "slow");
     expect(status.phase).toBe("Failed");
@@ -92,11 +120,23 @@ describe("phases on the real Job controller", () => {
   });
 
   test("colliding parameter names end Failed with a message naming both, and the operator serves the next hook", async () => {
-    await env.k(["apply", "-f", "-"], hookYaml("collide", NS, { hookName: "c", nodeName: "node-b", parameters: [{ name: "disk-path", value: "a" }, { name: "disk.path", value: "b" }] }));
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("collide", NS, {
+        hookName: "c",
+        nodeName: "node-b",
+        parameters: [
+          { name: "disk-path", value: "a" },
+          { name: "disk.path", value: "b" },
+        ],
+      }),
+    );
     await env.k(["apply", "-f", "-"], hookYaml("after-collide", NS, { hookName: "c", nodeName: "node-b" }));
     const status = await finalStatus(NS, "collide");
     expect(status.phase).toBe("Failed");
-    expect(status.message).toBe('Parameters "disk-path" and "disk.path" both become the environment variable PLEXD_PARAM_DISK_PATH: rename one of them');
+    expect(status.message).toBe(
+      'Parameters "disk-path" and "disk.path" both become the environment variable PLEXD_PARAM_DISK_PATH: rename one of them',
+    );
     expect((await finalStatus(NS, "after-collide")).phase).toBe("Succeeded");
   });
 
@@ -112,7 +152,10 @@ describe("phases on the real Job controller", () => {
   }, 60_000);
 
   test("an image that cannot be pulled stays Pending with a message that says so", async () => {
-    await env.k(["apply", "-f", "-"], hookYaml("unpullable", NS, { hookName: "u", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } }));
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("unpullable", NS, { hookName: "u", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } }),
+    );
     const status = await statusWithMessage(NS, "unpullable", 30_000);
     expect(status.phase).toBe("Pending");
     expect(status.message).toContain("ImagePullBackOff");
@@ -147,7 +190,12 @@ describe("cluster mode", () => {
 
   test("a hook without spec.nodeName is left alone, with a warning, when no --node-name is given", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("unplaced", NS, { hookName: "m" }));
-    await waitFor(() => single.logs.some((l) => l.level === "warn" && l.hook === "unplaced") || undefined, "the warning", 10_000, 50);
+    await waitFor(
+      () => single.logs.some((l) => l.level === "warn" && l.hook === "unplaced") || undefined,
+      "the warning",
+      10_000,
+      50,
+    );
     expect((await getHook(NS, "unplaced")).status).toBeUndefined();
   });
 });
@@ -162,11 +210,18 @@ describe("targeting across a fleet of three node controllers", () => {
     fleet = Object.fromEntries(nodes.map((node) => [node, operator(NS, "--node-name", node)]));
     await Promise.all(Object.values(fleet).map((op) => op.waitReady()));
     const items = [
-      ...nodes.flatMap((node) => [1, 2, 3].map((i) => JSON.parse(hookYaml(`${node}-${i}`, NS, { hookName: "t", nodeName: node })))),
+      ...nodes.flatMap((node) =>
+        [1, 2, 3].map((i) => JSON.parse(hookYaml(`${node}-${i}`, NS, { hookName: "t", nodeName: node }))),
+      ),
       ...[1, 2, 3, 4].map((i) => JSON.parse(hookYaml(`free-${i}`, NS, { hookName: "free" }))),
     ];
     await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    await waitFor(async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"), "every hook to succeed", 90_000, 250);
+    await waitFor(
+      async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"),
+      "every hook to succeed",
+      90_000,
+      250,
+    );
   }, 150_000);
 
   test("each targeted hook ran on its node, created by that node's controller", async () => {
@@ -175,7 +230,9 @@ describe("targeting across a fleet of three node controllers", () => {
         const job = await env.json(["get", "job", `plexdhook-${node}-${i}`, "-n", NS]);
         expect(job.spec.template.spec.nodeSelector["kubernetes.io/hostname"]).toBe(node);
       }
-      const created = fleet[node]!.logs.filter((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("node-")).map((l) => l.hook);
+      const created = fleet[node]!.logs.filter(
+        (l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("node-"),
+      ).map((l) => l.hook);
       expect(created.sort()).toEqual([`${node}-1`, `${node}-2`, `${node}-3`]);
     }
   });
@@ -183,7 +240,9 @@ describe("targeting across a fleet of three node controllers", () => {
   test("each untargeted hook got exactly one Job, all from the one Lease holder", async () => {
     const jobs = await jobsIn(NS);
     for (const i of [1, 2, 3, 4]) expect(jobs.filter((j) => j.metadata.name === `plexdhook-free-${i}`)).toHaveLength(1);
-    const creators = nodes.filter((node) => fleet[node]!.logs.some((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("free-")));
+    const creators = nodes.filter((node) =>
+      fleet[node]!.logs.some((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("free-")),
+    );
     expect(creators).toHaveLength(1);
     const lease = await env.json(["get", "lease", "plexd-hook-untargeted", "-n", NS]);
     expect(lease.spec.holderIdentity.startsWith(`${creators[0]}_`)).toBe(true);
@@ -204,7 +263,12 @@ describe("targeting across a fleet of three node controllers", () => {
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line))
-      .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd" && (e.verb === "watch" || e.verb === "list"))
+      .filter(
+        (e) =>
+          e.stage === "ResponseComplete" &&
+          e.user?.username === "system:serviceaccount:plexd-system:plexd" &&
+          (e.verb === "watch" || e.verb === "list"),
+      )
       .map((e) => decodeURIComponent(e.requestURI as string))
       .filter((uri) => uri.includes(`/namespaces/${NS}/`));
     const hookReads = requests.filter((uri) => uri.includes("/plexdhooks"));
@@ -224,10 +288,17 @@ describe("a SIGKILL in the middle of a burst", () => {
     await env.namespace(NS);
     const first = operator(NS, "--node-name", "node-c");
     await first.waitReady();
-    const items = Array.from({ length: COUNT }, (_, i) => JSON.parse(hookYaml(`burst-${i}`, NS, { hookName: "burst", nodeName: "node-c" })));
+    const items = Array.from({ length: COUNT }, (_, i) =>
+      JSON.parse(hookYaml(`burst-${i}`, NS, { hookName: "burst", nodeName: "node-c" })),
+    );
     // Not awaited: the hooks keep arriving while the operator is killed.
     const applying = env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    await waitFor(() => first.logs.filter((l) => l.msg === "plexdhook job created").length >= 5 || undefined, "some Jobs", 60_000, 5);
+    await waitFor(
+      () => first.logs.filter((l) => l.msg === "plexdhook job created").length >= 5 || undefined,
+      "some Jobs",
+      60_000,
+      5,
+    );
     first.proc.kill("SIGKILL");
     expect(await first.exited).not.toBe(0);
     const createdBefore = first.logs.filter((l) => l.msg === "plexdhook job created").length;
@@ -235,10 +306,15 @@ describe("a SIGKILL in the middle of a burst", () => {
     expect(createdBefore).toBeLessThan(COUNT);
 
     const second = operator(NS, "--node-name", "node-c");
-    await waitFor(async () => {
-      const hooks = await hooksIn(NS);
-      return hooks.length === COUNT && hooks.every((h) => h.status?.phase === "Succeeded");
-    }, "every hook to succeed", 240_000, 1_000);
+    await waitFor(
+      async () => {
+        const hooks = await hooksIn(NS);
+        return hooks.length === COUNT && hooks.every((h) => h.status?.phase === "Succeeded");
+      },
+      "every hook to succeed",
+      240_000,
+      1_000,
+    );
     const jobs = await jobsIn(NS);
     expect(jobs).toHaveLength(COUNT);
     const hooks = await hooksIn(NS);

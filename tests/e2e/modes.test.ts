@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCluster, type Cluster } from "../cluster/cluster.ts";
+import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { waitFor } from "../support/wait.ts";
-import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
-import { BINARY, startOperator, type Operator } from "./support/operator.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { BINARY, type Operator, startOperator } from "./support/operator.ts";
 
 const NODE = "node-c";
 const SERVICE_ACCOUNT_DIR = "var/run/secrets/kubernetes.io/serviceaccount";
@@ -46,8 +46,18 @@ function kubeconfig(file: string, user: Record<string, unknown>): string {
 /** Applies a hook for node-c and waits until its Job exists and its status has a phase. */
 async function handles(ns: string, name: string, timeoutMs = 30_000): Promise<string> {
   await env.k(["apply", "-f", "-"], hookYaml(name, ns, { hookName: name, nodeName: NODE }));
-  await waitFor(() => env.json(["get", "job", `plexdhook-${name}`, "-n", ns]).catch(() => undefined), `the Job of ${ns}/${name}`, timeoutMs, 200);
-  return waitFor(async () => (await env.json(["get", "plexdhook", name, "-n", ns])).status?.phase as string | undefined, `the phase of ${ns}/${name}`, timeoutMs, 200);
+  await waitFor(
+    () => env.json(["get", "job", `plexdhook-${name}`, "-n", ns]).catch(() => undefined),
+    `the Job of ${ns}/${name}`,
+    timeoutMs,
+    200,
+  );
+  return waitFor(
+    async () => (await env.json(["get", "plexdhook", name, "-n", ns])).status?.phase as string | undefined,
+    `the phase of ${ns}/${name}`,
+    timeoutMs,
+    200,
+  );
 }
 
 /** Starts the operator for node-c in a fresh namespace, proves it handles a hook, and stops it. */
@@ -86,10 +96,12 @@ describe("in-cluster (no kubeconfig: the service-account files and KUBERNETES_SE
 
   /** Whether the API server accepts `bearer` right now. */
   const accepted = async (bearer: string) =>
-    (await fetch(`${env.cluster.server}/apis/plexd.plexsphere.com/v1alpha1`, {
-      headers: { authorization: `Bearer ${bearer}` },
-      tls: { ca: readFileSync(env.cluster.caFile, "utf8") },
-    } as RequestInit)).status !== 401;
+    (
+      await fetch(`${env.cluster.server}/apis/plexd.plexsphere.com/v1alpha1`, {
+        headers: { authorization: `Bearer ${bearer}` },
+        tls: { ca: readFileSync(env.cluster.caFile, "utf8") },
+      } as RequestInit)
+    ).status !== 401;
 
   beforeAll(async () => {
     root = join(dir, "in-cluster-root");
@@ -112,7 +124,10 @@ describe("in-cluster (no kubeconfig: the service-account files and KUBERNETES_SE
       PLEXD_IN_CLUSTER_ROOT: root,
     });
     await operator.waitReady();
-    expect(operator.logs.find((l) => l.msg === "plexd-hook configured")).toMatchObject({ kubeconfig: "in-cluster", server: env.cluster.server });
+    expect(operator.logs.find((l) => l.msg === "plexd-hook configured")).toMatchObject({
+      kubeconfig: "in-cluster",
+      server: env.cluster.server,
+    });
     expect(["Pending", "Running", "Succeeded"]).toContain(await handles(NS, "in-cluster"));
   }, 60_000);
 
@@ -126,7 +141,8 @@ describe("in-cluster (no kubeconfig: the service-account files and KUBERNETES_SE
     const revoked = Date.now();
     // client-node alone would send the revoked token for up to 60 s; the operator reads the file again.
     expect(["Pending", "Running", "Succeeded"]).toContain(await handles(NS, "after-rotation", 30_000));
-    if (process.env.PLEXD_E2E_VERBOSE) console.error(`token rotation: next hook handled ${Date.now() - revoked} ms after the old token was revoked`);
+    if (process.env.PLEXD_E2E_VERBOSE)
+      console.error(`token rotation: next hook handled ${Date.now() - revoked} ms after the old token was revoked`);
     expect(await operator.stop()).toBe(0);
   }, 150_000);
 });
@@ -149,10 +165,16 @@ describe("from a laptop (a kubeconfig)", () => {
   test("with an exec credential plugin", async () => {
     const calls = join(dir, "exec-calls");
     const plugin = join(dir, "credential.sh");
-    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: await token("--duration=1h") } });
+    const credential = JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { token: await token("--duration=1h") },
+    });
     writeFileSync(plugin, `#!/bin/sh\necho called >> '${calls}'\ncat <<'EOF'\n${credential}\nEOF\n`);
     chmodSync(plugin, 0o755);
-    const config = kubeconfig("exec.kubeconfig", { exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } });
+    const config = kubeconfig("exec.kubeconfig", {
+      exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" },
+    });
     await runsWith("e2e-mode-exec", ["--kubeconfig", config]);
     expect(readFileSync(calls, "utf8")).toContain("called");
   }, 60_000);
@@ -220,7 +242,12 @@ describe("a cluster without the PlexdHook CRD", () => {
     const applied = await bare!.kubectl(["apply", "-f", "-"], { stdin: manifests.stdout.toString() });
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
-    const established = await bare!.kubectl(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"]);
+    const established = await bare!.kubectl([
+      "wait",
+      "--for=condition=Established",
+      "crd/plexdhooks.plexd.plexsphere.com",
+      "--timeout=60s",
+    ]);
     expect(established.code).toBe(0);
     const operator = startOperator(["--kubeconfig", bare!.kubeconfig, "--node-name", "node-x"]);
     try {

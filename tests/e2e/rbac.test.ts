@@ -1,10 +1,10 @@
 // Least privilege, proven against the real RBAC: the plexd and plexd-hook-reader ClusterRoles, and the operator run under them.
 
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { waitFor } from "../support/wait.ts";
-import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { startOperator } from "./support/operator.ts";
 
 const NS = "e2e-rbac";
@@ -107,13 +107,33 @@ describe("plexd-hook-reader bound to a user", () => {
 
   // The seed gives the reader plexdhooks get/list/watch and nothing else, not even the status subresource.
   const forbidden: Array<[string, string[], string | undefined, string]> = [
-    ["create a PlexdHook", ["create", "-f", "-"], hookYaml("by-reader", NS, { hookName: "x" }), 'cannot create resource "plexdhooks"'],
+    [
+      "create a PlexdHook",
+      ["create", "-f", "-"],
+      hookYaml("by-reader", NS, { hookName: "x" }),
+      'cannot create resource "plexdhooks"',
+    ],
     ["delete a PlexdHook", ["delete", "ph", "watched", "-n", NS], undefined, 'cannot delete resource "plexdhooks"'],
     ["list Jobs", ["get", "jobs", "-n", NS], undefined, 'cannot list resource "jobs" in API group "batch"'],
-    ["read the status subresource", ["get", "ph", "watched", "-n", NS, "--subresource=status"], undefined, 'cannot get resource "plexdhooks/status"'],
+    [
+      "read the status subresource",
+      ["get", "ph", "watched", "-n", NS, "--subresource=status"],
+      undefined,
+      'cannot get resource "plexdhooks/status"',
+    ],
     [
       "patch the status",
-      ["patch", "ph", "watched", "-n", NS, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { phase: "Failed" } })],
+      [
+        "patch",
+        "ph",
+        "watched",
+        "-n",
+        NS,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status: { phase: "Failed" } }),
+      ],
       undefined,
       '"plexdhooks/status"',
     ],
@@ -148,7 +168,8 @@ describe("the operator under exactly the plexd ClusterRole", () => {
     try {
       await operator.waitReady();
       for (const [name, spec] of hooks) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));
-      for (const [name, , phase] of hooks) await waitFor(async () => (await phaseOf(name)) === phase, `${name} to reach ${phase}`, 30_000, 100);
+      for (const [name, , phase] of hooks)
+        await waitFor(async () => (await phaseOf(name)) === phase, `${name} to reach ${phase}`, 30_000, 100);
     } finally {
       exitCode = await operator.stop();
       stderr = operator.stderr;
@@ -167,7 +188,9 @@ describe("the operator under exactly the plexd ClusterRole", () => {
   test("records the transitions as Events on the hooks (events create)", async () => {
     const events = await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=PlexdHook"]);
     const reasons = events.items.map((e: any) => `${e.involvedObject.name}/${e.reason}`);
-    expect(reasons).toEqual(expect.arrayContaining(["targeted/JobCreated", "targeted/HookSucceeded", "untargeted/HookSucceeded", "failing/HookFailed"]));
+    expect(reasons).toEqual(
+      expect.arrayContaining(["targeted/JobCreated", "targeted/HookSucceeded", "untargeted/HookSucceeded", "failing/HookFailed"]),
+    );
   });
 
   test("logs nothing forbidden and exits 0 on SIGTERM", () => {

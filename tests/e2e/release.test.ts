@@ -22,7 +22,9 @@ function sh(cmd: string[], cwd = REPO): { code: number; stdout: string; stderr: 
 function deployTree(dir: string, prefix: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
-    return statSync(path).isDirectory() ? [`${prefix}${entry}/`, ...deployTree(path, `${prefix}${entry}/`)] : [`${prefix}${entry}`];
+    return statSync(path).isDirectory()
+      ? [`${prefix}${entry}/`, ...deployTree(path, `${prefix}${entry}/`)]
+      : [`${prefix}${entry}`];
   });
 }
 
@@ -44,7 +46,10 @@ afterAll(() => {
 describe("npm run release", () => {
   test("writes both tarballs and a SHA256SUMS that covers exactly them", () => {
     const sums = sh(["cat", join(DIST, "SHA256SUMS")]).stdout;
-    const names = sums.trim().split("\n").map((line) => line.split(/\s+/)[1]);
+    const names = sums
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/\s+/)[1]);
     expect(names).toEqual(ARCHES.map((arch) => `${top(arch)}.tar.gz`).sort());
   });
 
@@ -54,22 +59,33 @@ describe("npm run release", () => {
     expect(result.code).toBe(0);
   });
 
-  test.each([...ARCHES])("the linux-%s tarball holds exactly the binary, the manifests, README.md and LICENSE, owned by 0:0", (arch) => {
-    const root = `${top(arch)}/`;
-    const expected = [
-      root,
-      `${root}LICENSE`,
-      `${root}README.md`,
-      `${root}manifests/`,
-      `${root}manifests/install.yaml`,
-      `${root}manifests/kubernetes/`,
-      ...deployTree(join(REPO, "deploy", "kubernetes"), `${root}manifests/kubernetes/`),
-      `${root}plexd-hook`,
-    ].sort();
-    expect(sh(["tar", "-tzf", tarball(arch)]).stdout.trim().split("\n").sort()).toEqual(expected);
-    const owners = sh(["tar", "-tvzf", tarball(arch), "--numeric-owner"]).stdout.trim().split("\n").map((line) => line.split(/\s+/)[1]);
-    expect(new Set(owners)).toEqual(new Set(["0/0"]));
-  });
+  test.each([...ARCHES])(
+    "the linux-%s tarball holds exactly the binary, the manifests, README.md and LICENSE, owned by 0:0",
+    (arch) => {
+      const root = `${top(arch)}/`;
+      const expected = [
+        root,
+        `${root}LICENSE`,
+        `${root}README.md`,
+        `${root}manifests/`,
+        `${root}manifests/install.yaml`,
+        `${root}manifests/kubernetes/`,
+        ...deployTree(join(REPO, "deploy", "kubernetes"), `${root}manifests/kubernetes/`),
+        `${root}plexd-hook`,
+      ].sort();
+      expect(
+        sh(["tar", "-tzf", tarball(arch)])
+          .stdout.trim()
+          .split("\n")
+          .sort(),
+      ).toEqual(expected);
+      const owners = sh(["tar", "-tvzf", tarball(arch), "--numeric-owner"])
+        .stdout.trim()
+        .split("\n")
+        .map((line) => line.split(/\s+/)[1]);
+      expect(new Set(owners)).toEqual(new Set(["0/0"]));
+    },
+  );
 
   test("the x64 binary in the tarball prints the package.json version", () => {
     const result = sh([join(extracted, top("x64"), "plexd-hook"), "--version"]);
@@ -79,7 +95,8 @@ describe("npm run release", () => {
 
   test("manifests/install.yaml is what the bundled binary prints with `plexd-hook manifests`", async () => {
     const printed = sh([join(extracted, top("x64"), "plexd-hook"), "manifests"]).stdout;
-    for (const arch of ARCHES) expect(await Bun.file(join(extracted, top(arch), "manifests", "install.yaml")).text()).toBe(printed);
+    for (const arch of ARCHES)
+      expect(await Bun.file(join(extracted, top(arch), "manifests", "install.yaml")).text()).toBe(printed);
   });
 
   test("`file` says the arm64 binary is an ELF 64-bit ARM aarch64 executable", () => {

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { seedSpec } from "../support/seed.ts";
 import { waitFor } from "../support/wait.ts";
-import { hookYaml, sharedCluster, type Setup } from "./support/cluster.ts";
-import { startOperator, type Operator } from "./support/operator.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "e2e-seed";
 let env: Setup;
@@ -14,7 +14,7 @@ const SEED = seedSpec({ nodeName: "node-a" });
 
 const hook = (name: string) => env.json(["get", "plexdhook", name, "-n", NS]);
 const job = (name: string) => env.json(["get", "job", name, "-n", NS]);
-const phase = async (name: string) => (await hook(name)).status?.phase as string | undefined;
+const _phase = async (name: string) => (await hook(name)).status?.phase as string | undefined;
 
 beforeAll(async () => {
   env = await sharedCluster();
@@ -49,7 +49,11 @@ describe("the seed's example hook", () => {
     ["restartPolicy Never", () => pod().restartPolicy, "Never"],
     ["automountServiceAccountToken false", () => pod().automountServiceAccountToken, false],
     ["one container named hook", () => pod().containers.map((c: { name: string }) => c.name), ["hook"]],
-    ["image, command and args", () => [container().image, container().command, container().args], ["alpine:3.19", ["/bin/sh", "-c"], ["df -h /dev/sda1"]]],
+    [
+      "image, command and args",
+      () => [container().image, container().command, container().args],
+      ["alpine:3.19", ["/bin/sh", "-c"], ["df -h /dev/sda1"]],
+    ],
     [
       "env PLEXD_NODE_ID, PLEXD_HOOK_NAME, PLEXD_PARAM_DISK_PATH=/dev/sda1, PLEXD_PARAM_THRESHOLD=90",
       () => container().env,
@@ -68,7 +72,14 @@ describe("the seed's example hook", () => {
   test("the created Job is owned by the hook (controller, blockOwnerDeletion)", async () => {
     const owner = (await hook("disk-check-node01")).metadata;
     expect(created.metadata.ownerReferences).toEqual([
-      { apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", name: "disk-check-node01", uid: owner.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: "plexd.plexsphere.com/v1alpha1",
+        kind: "PlexdHook",
+        name: "disk-check-node01",
+        uid: owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
   });
 
@@ -78,7 +89,14 @@ describe("the seed's example hook", () => {
     expect(["Pending", "Running", "Succeeded"]).toContain(status.phase);
     expect(Date.parse(status.startedAt)).not.toBeNaN();
     const pods = await env.json(["get", "pods", "-n", NS, "-l", "batch.kubernetes.io/job-name=plexdhook-disk-check-node01"]);
-    await waitFor(async () => (await env.json(["get", "pods", "-n", NS, "-l", "batch.kubernetes.io/job-name=plexdhook-disk-check-node01"])).items[0]?.spec.nodeName, "the pod to be scheduled", 30_000, 100).then((node) => expect(node).toBe("node-a"));
+    await waitFor(
+      async () =>
+        (await env.json(["get", "pods", "-n", NS, "-l", "batch.kubernetes.io/job-name=plexdhook-disk-check-node01"])).items[0]
+          ?.spec.nodeName,
+      "the pod to be scheduled",
+      30_000,
+      100,
+    ).then((node) => expect(node).toBe("node-a"));
     expect(pods.items.length).toBeLessThanOrEqual(1);
   });
 
@@ -88,7 +106,12 @@ describe("the seed's example hook", () => {
 
   test("the operator logs 'plexdhook job created' with hook, job and node", () => {
     const line = operator.logs.find((l) => l.msg === "plexdhook job created" && l.hook === "disk-check-node01");
-    expect(line).toMatchObject({ level: "info", component: "plexdhook-controller", job: "plexdhook-disk-check-node01", node: "node-a" });
+    expect(line).toMatchObject({
+      level: "info",
+      component: "plexdhook-controller",
+      job: "plexdhook-disk-check-node01",
+      node: "node-a",
+    });
   });
 });
 
@@ -105,7 +128,17 @@ describe("the watch-create-status cycle", () => {
     await env.k(["apply", "-f", "-"], hookYaml("already", NS, { hookName: "already", nodeName: "node-a" }));
     // Racing the operator is unreliable, so stop it, mark the hook as processed, and start it again.
     await operator.stop();
-    await env.k(["patch", "plexdhook", "already", "-n", NS, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { jobName: "plexdhook-elsewhere", phase: "Pending" } })]);
+    await env.k([
+      "patch",
+      "plexdhook",
+      "already",
+      "-n",
+      NS,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { jobName: "plexdhook-elsewhere", phase: "Pending" } }),
+    ]);
     await env.tryK(["delete", "job", "plexdhook-already", "-n", NS, "--wait=true"]);
     operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-a"]);
     await operator.waitReady();
@@ -113,11 +146,19 @@ describe("the watch-create-status cycle", () => {
     await waitFor(() => job("plexdhook-after-skip").catch(() => undefined), "the next hook's Job", 30_000, 100);
     expect((await env.tryK(["get", "job", "plexdhook-already", "-n", NS])).code).not.toBe(0);
     // Never a Job of its own; the Job its status names does not exist, which the status then says.
-    const status = await waitFor(async () => {
-      const s = (await hook("already")).status;
-      return s?.phase === "Failed" && s;
-    }, "Failed", 30_000, 100);
-    expect(status).toMatchObject({ jobName: "plexdhook-elsewhere", message: expect.stringContaining("Job plexdhook-elsewhere no longer exists") });
+    const status = await waitFor(
+      async () => {
+        const s = (await hook("already")).status;
+        return s?.phase === "Failed" && s;
+      },
+      "Failed",
+      30_000,
+      100,
+    );
+    expect(status).toMatchObject({
+      jobName: "plexdhook-elsewhere",
+      message: expect.stringContaining("Job plexdhook-elsewhere no longer exists"),
+    });
   }, 60_000);
 
   test("a restarted operator creates no second Job and keeps the status", async () => {
@@ -140,7 +181,10 @@ describe("the watch-create-status cycle", () => {
     await env.k(["apply", "-f", "-"], hookYaml("preexisting", NS, { hookName: "pre", nodeName: "node-a" }));
     const status = await waitFor(async () => (await hook("preexisting")).status, "status", 30_000, 100);
     expect(status).toMatchObject({ jobName: "plexdhook-preexisting" });
-    expect(operator.logs.find((l) => l.msg === "plexdhook job already exists" && l.hook === "preexisting")).toMatchObject({ level: "info", job: "plexdhook-preexisting" });
+    expect(operator.logs.find((l) => l.msg === "plexdhook job already exists" && l.hook === "preexisting")).toMatchObject({
+      level: "info",
+      job: "plexdhook-preexisting",
+    });
   }, 60_000);
 
   test("a create error sets Failed with the API server's message", async () => {
@@ -150,12 +194,20 @@ describe("the watch-create-status cycle", () => {
     try {
       await other.waitReady();
       await env.k(["apply", "-f", "-"], hookYaml("over-quota", ns, { hookName: "q", nodeName: "node-a" }));
-      const status = await waitFor(async () => {
-        const s = (await env.json(["get", "plexdhook", "over-quota", "-n", ns])).status;
-        return s?.phase === "Failed" && s;
-      }, "Failed", 30_000, 100);
+      const status = await waitFor(
+        async () => {
+          const s = (await env.json(["get", "plexdhook", "over-quota", "-n", ns])).status;
+          return s?.phase === "Failed" && s;
+        },
+        "Failed",
+        30_000,
+        100,
+      );
       expect(status.message).toContain("exceeded quota");
-      expect(other.logs.find((l) => l.msg === "plexdhook job creation failed")).toMatchObject({ level: "error", hook: "over-quota" });
+      expect(other.logs.find((l) => l.msg === "plexdhook job creation failed")).toMatchObject({
+        level: "error",
+        hook: "over-quota",
+      });
     } finally {
       expect(await other.stop()).toBe(0);
     }
@@ -165,7 +217,12 @@ describe("the watch-create-status cycle", () => {
     await env.k(["apply", "-f", "-"], hookYaml("doomed", NS, { hookName: "doomed", nodeName: "node-a" }));
     await waitFor(() => job("plexdhook-doomed").catch(() => undefined), "the Job", 30_000, 100);
     await env.k(["delete", "plexdhook", "doomed", "-n", NS]);
-    await waitFor(async () => (await env.tryK(["get", "job", "plexdhook-doomed", "-n", NS])).code !== 0, "garbage collection of the Job", 60_000, 200);
+    await waitFor(
+      async () => (await env.tryK(["get", "job", "plexdhook-doomed", "-n", NS])).code !== 0,
+      "garbage collection of the Job",
+      60_000,
+      200,
+    );
   }, 90_000);
 
   test("SIGTERM stops the operator with exit code 0", async () => {

@@ -85,7 +85,8 @@ class Kind<T extends Obj> {
   watch(scope: WatchScope): AsyncIterable<WatchEvent<T>> {
     const { push, stream } = channel<T>(scope.signal);
     const watcher: Watcher<T> = { scope, push };
-    for (const object of this.objects.values()) if (matches(object, scope)) push({ type: "ADDED", object: structuredClone(object) });
+    for (const object of this.objects.values())
+      if (matches(object, scope)) push({ type: "ADDED", object: structuredClone(object) });
     push({ type: "SYNCED" });
     this.watchers.add(watcher);
     scope.signal.addEventListener("abort", () => this.watchers.delete(watcher), { once: true });
@@ -116,7 +117,11 @@ export class MemoryClient implements KubeClient {
   faults: Faults = {};
 
   /** Creates a hook as the API server would: uid, generation, resourceVersion, defaults. */
-  addHook(name: string, spec: PlexdHook["spec"], extra: { namespace?: string; status?: PlexdHookStatus; created?: Date } = {}): PlexdHook {
+  addHook(
+    name: string,
+    spec: PlexdHook["spec"],
+    extra: { namespace?: string; status?: PlexdHookStatus; created?: Date } = {},
+  ): PlexdHook {
     const namespace = extra.namespace ?? "plexd-system";
     return this.hooks.put({
       apiVersion: "plexd.plexsphere.com/v1alpha1",
@@ -159,7 +164,9 @@ export class MemoryClient implements KubeClient {
   }
 
   async listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]> {
-    return [...this.hooks.objects.values()].filter((hook) => matches(hook, { namespace, fieldSelector })).map((hook) => structuredClone(hook));
+    return [...this.hooks.objects.values()]
+      .filter((hook) => matches(hook, { namespace, fieldSelector }))
+      .map((hook) => structuredClone(hook));
   }
 
   async updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {

@@ -13,4 +13,7 @@ export const SEED_SPEC: Readonly<PlexdHookSpec> = Object.freeze({
 });
 
 /** A fresh copy, safe to change. */
-export const seedSpec = (overrides: Partial<PlexdHookSpec> = {}): PlexdHookSpec => ({ ...structuredClone(SEED_SPEC), ...overrides });
+export const seedSpec = (overrides: Partial<PlexdHookSpec> = {}): PlexdHookSpec => ({
+  ...structuredClone(SEED_SPEC),
+  ...overrides,
+});

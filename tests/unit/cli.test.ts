@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pkg from "../../package.json" with { type: "json" };
-import { main } from "../../main.ts";
 import { explain } from "../../lib/cli/explain.ts";
 import { parseCli } from "../../lib/cli/flags.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
+import { main } from "../../main.ts";
+import pkg from "../../package.json" with { type: "json" };
 
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = "";
@@ -41,11 +41,44 @@ writeFileSync(broken, "clusters: [ {name: \n");
 
 describe("parseCli()", () => {
   const cases: Array<[string, string[], Record<string, string>, Record<string, unknown>]> = [
-    ["defaults", [], {}, { command: "run", namespace: "plexd-system", nodeName: "", allNodes: false, healthAddr: ":8081", logLevel: "info", logFormat: "json" }],
+    [
+      "defaults",
+      [],
+      {},
+      {
+        command: "run",
+        namespace: "plexd-system",
+        nodeName: "",
+        allNodes: false,
+        healthAddr: ":8081",
+        logLevel: "info",
+        logFormat: "json",
+      },
+    ],
     ["node name from NODE_NAME", [], { NODE_NAME: "n1" }, { nodeName: "n1" }],
     ["--node-name wins over NODE_NAME", ["--node-name", "n2"], { NODE_NAME: "n1" }, { nodeName: "n2" }],
     ["cluster mode", ["--all-nodes"], {}, { allNodes: true }],
-    ["every flag", ["--kubeconfig", "k", "--context", "c", "--namespace", "ns", "--log-level", "debug", "--log-format", "text", "--workers", "4", "--health-addr", ""], {}, { kubeconfig: "k", context: "c", namespace: "ns", logLevel: "debug", logFormat: "text", workers: 4, healthAddr: "" }],
+    [
+      "every flag",
+      [
+        "--kubeconfig",
+        "k",
+        "--context",
+        "c",
+        "--namespace",
+        "ns",
+        "--log-level",
+        "debug",
+        "--log-format",
+        "text",
+        "--workers",
+        "4",
+        "--health-addr",
+        "",
+      ],
+      {},
+      { kubeconfig: "k", context: "c", namespace: "ns", logLevel: "debug", logFormat: "text", workers: 4, healthAddr: "" },
+    ],
     ["manifests command", ["manifests", "--image", "r/i:1"], {}, { command: "manifests", image: "r/i:1" }],
   ];
   test.each(cases)("parseCli(): %s", (_name, argv, env, expected) => {
@@ -69,7 +102,17 @@ describe("main()", () => {
   test("--help prints usage with every flag and exits 0", async () => {
     const { code, stdout } = await cli(["--help"]);
     expect(code).toBe(0);
-    for (const flag of ["--kubeconfig", "--context", "--namespace", "--node-name", "--all-nodes", "--log-level", "--log-format", "--health-addr", "--version"]) {
+    for (const flag of [
+      "--kubeconfig",
+      "--context",
+      "--namespace",
+      "--node-name",
+      "--all-nodes",
+      "--log-level",
+      "--log-format",
+      "--health-addr",
+      "--version",
+    ]) {
       expect(stdout).toContain(flag);
     }
   });
@@ -80,11 +123,41 @@ describe("main()", () => {
 
   const errors: Array<[string, string[], Record<string, string>, number, string]> = [
     ["an unknown flag", ["--bogus"], {}, 2, "error: Unknown option '--bogus'\nRun 'plexd-hook --help' for usage.\n"],
-    ["no node name", ["--kubeconfig", kubeconfig], {}, 2, "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n"],
-    ["a missing kubeconfig", ["--all-nodes", "--kubeconfig", "/nope/config"], {}, 1, "error: kubeconfig /nope/config: file not found\n"],
-    ["a missing $KUBECONFIG", ["--all-nodes"], { KUBECONFIG: "/nope/a" }, 1, "error: kubeconfig /nope/a (from $KUBECONFIG): file not found\n"],
-    ["no kubeconfig anywhere", ["--all-nodes"], {}, 1, "error: No kubeconfig found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a cluster\n"],
-    ["an unknown context", ["--all-nodes", "--kubeconfig", kubeconfig, "--context", "third"], {}, 1, `error: context "third" not found in kubeconfig ${kubeconfig} (contexts: first, second)\n`],
+    [
+      "no node name",
+      ["--kubeconfig", kubeconfig],
+      {},
+      2,
+      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
+    ],
+    [
+      "a missing kubeconfig",
+      ["--all-nodes", "--kubeconfig", "/nope/config"],
+      {},
+      1,
+      "error: kubeconfig /nope/config: file not found\n",
+    ],
+    [
+      "a missing $KUBECONFIG",
+      ["--all-nodes"],
+      { KUBECONFIG: "/nope/a" },
+      1,
+      "error: kubeconfig /nope/a (from $KUBECONFIG): file not found\n",
+    ],
+    [
+      "no kubeconfig anywhere",
+      ["--all-nodes"],
+      {},
+      1,
+      "error: No kubeconfig found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a cluster\n",
+    ],
+    [
+      "an unknown context",
+      ["--all-nodes", "--kubeconfig", kubeconfig, "--context", "third"],
+      {},
+      1,
+      `error: context "third" not found in kubeconfig ${kubeconfig} (contexts: first, second)\n`,
+    ],
   ];
   test.each(errors)("main() refuses %s with one clear line", async (_name, argv, env, exitCode, message) => {
     const { code, stderr } = await cli(argv, env);
@@ -112,9 +185,25 @@ describe("main()", () => {
 describe("explain()", () => {
   const server = "https://k:6443";
   const cases: Array<[string, ApiError, string]> = [
-    ["a missing CRD", new ApiError("GET /apis/plexd.plexsphere.com/v1alpha1/namespaces/x/plexdhooks: 404 page not found", 404, "NotFound"), "the PlexdHook CRD (plexdhooks.plexd.plexsphere.com) is not installed: install it with `plexd-hook manifests | kubectl apply -f -` or `kubectl apply -f crds/plexdhook-crd.yaml`"],
-    ["a forbidden request", new ApiError('GET /apis/batch/v1/namespaces/x/jobs: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"', 403, "Forbidden"), 'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account (plexd-hook manifests | kubectl apply -f -)'],
-    ["bad credentials", new ApiError("GET /x: Unauthorized", 401, "Unauthorized"), "the API server at https://k:6443 rejected the credentials (401 Unauthorized): Unauthorized"],
+    [
+      "a missing CRD",
+      new ApiError("GET /apis/plexd.plexsphere.com/v1alpha1/namespaces/x/plexdhooks: 404 page not found", 404, "NotFound"),
+      "the PlexdHook CRD (plexdhooks.plexd.plexsphere.com) is not installed: install it with `plexd-hook manifests | kubectl apply -f -` or `kubectl apply -f crds/plexdhook-crd.yaml`",
+    ],
+    [
+      "a forbidden request",
+      new ApiError(
+        'GET /apis/batch/v1/namespaces/x/jobs: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"',
+        403,
+        "Forbidden",
+      ),
+      'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account (plexd-hook manifests | kubectl apply -f -)',
+    ],
+    [
+      "bad credentials",
+      new ApiError("GET /x: Unauthorized", 401, "Unauthorized"),
+      "the API server at https://k:6443 rejected the credentials (401 Unauthorized): Unauthorized",
+    ],
   ];
   test.each(cases)("explain() says how to fix %s", (_name, err, line) => {
     expect(explain(new Error(`kubernetes: plexdhook: watch: ${err.message}`, { cause: err }), server)).toBe(line);

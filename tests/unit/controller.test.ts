@@ -15,7 +15,11 @@ const running: Array<{ controller: PlexdHookController; done: Promise<unknown> }
 
 function launch(client: MemoryClient, node = "node-a", config: Partial<ControllerConfig> = {}, signal?: AbortSignal) {
   const lines: Line[] = [];
-  const logger = createLogger({ level: "debug", format: "json", destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
+  const logger = createLogger({
+    level: "debug",
+    format: "json",
+    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
+  });
   const controller = new PlexdHookController(client, { ...FAST, ...config }, NS, node, logger);
   const done = controller.start(signal);
   done.catch(() => {});
@@ -43,12 +47,23 @@ describe("the seed's watch-create-status cycle", () => {
     const status = await waitFor(() => client.hook("disk-check-node01")?.status, "the status");
     expect(status).toMatchObject({ jobName: "plexdhook-disk-check-node01", phase: "Pending", nodeName: "node-a" });
     expect(Date.parse(status.startedAt as string)).not.toBeNaN();
-    expect(logged("plexdhook job created")[0]).toMatchObject({ component: "plexdhook-controller", level: "info", hook: "disk-check-node01", job: "plexdhook-disk-check-node01", node: "node-a" });
+    expect(logged("plexdhook job created")[0]).toMatchObject({
+      component: "plexdhook-controller",
+      level: "info",
+      hook: "disk-check-node01",
+      job: "plexdhook-disk-check-node01",
+      node: "node-a",
+    });
   });
 
   test("start logs 'plexdhook controller started' with namespace and node", async () => {
     const { logged } = launch(new MemoryClient(), "node-z");
-    expect(logged("plexdhook controller started")[0]).toMatchObject({ component: "plexdhook-controller", level: "info", namespace: NS, node: "node-z" });
+    expect(logged("plexdhook controller started")[0]).toMatchObject({
+      component: "plexdhook-controller",
+      level: "info",
+      namespace: NS,
+      node: "node-z",
+    });
   });
 
   test("a hook whose status already names a Job is skipped", async () => {
@@ -62,17 +77,28 @@ describe("the seed's watch-create-status cycle", () => {
     expect(client.calls.createJob).toBe(1);
     // No Job is made again; since the named Job does not exist, the hook says so instead of waiting forever.
     await waitFor(() => phaseOf(client, "done") === "Failed", "Failed");
-    expect(client.hook("done")?.status).toMatchObject({ jobName: "plexdhook-done", message: expect.stringContaining("Job plexdhook-done no longer exists") });
+    expect(client.hook("done")?.status).toMatchObject({
+      jobName: "plexdhook-done",
+      message: expect.stringContaining("Job plexdhook-done no longer exists"),
+    });
   });
 
   test("a Job name held by another owner is waited on, then reported", async () => {
     const client = new MemoryClient();
-    await client.createJob({ metadata: { name: "plexdhook-taken", namespace: NS, ownerReferences: [{ apiVersion: "v1", kind: "PlexdHook", name: "taken", uid: "old-uid", controller: true }] } });
+    await client.createJob({
+      metadata: {
+        name: "plexdhook-taken",
+        namespace: NS,
+        ownerReferences: [{ apiVersion: "v1", kind: "PlexdHook", name: "taken", uid: "old-uid", controller: true }],
+      },
+    });
     const { logged } = launch(client, "node-a", { ownedElsewhereGiveUpMs: 1_500 });
     client.addHook("taken", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "taken") === "Failed", "Failed");
     expect(logged("job name held by another owner, waiting").length).toBeGreaterThan(0);
-    expect(client.hook("taken")?.status?.message).toBe("Job plexdhook-taken exists and belongs to another owner (uid old-uid): delete that Job, or give this PlexdHook another name");
+    expect(client.hook("taken")?.status?.message).toBe(
+      "Job plexdhook-taken exists and belongs to another owner (uid old-uid): delete that Job, or give this PlexdHook another name",
+    );
   });
 
   test("a Job that already exists is logged at info and the hook still gets its status", async () => {
@@ -88,7 +114,8 @@ describe("the seed's watch-create-status cycle", () => {
 
   test("a create error sets Failed with the error message and logs it at error level", async () => {
     const client = new MemoryClient();
-    client.faults.createJob = () => new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden");
+    client.faults.createJob = () =>
+      new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden");
     const { logged } = launch(client);
     client.addHook("denied", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "denied") === "Failed", "Failed");
@@ -101,7 +128,8 @@ describe("the seed's watch-create-status cycle", () => {
   test("transient create errors are retried before anything is called Failed", async () => {
     const client = new MemoryClient();
     let failures = 2;
-    client.faults.createJob = () => (failures-- > 0 ? new ApiError("etcdserver: leader changed", 503, "ServiceUnavailable") : undefined);
+    client.faults.createJob = () =>
+      failures-- > 0 ? new ApiError("etcdserver: leader changed", 503, "ServiceUnavailable") : undefined;
     launch(client);
     client.addHook("flaky", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "flaky") === "Pending", "Pending");
@@ -133,14 +161,19 @@ describe("the seed's watch-create-status cycle", () => {
     client.addHook("second", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "second") === "Pending", "the second hook");
     await waitFor(() => phaseOf(client, "first") === "Pending", "the first hook, after a retry");
-    expect(logged("plexdhook status update failed")[0]).toMatchObject({ level: "warn", hook: "first", error: expect.stringContaining("Internal error") });
+    expect(logged("plexdhook status update failed")[0]).toMatchObject({
+      level: "warn",
+      hook: "first",
+      error: expect.stringContaining("Internal error"),
+    });
     expect(client.calls.createJob).toBe(2);
   });
 
   test("a status conflict is retried on fresh data", async () => {
     const client = new MemoryClient();
     let conflicts = 1;
-    client.faults.updateHookStatus = () => (conflicts-- > 0 ? new ApiError("the object has been modified", 409, "Conflict") : undefined);
+    client.faults.updateHookStatus = () =>
+      conflicts-- > 0 ? new ApiError("the object has been modified", 409, "Conflict") : undefined;
     launch(client);
     client.addHook("contended", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "contended") === "Pending", "Pending");
@@ -150,7 +183,14 @@ describe("the seed's watch-create-status cycle", () => {
   test("colliding parameter names end Failed with a message naming both", async () => {
     const client = new MemoryClient();
     launch(client);
-    client.addHook("collide", { hookName: "x", nodeName: "node-a", parameters: [{ name: "a-b", value: "1" }, { name: "a_b", value: "2" }] });
+    client.addHook("collide", {
+      hookName: "x",
+      nodeName: "node-a",
+      parameters: [
+        { name: "a-b", value: "1" },
+        { name: "a_b", value: "2" },
+      ],
+    });
     await waitFor(() => phaseOf(client, "collide") === "Failed", "Failed");
     expect(client.hook("collide")?.status?.message).toContain('Parameters "a-b" and "a_b"');
     expect(client.job("plexdhook-collide")).toBeUndefined();
@@ -163,7 +203,10 @@ describe("start() and stop()", () => {
     const cause = new ApiError("the server could not find the requested resource", 404, "NotFound");
     client.faults.watchHooks = () => cause;
     const { done } = launch(client);
-    const err = (await done.then(() => undefined, (e: unknown) => e)) as Error;
+    const err = (await done.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err.message.startsWith("kubernetes: plexdhook: watch:")).toBe(true);
     expect(err.cause).toBe(cause);
   });
@@ -182,7 +225,12 @@ describe("start() and stop()", () => {
     await waitFor(() => controller.ready, "the first sync");
     const reason = new Error("shutting down");
     abort.abort(reason);
-    expect(await done.then(() => undefined, (e: unknown) => e)).toBe(reason);
+    expect(
+      await done.then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ).toBe(reason);
   });
 
   test("stop() makes start() return", async () => {
@@ -208,7 +256,10 @@ describe("lifecycle and targeting", () => {
     await waitFor(() => phaseOf(client, "life") === "Pending", "Pending");
     client.setJobStatus("plexdhook-life", { active: 1, ready: 1 });
     await waitFor(() => phaseOf(client, "life") === "Running", "Running");
-    client.setJobStatus("plexdhook-life", { conditions: [{ type: "Complete", status: "True" }], completionTime: new Date("2026-11-22T10:00:00Z") });
+    client.setJobStatus("plexdhook-life", {
+      conditions: [{ type: "Complete", status: "True" }],
+      completionTime: new Date("2026-11-22T10:00:00Z"),
+    });
     await waitFor(() => phaseOf(client, "life") === "Succeeded", "Succeeded");
     expect(client.hook("life")?.status?.completedAt).toBe("2026-11-22T10:00:00.000Z");
     expect(client.events.map((e) => e.reason)).toEqual(["JobCreated", "HookRunning", "HookSucceeded"]);
@@ -253,9 +304,29 @@ describe("lifecycle and targeting", () => {
     await waitFor(() => phaseOf(client, "bad") === "Pending", "Pending");
     client.pods.push({
       metadata: { name: "plexdhook-bad-x1", namespace: NS, labels: { "batch.kubernetes.io/job-name": "plexdhook-bad" } },
-      status: { containerStatuses: [{ name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 7, reason: "Error" } } }] },
+      status: {
+        containerStatuses: [
+          {
+            name: "hook",
+            image: "i",
+            imageID: "",
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 7, reason: "Error" } },
+          },
+        ],
+      },
     });
-    client.setJobStatus("plexdhook-bad", { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] });
+    client.setJobStatus("plexdhook-bad", {
+      conditions: [
+        {
+          type: "Failed",
+          status: "True",
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+        },
+      ],
+    });
     await waitFor(() => phaseOf(client, "bad") === "Failed", "Failed");
     expect(client.hook("bad")?.status?.message).toContain("exited with code 7");
   });
@@ -292,7 +363,10 @@ describe("lifecycle and targeting", () => {
     client.addHook("ghost", { hookName: "x", nodeName: "node-ghost" }, { created: long });
     client.addHook("fresh-ghost", { hookName: "x", nodeName: "node-ghost" });
     await waitFor(() => client.hook("ghost")?.status?.message, "the report");
-    expect(client.hook("ghost")?.status).toMatchObject({ phase: "Pending", message: expect.stringContaining("check that node node-ghost exists and runs the plexd-hook DaemonSet") });
+    expect(client.hook("ghost")?.status).toMatchObject({
+      phase: "Pending",
+      message: expect.stringContaining("check that node node-ghost exists and runs the plexd-hook DaemonSet"),
+    });
     expect(client.hook("ghost")?.status?.jobName).toBeUndefined();
     expect(client.hook("fresh-ghost")?.status).toBeUndefined();
     expect(client.events.map((e) => e.reason)).toContain("NoController");

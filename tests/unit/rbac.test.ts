@@ -33,7 +33,9 @@ const allows = (rules: Rule[], group: string, resource: string, verb: string): b
   );
 
 const expand = (rules: Rule[]): string[] =>
-  rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))).toSorted();
+  rules
+    .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))))
+    .toSorted();
 
 describe("ClusterRole plexd", () => {
   const rules = role("plexd").rules ?? [];

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { startCluster, type Cluster, type StartOptions } from "../../cluster/cluster.ts";
+import { type Cluster, type StartOptions, startCluster } from "../../cluster/cluster.ts";
 import { REPO } from "./operator.ts";
 
 export interface Setup {
@@ -79,5 +79,7 @@ export function hookYaml(name: string, namespace: string, spec: object): string 
 
 /** Reads a YAML document from the repo. */
 export function readYaml<T = any>(path: string): Promise<T> {
-  return Bun.file(join(REPO, path)).text().then((text) => parse(text) as T);
+  return Bun.file(join(REPO, path))
+    .text()
+    .then((text) => parse(text) as T);
 }

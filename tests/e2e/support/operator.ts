@@ -70,7 +70,11 @@ export function startOperator(args: string[], env: Record<string, string | undef
     return code;
   });
   const healthUrl = () =>
-    waitFor(() => logs.find((l) => l.msg === "plexd-hook configured")?.health as string | undefined, "the operator's health address", 15_000);
+    waitFor(
+      () => logs.find((l) => l.msg === "plexd-hook configured")?.health as string | undefined,
+      "the operator's health address",
+      15_000,
+    );
   return {
     proc,
     logs,
