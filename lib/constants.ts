@@ -30,3 +30,6 @@ export const LOG_COMPONENT = "plexdhook-controller";
 
 /** The Lease that elects one controller for hooks without spec.nodeName. */
 export const UNTARGETED_LEASE_NAME = "plexd-hook-untargeted";
+
+/** Every hook one `plexd-hook run` creates carries this label with the run's id. */
+export const LABEL_RUN_ID = `${GROUP}/run-id`;

@@ -9,6 +9,8 @@ export interface RequestOptions {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; JSON unless said otherwise (a pod log is text). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -114,7 +116,7 @@ export class Rest {
       const { tls, headers } = await this.auth(attempt > 0);
       const init: RequestInit & { tls?: Tls; timeout?: boolean } = {
         method,
-        headers: { accept: "application/json", ...headers },
+        headers: { accept: options.accept ?? "application/json", ...headers },
         tls,
         signal: stream
           ? options.signal
@@ -171,5 +173,34 @@ export class Rest {
         if (line) yield JSON.parse(line) as T;
       }
     }
+  }
+
+  /**
+   * Opens a text stream (a pod log) and yields its chunks as they come. `connectTimeoutMs` bounds the
+   * wait for the answer's headers only, since a followed log may rightly stay quiet for hours.
+   */
+  async *text(path: string, options: RequestOptions & { connectTimeoutMs?: number }): AsyncGenerator<string> {
+    const connect = new AbortController();
+    const timer =
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => connect.abort(new Error(`no answer in ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+    const signal = AbortSignal.any([connect.signal, ...(options.signal ? [options.signal] : [])]);
+    let response: Response;
+    try {
+      response = await this.fetch("GET", path, { ...options, accept: options.accept ?? "*/*", signal }, true);
+    } catch (err) {
+      if (connect.signal.aborted && !options.signal?.aborted) {
+        throw new ApiError(`GET ${path}: ${errorText(connect.signal.reason)}`, 0, "Timeout", { cause: err });
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body) yield decoder.decode(chunk, { stream: true });
+    const rest = decoder.decode();
+    if (rest) yield rest;
   }
 }

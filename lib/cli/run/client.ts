@@ -1,0 +1,99 @@
+// What `run` and `logs` ask of Kubernetes, as an interface (tests pass a recorded one) and its REST implementation.
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { GROUP, PLURAL, VERSION } from "../../constants.ts";
+import type { Job, PlexdHook, Pod } from "../../core/types.ts";
+import type { Watch } from "../../kube/client.ts";
+import { isNotFound } from "../../kube/errors.ts";
+import { NodeKubeClient } from "../../kube/node-client.ts";
+import type { NewHook } from "./hook.ts";
+
+export interface LogOptions {
+  follow: boolean;
+  signal: AbortSignal;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+/** A container's log as text chunks; the real one reads pods/log, a recorded one replays a file. */
+export interface LogSource {
+  podLog(namespace: string, pod: string, container: string, options: LogOptions): AsyncIterable<string>;
+}
+
+export interface RunClient extends LogSource {
+  createHook(hook: NewHook): Promise<PlexdHook>;
+  getHook(namespace: string, name: string): Promise<PlexdHook | undefined>;
+  deleteHook(namespace: string, name: string): Promise<void>;
+  /** The hook's changes until the signal aborts; the first event is its current state. */
+  watchHook(namespace: string, name: string, signal: AbortSignal): Watch<PlexdHook>;
+  /** Names of the nodes matching a label selector, sorted. */
+  nodeNames(labelSelector: string): Promise<string[]>;
+  getJob(namespace: string, name: string): Promise<Job | undefined>;
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+}
+
+/** The log request waits this long for an answer; a node's kubelet that does not answer is not worth a hang. */
+const LOG_CONNECT_TIMEOUT_MS = 15_000;
+
+const hooksPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
+
+export class RestRunClient implements RunClient {
+  private readonly kube: NodeKubeClient;
+
+  constructor(config: KubeConfig) {
+    // A person at a terminal wants an unreachable server reported in a second, not retried for a minute.
+    this.kube = new NodeKubeClient(config, { logger: pino({ level: "silent" }), unreachableRetryMs: 1_000 });
+  }
+
+  get server(): string {
+    return this.kube.rest.server;
+  }
+
+  createHook(hook: NewHook): Promise<PlexdHook> {
+    return this.kube.rest.request<PlexdHook>("POST", hooksPath(hook.metadata.namespace), { body: hook });
+  }
+
+  getHook(namespace: string, name: string): Promise<PlexdHook | undefined> {
+    return this.kube.rest.request<PlexdHook>("GET", `${hooksPath(namespace)}/${name}`).catch((err) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  }
+
+  async deleteHook(namespace: string, name: string): Promise<void> {
+    // Background: the hook goes now, its Job and pod follow through garbage collection.
+    await this.kube.rest
+      .request("DELETE", `${hooksPath(namespace)}/${name}`, { body: { propagationPolicy: "Background" } })
+      .catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+  }
+
+  watchHook(namespace: string, name: string, signal: AbortSignal): Watch<PlexdHook> {
+    return this.kube.watchHooks({ namespace, fieldSelector: `metadata.name=${name}`, signal });
+  }
+
+  async nodeNames(labelSelector: string): Promise<string[]> {
+    const list = await this.kube.rest.request<{ items: Array<{ metadata: { name: string } }> }>("GET", "/api/v1/nodes", {
+      query: { labelSelector },
+    });
+    return list.items.map((node) => node.metadata.name).sort();
+  }
+
+  getJob(namespace: string, name: string): Promise<Job | undefined> {
+    return this.kube.getJob(namespace, name);
+  }
+
+  listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    return this.kube.listPods(namespace, labelSelector);
+  }
+
+  podLog(namespace: string, pod: string, container: string, options: LogOptions): AsyncIterable<string> {
+    return this.kube.rest.text(`/api/v1/namespaces/${namespace}/pods/${pod}/log`, {
+      query: { container, follow: options.follow, tailLines: options.tailLines, limitBytes: options.limitBytes },
+      signal: options.signal,
+      connectTimeoutMs: LOG_CONNECT_TIMEOUT_MS,
+    });
+  }
+}
