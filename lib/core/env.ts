@@ -1,12 +1,20 @@
 // The container environment of a hook's Job: node, hook name, then parameters in spec order.
 
-import type { V1EnvVar } from "@kubernetes/client-node";
+import type { V1EnvVar, V1EnvVarSource } from "@kubernetes/client-node";
 import { ENV_HOOK_NAME, ENV_NODE_ID, ENV_PARAM_PREFIX } from "../constants.ts";
-import type { PlexdHookSpec } from "./types.ts";
+import type { KeyRef, ParameterSource, PlexdHookSpec } from "./types.ts";
 
 /** `disk-path` → `PLEXD_PARAM_DISK_PATH`: every character outside [A-Za-z0-9_] becomes `_`, then uppercased. */
 export function paramEnvName(parameterName: string): string {
   return ENV_PARAM_PREFIX + parameterName.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase();
+}
+
+/** The container's valueFrom for a parameter's: the kubelet reads the key, so the operator never sees it. */
+function envSource(source: ParameterSource): V1EnvVarSource {
+  const [field, ref] = source.secretKeyRef
+    ? (["secretKeyRef", source.secretKeyRef] as const)
+    : (["configMapKeyRef", source.configMapKeyRef as KeyRef] as const);
+  return { [field]: { name: ref.name, key: ref.key, ...(ref.optional !== undefined && { optional: ref.optional }) } };
 }
 
 /**
@@ -28,7 +36,7 @@ export function buildEnv(spec: PlexdHookSpec, nodeName: string): V1EnvVar[] {
       );
     }
     seen.set(name, parameter.name);
-    env.push({ name, value: parameter.value ?? "" });
+    env.push(parameter.valueFrom ? { name, valueFrom: envSource(parameter.valueFrom) } : { name, value: parameter.value ?? "" });
   }
   return env;
 }

@@ -4,9 +4,25 @@ import type { V1Job, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
 
+/** A key of a ConfigMap or Secret in the hook's namespace (core/v1 ConfigMapKeySelector, SecretKeySelector). */
+export interface KeyRef {
+  name: string;
+  key: string;
+  /** true: a missing object or key leaves the variable unset instead of holding the pod back. */
+  optional?: boolean;
+}
+
+/** Exactly one of the two, as in a container's env valueFrom. */
+export interface ParameterSource {
+  configMapKeyRef?: KeyRef;
+  secretKeyRef?: KeyRef;
+}
+
+/** Exactly one of value (the seed's form) and valueFrom. */
 export interface HookParameter {
   name: string;
-  value: string;
+  value?: string;
+  valueFrom?: ParameterSource;
 }
 
 export interface JobTemplate {

@@ -107,7 +107,17 @@ describe("spec schema", () => {
     ["spec.parameters", "array", false, undefined],
     ["spec.parameters.[]", "object", false, undefined],
     ["spec.parameters.[].name", "string", true, undefined],
-    ["spec.parameters.[].value", "string", true, undefined],
+    // value or valueFrom: exactly one, by the item's CEL rule (below).
+    ["spec.parameters.[].value", "string", false, undefined],
+    ["spec.parameters.[].valueFrom", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.name", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.key", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.optional", "boolean", false, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.name", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.key", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.optional", "boolean", false, undefined],
     ["spec.privileged", "boolean", false, false],
     ["spec.nodeName", "string", false, undefined],
     ["spec.activeDeadlineSeconds", "integer", false, undefined],
@@ -119,6 +129,20 @@ describe("spec schema", () => {
     const steps = path.split(".");
     const name = steps.pop()!;
     if (name !== "[]") expect(at(steps.join(".")).required?.includes(name) ?? false).toBe(required);
+  });
+
+  test("a parameter sets exactly one of value and valueFrom, and valueFrom exactly one source, with messages that say so", () => {
+    const item = at("spec.parameters.[]")["x-kubernetes-validations"];
+    expect(item).toEqual([
+      { rule: "has(self.value) != has(self.valueFrom)", message: expect.stringContaining("exactly one of value and valueFrom") },
+    ]);
+    const from = at("spec.parameters.[].valueFrom")["x-kubernetes-validations"];
+    expect(from).toEqual([
+      {
+        rule: "has(self.configMapKeyRef) != has(self.secretKeyRef)",
+        message: expect.stringContaining("exactly one of configMapKeyRef and secretKeyRef"),
+      },
+    ]);
   });
 
   test("hookName must be non-empty and at most 63 characters", () => {
