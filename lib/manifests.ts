@@ -7,9 +7,23 @@ import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" wi
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
 import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
+import compositeController from "../deploy/metacontroller/compositecontroller.yaml" with { type: "text" };
+import metacontrollerRbac from "../deploy/metacontroller/rbac.yaml" with { type: "text" };
+import webhook from "../deploy/metacontroller/webhook.yaml" with { type: "text" };
 
-/** Install order: the CRD first, then what the operator needs, the DaemonSet last. */
-const SOURCES: readonly string[] = [crd, namespace, serviceAccount, clusterRoles, clusterRoleBinding, daemonSet];
+export type Mode = "native" | "metacontroller";
+
+/**
+ * Install order: the CRD first, then what the operator needs, the DaemonSet last. With Metacontroller:
+ * the webhook and the CompositeController in place of the DaemonSet (deploy/metacontroller holds the
+ * same namespace and ServiceAccount as copies, for kustomize; the binary embeds deploy/kubernetes's).
+ */
+const SOURCES: Record<Mode, readonly string[]> = {
+  native: [crd, namespace, serviceAccount, clusterRoles, clusterRoleBinding, daemonSet],
+  metacontroller: [crd, namespace, serviceAccount, metacontrollerRbac, webhook, compositeController],
+};
+
+const HOOKS = ["customize", "sync", "finalize"] as const;
 
 /** The namespace the checked-in manifests use, read from namespace.yaml rather than repeated here. */
 const DEFAULT_NAMESPACE: string = parse(namespace).metadata.name;
@@ -18,12 +32,13 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Returns the CRD and every deploy manifest as one multi-document YAML stream, ready for
- * `kubectl apply -f -`. `image` replaces the DaemonSet's image; `namespace` moves the Namespace,
+ * `kubectl apply -f -`, for `mode` native (the DaemonSet) or metacontroller (the webhook). `image`
+ * replaces the DaemonSet's or webhook Deployment's image; `namespace` moves the Namespace,
  * every namespaced object and the binding's ServiceAccount subject out of plexd-system. Files that
  * need no change are emitted byte for byte, comments included.
  */
-export function renderManifests(opts: { image?: string; namespace?: string } = {}): string {
-  const { image, namespace: target } = opts;
+export function renderManifests(opts: { image?: string; namespace?: string; mode?: Mode } = {}): string {
+  const { image, namespace: target, mode = "native" } = opts;
   if (image !== undefined && !/^\S+$/.test(image)) {
     throw new TypeError(`Image must be a non-empty reference without spaces: ${JSON.stringify(image)}`);
   }
@@ -40,10 +55,16 @@ export function renderManifests(opts: { image?: string; namespace?: string } = {
       }
     };
     const kind = doc.get("kind");
-    if (image !== undefined && kind === "DaemonSet") set(["spec", "template", "spec", "containers", 0, "image"], image);
+    if (image !== undefined && (kind === "DaemonSet" || kind === "Deployment")) {
+      set(["spec", "template", "spec", "containers", 0, "image"], image);
+    }
     if (target !== undefined) {
       if (kind === "Namespace" && doc.getIn(["metadata", "name"]) === DEFAULT_NAMESPACE) set(["metadata", "name"], target);
       if (doc.getIn(["metadata", "namespace"]) === DEFAULT_NAMESPACE) set(["metadata", "namespace"], target);
+      for (const hook of HOOKS) {
+        const at = ["spec", "hooks", hook, "webhook", "service", "namespace"];
+        if (kind === "CompositeController" && doc.getIn(at) === DEFAULT_NAMESPACE) set(at, target);
+      }
       const subjects = doc.get("subjects");
       if (isSeq(subjects)) {
         subjects.items.forEach((_, i) => {
@@ -54,7 +75,7 @@ export function renderManifests(opts: { image?: string; namespace?: string } = {
     return changed;
   };
 
-  const rendered = SOURCES.map((source) => {
+  const rendered = SOURCES[mode].map((source) => {
     const docs = parseAllDocuments(source);
     let changed = false;
     for (const doc of docs) {

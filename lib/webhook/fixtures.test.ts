@@ -1,0 +1,86 @@
+// Request → response over Metacontroller's wire shape (fixtures/*.request.json), at hook versions v1 and v2.
+
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HOOKS } from "./hooks.ts";
+import type { HookKind } from "./wire.ts";
+
+const DIR = join(import.meta.dir, "fixtures");
+const NOW = new Date("2026-11-23T18:00:00Z");
+const read = (file: string): any => JSON.parse(readFileSync(join(DIR, file), "utf8"));
+const names = readdirSync(DIR)
+  .filter((f) => f.endsWith(".request.json"))
+  .map((f) => f.replace(".request.json", ""));
+const answer = (name: string): any => HOOKS[name.split("-")[0] as HookKind](read(`${name}.request.json`), NOW);
+
+// The JSON fields of Metacontroller's response structs; strict (v2) decoding refuses any other.
+const SYNC_FIELDS = ["status", "children", "resyncAfterSeconds", "finalized"];
+const RULE_FIELDS = ["apiVersion", "resource", "labelSelector", "namespaceSelector", "namespace", "names"];
+
+describe("fixtures", () => {
+  test.each(names)("%s answers as %s.response.json", (name) => {
+    expect(answer(name)).toEqual(read(`${name}.response.json`));
+  });
+
+  test.each(names)("%s's answer has only fields Metacontroller's strict decoding knows", (name) => {
+    const response = answer(name);
+    if (name.startsWith("customize")) {
+      expect(Object.keys(response)).toEqual(["relatedResources"]);
+      for (const rule of response.relatedResources) for (const key of Object.keys(rule)) expect(RULE_FIELDS).toContain(key);
+    } else {
+      for (const key of Object.keys(response)) expect(SYNC_FIELDS).toContain(key);
+      expect(typeof response.resyncAfterSeconds).toBe("number");
+      expect(Array.isArray(response.children)).toBe(true);
+    }
+  });
+});
+
+describe("what the fixtures show", () => {
+  test("customize asks for the Node cluster-wide and the ConfigMap, Secret and pods in the hook's namespace, the same at v1 and v2", () => {
+    const rules = answer("customize-v2").relatedResources;
+    expect(rules.map((r: any) => [r.resource, r.namespace ?? "", r.names ?? r.labelSelector])).toEqual([
+      ["nodes", "", ["node-a"]],
+      ["configmaps", "plexd-system", ["disk-check-settings"]],
+      ["secrets", "plexd-system", ["disk-check-creds"]],
+      ["pods", "plexd-system", { matchLabels: { "batch.kubernetes.io/job-name": "plexdhook-disk-check-node-a" } }],
+    ]);
+    expect(answer("customize-v1")).toEqual(answer("customize-v2"));
+  });
+
+  test("a new hook gets one Job and Pending at v2, and at v1 (where the Node is never sent) the same", () => {
+    const v2 = answer("sync-v2-create");
+    expect(v2.children.map((j: any) => j.metadata.name)).toEqual(["plexdhook-disk-check-node-a"]);
+    expect(v2.status.phase).toBe("Pending");
+    expect(answer("sync-v1-create")).toEqual(v2);
+  });
+
+  test("an existing Job is always returned, keyed ns/name at v2 and name at v1", () => {
+    for (const name of [
+      "sync-v2-running",
+      "sync-v1-running",
+      "sync-v2-succeeded",
+      "finalize-v2-running",
+      "finalize-v2-succeeded",
+    ]) {
+      expect(answer(name).children.map((j: any) => j.metadata.name)).toEqual(["plexdhook-disk-check-node-a"]);
+    }
+    expect(answer("sync-v1-running")).toEqual(answer("sync-v2-running"));
+  });
+
+  test("a missing Secret means no Job and Pending naming the Secret and key; a missing Node means Failed", () => {
+    const secret = answer("sync-v2-missing-secret");
+    expect(secret.children).toEqual([]);
+    expect(secret.status.phase).toBe("Pending");
+    expect(secret.status.message).toContain("Secret plexd-system/disk-check-creds does not exist");
+    expect(secret.status.message).toContain("key token");
+    const node = answer("sync-v2-missing-node");
+    expect(node.children).toEqual([]);
+    expect(node.status).toMatchObject({ phase: "Failed", message: "node node-a not found" });
+  });
+
+  test("finalize waits while the task runs and lets go once it is over", () => {
+    expect(answer("finalize-v2-running").finalized).toBe(false);
+    expect(answer("finalize-v2-succeeded").finalized).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+// The Metacontroller install: what `plexd-hook manifests --mode metacontroller` prints and deploy/metacontroller holds.
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { renderManifests } from "../manifests.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const docs = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
+const byKind = (list: any[], kind: string): any[] => list.filter((d) => d.kind === kind);
+
+describe("renderManifests({ mode: 'metacontroller' })", () => {
+  const all = docs(renderManifests({ mode: "metacontroller" }));
+
+  test("emits the CRD, namespace, hook account, Metacontroller's RBAC, the webhook and the CompositeController", () => {
+    expect(all.map((d) => d.kind)).toEqual([
+      "CustomResourceDefinition",
+      "Namespace",
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ServiceAccount",
+      "Deployment",
+      "Service",
+      "CompositeController",
+    ]);
+    expect(all.some((d) => d.kind === "DaemonSet")).toBe(false);
+  });
+
+  test("the CompositeController has parent plexdhooks, child jobs OnDelete, a generated selector and v2 hooks on the Service", () => {
+    const [cc] = byKind(all, "CompositeController");
+    expect(cc.apiVersion).toBe("metacontroller.k8s.io/v1alpha1");
+    expect(cc.spec.parentResource).toEqual({ apiVersion: "plexd.plexsphere.com/v1alpha1", resource: "plexdhooks" });
+    expect(cc.spec.childResources).toEqual([
+      { apiVersion: "batch/v1", resource: "jobs", updateStrategy: { method: "OnDelete" } },
+    ]);
+    expect(cc.spec.generateSelector).toBe(true);
+    const [service] = byKind(all, "Service");
+    for (const hook of ["customize", "sync", "finalize"]) {
+      expect(cc.spec.hooks[hook].version).toBe("v2");
+      expect(cc.spec.hooks[hook].webhook.path).toBe(`/${hook}`);
+      expect(cc.spec.hooks[hook].webhook.service).toEqual({ name: service.metadata.name, namespace: "plexd-system", port: 80 });
+    }
+  });
+
+  test("the webhook runs `plexd-hook webhook` with no API token, behind a Service on its port", () => {
+    const [deployment] = byKind(all, "Deployment");
+    const pod = deployment.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].args).toEqual(["webhook", "--addr=:8080"]);
+    const [service] = byKind(all, "Service");
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(service.spec.ports[0].targetPort).toBe(pod.containers[0].ports[0].name);
+  });
+
+  test("--namespace and --image move the webhook, its Service reference and its image", () => {
+    const moved = docs(renderManifests({ mode: "metacontroller", namespace: "ops", image: "registry.local/plexd-hook:1" }));
+    const [cc] = byKind(moved, "CompositeController");
+    expect(cc.spec.hooks.sync.webhook.service.namespace).toBe("ops");
+    const [deployment] = byKind(moved, "Deployment");
+    expect(deployment.metadata.namespace).toBe("ops");
+    expect(deployment.spec.template.spec.containers[0].image).toBe("registry.local/plexd-hook:1");
+    // Metacontroller's own account stays where Metacontroller runs.
+    expect(byKind(moved, "ClusterRoleBinding")[0].subjects[0].namespace).toBe("metacontroller");
+  });
+
+  test("the native mode is unchanged by default", () => {
+    expect(renderManifests()).toBe(renderManifests({ mode: "native" }));
+  });
+});
+
+describe("deploy/metacontroller", () => {
+  test.each(["namespace.yaml", "serviceaccount.yaml"])(
+    "%s is the same as deploy/kubernetes's (kustomize cannot read it from there; copy it over if this fails)",
+    (file) => {
+      const copy = readFileSync(join(ROOT, "deploy/metacontroller", file), "utf8");
+      expect(copy).toBe(readFileSync(join(ROOT, "deploy/kubernetes", file), "utf8"));
+    },
+  );
+
+  test("kustomization.yaml lists exactly the files the binary embeds, and the CRD base", () => {
+    const kustomization = docs(readFileSync(join(ROOT, "deploy/metacontroller/kustomization.yaml"), "utf8"))[0];
+    expect(kustomization.resources).toEqual([
+      "crds",
+      "namespace.yaml",
+      "serviceaccount.yaml",
+      "rbac.yaml",
+      "webhook.yaml",
+      "compositecontroller.yaml",
+    ]);
+  });
+});
