@@ -111,6 +111,14 @@ describe("kubectl explain", () => {
       ["Container image, for example alpine:3.19. Must be non-empty if set", "busybox:latest"],
     ],
     ["plexdhook.status.phase", ["Execution phase: Pending (Job created), Running (its pod runs), Succeeded or Failed."]],
+    [
+      "plexdhook.spec.parameters.valueFrom",
+      ["Reads the value from a key of a ConfigMap or Secret", "configMapKeyRef <Object>", "secretKeyRef <Object>"],
+    ],
+    [
+      "plexdhook.spec.parameters.valueFrom.secretKeyRef.optional",
+      ["the hook stays Pending, saying which object or key is missing"],
+    ],
   ];
   test.each(rows)("%s describes the field", async (field, expected) => {
     const text = flat(await env.k(["explain", field]));
@@ -171,6 +179,34 @@ describe("admission", () => {
       }),
       ['spec.parameters[1]: Duplicate value: {"name":"a"}'],
     ],
+    [
+      "a parameter with both value and valueFrom",
+      manifest("both", {
+        hookName: "x",
+        parameters: [{ name: "a", value: "1", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }],
+      }),
+      ["spec.parameters[0]", "each parameter sets exactly one of value and valueFrom"],
+    ],
+    [
+      "a parameter with neither value nor valueFrom",
+      manifest("neither", { hookName: "x", parameters: [{ name: "a" }] }),
+      ["spec.parameters[0]", "each parameter sets exactly one of value and valueFrom"],
+    ],
+    [
+      "a valueFrom with both a ConfigMap and a Secret",
+      manifest("two-sources", {
+        hookName: "x",
+        parameters: [
+          { name: "a", valueFrom: { secretKeyRef: { name: "s", key: "k" }, configMapKeyRef: { name: "c", key: "k" } } },
+        ],
+      }),
+      ["spec.parameters[0].valueFrom", "valueFrom sets exactly one of configMapKeyRef and secretKeyRef"],
+    ],
+    [
+      "a secretKeyRef without a key",
+      manifest("no-key", { hookName: "x", parameters: [{ name: "a", valueFrom: { secretKeyRef: { name: "s" } } }] }),
+      ["spec.parameters[0].valueFrom.secretKeyRef.key: Required value"],
+    ],
     ["no spec at all", manifest("no-spec"), ["spec: Required value"]],
     [
       "privileged that is not a boolean",
@@ -218,6 +254,16 @@ describe("admission", () => {
     await env.k(["create", "-f", "-"], manifest("minimal", { hookName: "minimal" }));
     const created = await env.json(["get", "ph", "minimal", "-n", NS]);
     expect(created.spec).toEqual({ hookName: "minimal", privileged: false, backoffLimit: 0 });
+  });
+
+  test("parameters from a ConfigMap or Secret key are accepted next to plain values", async () => {
+    const parameters = [
+      { name: "plain", value: "1" },
+      { name: "token", valueFrom: { secretKeyRef: { name: "creds", key: "token" } } },
+      { name: "level", valueFrom: { configMapKeyRef: { name: "settings", key: "level", optional: true } } },
+    ];
+    await env.k(["create", "-f", "-"], manifest("value-from", { hookName: "value-from", parameters }));
+    expect((await env.json(["get", "ph", "value-from", "-n", NS])).spec.parameters).toEqual(parameters);
   });
 });
 
@@ -290,6 +336,16 @@ describe("install paths", () => {
       (d) => d.kind === "CustomResourceDefinition",
     );
     expect(crds).toEqual([fileCrd]);
+  });
+
+  test("kubectl kustomize deploy/metacontroller holds the same CRD, and the server accepts what it builds but the CompositeController", async () => {
+    const docs = docsOf(await env.k(["kustomize", `${REPO}/deploy/metacontroller`]));
+    expect(docs.filter((d) => d.kind === "CustomResourceDefinition")).toEqual([fileCrd]);
+    // No Metacontroller here, so no CompositeController kind; everything else must be valid.
+    const rest = docs.filter((d) => d.kind !== "CompositeController" && d.kind !== "CustomResourceDefinition");
+    const result = await env.tryK(["apply", "--dry-run=server", "-f", "-"], rest.map((d) => JSON.stringify(d)).join("\n---\n"));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("deployment.apps/plexd-hook-webhook");
   });
 
   test("the seed's path deploy/kubernetes/crds/plexdhook-crd.yaml has the same content", async () => {
