@@ -1,63 +1,65 @@
-// Measures (never asserts) SPEC §11's start-up and memory budgets on the local control plane:
-// binary start → ready, idle RSS, SIGTERM → exit, and RSS with many hooks. `npm run bench`.
+// Start-up and memory (SPEC §11): binary start → ready, idle VmRSS, SIGTERM → exit; then VmRSS against the
+// number of hooks and Jobs in the namespace under --all-nodes (the heaviest mode), the operator beside the
+// Go peer. BENCH_STARTS (5) runs; BENCH_MEMORY_STEPS (0,1000,2000; --full 0,2500,5000,10000).
 
-import { readFileSync } from "node:fs";
-import { startCluster } from "../tests/cluster/cluster.ts";
-import { hookYaml, setUp } from "../tests/e2e/support/cluster.ts";
-import { startOperator } from "../tests/e2e/support/operator.ts";
+import { ACTOR_LABEL, type ActorKind } from "./support/actors.ts";
+import type { Bench } from "./support/context.ts";
+import { createMany } from "./support/creators.ts";
+import { rssMb } from "./support/proc.ts";
+import { fmt, median } from "./support/stats.ts";
 
-const RUNS = 5;
-const HOOKS = Number(process.env.BENCH_HOOKS ?? 2_000);
+const NODES = ["node-a", "node-b", "node-c"];
 
-// Bun under-reports process.memoryUsage().rss; the kernel's count is the one that matters.
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-const cluster = await startCluster({ name: "bench", nodes: ["node-a"] });
-try {
-  const env = await setUp(cluster);
-  const ns = await env.namespace("bench");
-  const ready: number[] = [];
-  const idle: number[] = [];
-  const stop: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const started = performance.now();
-    const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--node-name", "node-a"]);
-    const base = await op.healthUrl();
-    while (
-      !(await fetch(`${base}readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    )
-      await Bun.sleep(5);
-    ready.push(performance.now() - started);
-    await Bun.sleep(2_000);
-    idle.push(rssMb(op.proc.pid));
-    const stopping = performance.now();
-    await op.stop();
-    stop.push(performance.now() - stopping);
-  }
-  console.log(
-    `start → ready   median ${median(ready).toFixed(0)} ms  (budget 300 ms; runs: ${ready.map((x) => x.toFixed(0)).join(", ")})`,
-  );
-  console.log(`idle RSS        median ${median(idle).toFixed(1)} MB  (budget 64 MB)`);
-  console.log(`SIGTERM → exit  median ${median(stop).toFixed(0)} ms`);
-
-  const items = Array.from({ length: HOOKS }, (_, i) =>
-    JSON.parse(hookYaml(`h-${i}`, ns, { hookName: "bench", nodeName: "node-elsewhere" })),
-  );
-  for (let i = 0; i < items.length; i += 500) {
-    await env.k(
-      ["apply", "--server-side", "-f", "-"],
-      JSON.stringify({ apiVersion: "v1", kind: "List", items: items.slice(i, i + 500) }),
+export async function startup(bench: Bench, actors: readonly ActorKind[] = ["operator", "go"]): Promise<void> {
+  const runs = Number(process.env.BENCH_STARTS ?? 5);
+  bench.results.startup = {};
+  for (const kind of actors) {
+    const ns = await bench.env.namespace(`startup-${kind}`);
+    const result = { readyMs: [] as number[], idleRssMb: [] as number[], stopMs: [] as number[] };
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const actor = await bench.start(kind, { namespace: ns, node: "node-a" });
+      result.readyMs.push(performance.now() - started);
+      await Bun.sleep(2_000);
+      result.idleRssMb.push(rssMb(actor.pid));
+      result.stopMs.push(await actor.stop());
+    }
+    bench.results.startup[kind] = result;
+    console.log(
+      `start-up ${ACTOR_LABEL[kind]}: ready ${fmt(median(result.readyMs), 0)} ms, idle ${fmt(median(result.idleRssMb))} MB, exit ${fmt(median(result.stopMs), 0)} ms`,
     );
   }
-  const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--all-nodes"]);
-  await op.waitReady();
-  await Bun.sleep(5_000);
-  console.log(`RSS with ${HOOKS} hooks and Jobs in cluster mode: ${rssMb(op.proc.pid).toFixed(1)} MB  (budget 160 MB at 10,000)`);
-  await op.stop();
-} finally {
-  await cluster.stop();
+}
+
+/** Adds hooks in steps, each side in its own namespace, and reads VmRSS once every hook of a step is Pending. */
+export async function memory(bench: Bench, steps: number[], actors: readonly ActorKind[] = ["operator", "go"]): Promise<void> {
+  bench.results.memory = {};
+  for (const kind of actors) {
+    const ns = await bench.env.namespace(`memory-${kind}`);
+    const observer = await bench.observe(ns);
+    const actor = await bench.start(kind, { namespace: ns, allNodes: true });
+    const points: Array<[number, number]> = [];
+    let made = 0;
+    for (const target of steps) {
+      await createMany(bench.admin, ns, target - made, 8, (i) => NODES[i % NODES.length], `m-${made}-`);
+      made = target;
+      if ((await observer.count(target, 600_000)) === "timeout") bench.note(`${kind}: not every hook of ${target} was Pending`);
+      await Bun.sleep(5_000);
+      points.push([target, rssMb(actor.pid)]);
+      console.log(`memory ${ACTOR_LABEL[kind]}: ${target} hooks → ${fmt(points[points.length - 1]?.[1])} MB`);
+    }
+    bench.results.memory[kind] = points;
+    await actor.stop();
+  }
+}
+
+if (import.meta.main) {
+  const { newResults, withBench } = await import("./support/context.ts");
+  const { writeResults } = await import("./support/report.ts");
+  const results = newResults("start-up and memory");
+  await withBench({ name: "startup", nodes: NODES }, results, async (bench) => {
+    await startup(bench);
+    await memory(bench, [0, 1_000, 2_000]);
+  });
+  console.log(`wrote ${writeResults(results, "startup")}`);
 }

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { readLines } from "../../support/lines.ts";
 import { waitFor } from "../../support/wait.ts";
 
 export const REPO = join(import.meta.dir, "..", "..", "..");
@@ -23,18 +24,6 @@ export interface Operator {
   /** SIGTERM, then the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
   exited: Promise<number>;
-}
-
-async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += decoder.decode(chunk, { stream: true });
-    const lines = rest.split("\n");
-    rest = lines.pop() ?? "";
-    lines.forEach(onLine);
-  }
-  if (rest) onLine(rest);
 }
 
 const live = new Set<Subprocess>();
@@ -63,8 +52,8 @@ export function startOperator(args: string[], env: Record<string, string | undef
       // Not a log line: kept in stderr.
     }
   };
-  void pump(proc.stderr, onLine);
-  void pump(proc.stdout, onLine);
+  void readLines(proc.stderr, onLine);
+  void readLines(proc.stdout, onLine);
   const exited = proc.exited.then((code) => {
     live.delete(proc);
     return code;

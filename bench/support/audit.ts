@@ -1,0 +1,43 @@
+// The API server's audit log (Metadata level): who sent which requests in a time window.
+
+export interface AuditEntry {
+  stage: string;
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  requestReceivedTimestamp: string;
+}
+
+/** Epoch milliseconds of an audit timestamp with microseconds. */
+export const auditMs = (t: string): number => Date.parse(`${t.slice(0, 19)}Z`) + Number(t.slice(19, -1) || 0) * 1000;
+
+export async function readAudit(path: string): Promise<AuditEntry[]> {
+  const text = await Bun.file(path).text();
+  const entries: AuditEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.includes('"ResponseComplete"')) continue;
+    entries.push(JSON.parse(line) as AuditEntry);
+  }
+  return entries;
+}
+
+/** The operator, the floor and the Go peer all authenticate as the plexd ServiceAccount. */
+export const isPlexd = (e: AuditEntry): boolean => /^system:serviceaccount:[^:]+:plexd$/.test(e.user.username);
+
+/** Requests matching `keep` received in [from, to] (epoch ms), by `verb resource[/subresource]`, largest first. */
+export function auditCounts(
+  entries: AuditEntry[],
+  from: number,
+  to: number,
+  keep: (e: AuditEntry) => boolean = isPlexd,
+): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    const at = auditMs(e.requestReceivedTimestamp);
+    if (at < from || at > to || !keep(e)) continue;
+    const o = e.objectRef ?? {};
+    const key = `${e.verb} ${o.resource ?? "-"}${o.subresource ? `/${o.subresource}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
+}

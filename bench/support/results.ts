@@ -1,0 +1,72 @@
+// What each benchmark scenario measures, as plain data the report turns into tables and plots.
+
+import type { ActorKind } from "./actors.ts";
+import type { Machine } from "./proc.ts";
+
+export interface StartupResult {
+  readyMs: number[];
+  idleRssMb: number[];
+  stopMs: number[];
+}
+
+export interface LatencyResult {
+  /** Hook create answered → Pending seen, ms. */
+  samples: number[];
+  timeouts: number;
+  cpuSeconds: number;
+}
+
+export interface BurstSide {
+  hooks: number;
+  totalMs: number;
+  createMs: number;
+  done: number;
+  cpuSeconds: number;
+  machineBusy: number;
+  progress: Array<[number, number]>;
+  counters?: Record<string, number>;
+}
+
+export interface FleetResult {
+  nodes: number[];
+  /** Per fleet size: idle requests/s of the whole fleet (the baseline without it subtracted), by verb and resource. */
+  idle: Array<{ nodes: number; seconds: number; requestsPerSecond: number; byKey: Array<[string, number]> }>;
+  watchesPerNode: number;
+  watchesByResource: Array<[string, number]>;
+  apiServer: { before: { cpuPercent: number; rssMb: number }; after: { cpuPercent: number; rssMb: number } };
+  hooks: number;
+  /** Hooks in each controller's cache ÷ hooks aimed at it (1.0: each receives only its own). */
+  cachedPerAimed: { min: number; max: number };
+  /** Watch events each controller received per hook aimed at it. */
+  eventsPerHook: { min: number; max: number; mean: number };
+  succeededMs: number;
+  operatorRssMb: { min: number; max: number };
+}
+
+export interface BacklogSide {
+  hooks: number;
+  /** Hooks seen Pending, and (the operator, the Go peer) Succeeded. */
+  pendingMs: number;
+  succeededMs?: number;
+  /** Every client's requests at the API server meanwhile (its /metrics), by verb and resource. */
+  apiServer: Array<[string, number]>;
+  /** The plexd ServiceAccount's own requests (audit log). */
+  own: Array<[string, number]>;
+  counters?: Record<string, number>;
+  rss: { idle: number; peak: number; settled: number };
+  cpuSeconds: number;
+}
+
+export interface Results {
+  started: Date;
+  machine: Machine;
+  load: { before: string; after?: string };
+  label?: string;
+  notes: string[];
+  startup?: Partial<Record<ActorKind, StartupResult>>;
+  latency?: Partial<Record<ActorKind, LatencyResult>>;
+  burst?: Partial<Record<ActorKind, BurstSide>>;
+  memory?: Partial<Record<ActorKind, Array<[number, number]>>>;
+  fleet?: FleetResult;
+  backlog?: Partial<Record<ActorKind, BacklogSide>>;
+}
