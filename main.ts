@@ -5,11 +5,13 @@ import type { Server } from "bun";
 import { explain } from "./lib/cli/explain.ts";
 import { type Cli, helpText, parseCli, UsageError } from "./lib/cli/flags.ts";
 import { type LoadedKubeConfig, loadKubeConfig } from "./lib/cli/kubeconfig.ts";
+import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
 import { renderManifests } from "./lib/manifests.ts";
 import { serveHealth } from "./lib/observe/http.ts";
 import { createLogger } from "./lib/observe/logger.ts";
+import { Metrics } from "./lib/observe/metrics.ts";
 import pkg from "./package.json" with { type: "json" };
 
 export interface Io {
@@ -19,6 +21,16 @@ export interface Io {
 
 /** After SIGTERM, in-flight writes get this long before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The controller's configuration from the flags: units converted, every default applied. */
+function controllerConfig(cli: Cli): ControllerConfig {
+  const config = defaultConfig({ namespace: cli.namespace, nodeName: cli.nodeName, allNodes: cli.allNodes });
+  if (cli.workers) config.workers = cli.workers;
+  const seconds = cli.unclaimedAfterSeconds;
+  // Look often enough that a short --unclaimed-after means what it says.
+  if (seconds) config.unclaimed = { afterMs: seconds * 1000, everyMs: Math.min(15_000, seconds * 250) };
+  return config;
+}
 
 async function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
@@ -35,26 +47,17 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     io.stderr.write(`error: ${(err as Error).message}\n`);
     return 1;
   }
-  let controller: PlexdHookController | undefined;
+  const metrics = new Metrics().withProcessMetrics();
   const client = new NodeKubeClient(loaded.config, {
     logger,
     // In a pod the API server may still be starting (node boot, control-plane upgrade): wait rather than crash-loop.
     unreachableRetryMs: loaded.source === "in-cluster" ? 60_000 : 1_000,
-    onWatchRestart: (resource) => controller?.metrics.watchRestarts.inc({ resource }),
+    onWatchRestart: (resource) => metrics.watchRestarts.inc({ resource }),
   });
-  const settings = {
-    allNodes: cli.allNodes,
-    workers: cli.workers,
-    unclaimedAfterMs: cli.unclaimedAfterSeconds && cli.unclaimedAfterSeconds * 1000,
-    // Look often enough that a short --unclaimed-after means what it says.
-    unclaimedCheckMs: cli.unclaimedAfterSeconds && Math.min(15_000, cli.unclaimedAfterSeconds * 250),
-  };
-  controller = new PlexdHookController(client, settings, cli.namespace, cli.nodeName, logger);
-  controller.metrics.withProcessMetrics();
-  const running = controller;
+  const controller = new PlexdHookController({ client, config: controllerConfig(cli), metrics, logger });
   let server: Server<undefined> | undefined;
   try {
-    if (cli.healthAddr) server = serveHealth(cli.healthAddr, { ready: () => running.ready, registry: running.metrics.registry });
+    if (cli.healthAddr) server = serveHealth(cli.healthAddr, { ready: () => controller.ready, registry: metrics.registry });
   } catch (err) {
     io.stderr.write(`error: cannot serve probes on ${cli.healthAddr}: ${(err as Error).message}\n`);
     return 1;
@@ -64,7 +67,7 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     "plexd-hook configured",
   );
   try {
-    const done = running.start(signal);
+    const done = controller.start(signal);
     await Promise.race([
       done,
       new Promise<void>((resolve) =>

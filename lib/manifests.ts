@@ -10,6 +10,7 @@ import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { typ
 import compositeController from "../deploy/metacontroller/compositecontroller.yaml" with { type: "text" };
 import metacontrollerRbac from "../deploy/metacontroller/rbac.yaml" with { type: "text" };
 import webhook from "../deploy/metacontroller/webhook.yaml" with { type: "text" };
+import { DNS_LABEL } from "./core/names.ts";
 
 export type Mode = "native" | "metacontroller";
 
@@ -27,8 +28,6 @@ const HOOKS = ["customize", "sync", "finalize"] as const;
 
 /** The namespace the checked-in manifests use, read from namespace.yaml rather than repeated here. */
 const DEFAULT_NAMESPACE: string = parse(namespace).metadata.name;
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Returns the CRD and every deploy manifest as one multi-document YAML stream, ready for

@@ -1,59 +1,77 @@
-// Controller settings and their defaults.
+// The controller's configuration: built once by the caller with every default applied, handed to each part as a named slice.
 
 import { UNTARGETED_LEASE_NAME } from "../constants.ts";
 
+/** Capped exponential backoff: failed reconciles and broken watches wait between base and max. */
+export interface RetryConfig {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** What reconcile() waits for before it calls a hook Failed. */
+export interface ReconcileConfig {
+  /** Transient API errors on Job creation are retried for this long before the hook is called Failed. */
+  transientRetryWindowMs: number;
+  /** How soon to look again at a hook whose Job name is held by another owner (usually GC on its way). */
+  ownedElsewhereRetryMs: number;
+  /** How long after the hook's creation that wait ends in Failed. */
+  ownedElsewhereGiveUpMs: number;
+}
+
+/** The Lease that elects one controller for hooks without spec.nodeName (node mode only). */
+export interface LeaseConfig {
+  namespace: string;
+  name: string;
+  /** Unique per process: `<node>_<random>`. */
+  identity: string;
+  leaseDurationSeconds: number;
+  retryPeriodMs: number;
+}
+
+/** The Lease holder reports targeted hooks that no controller has taken this long after creation. */
+export interface UnclaimedConfig {
+  afterMs: number;
+  /** How often it looks. */
+  everyMs: number;
+}
+
 export interface ControllerConfig {
+  /** The namespace whose hooks this controller handles. */
+  namespace: string;
+  /** This controller's node; in cluster mode the default node for hooks that name none (may be ""). */
+  nodeName: string;
+  /** Cluster mode: handle every hook, pinning each Job to spec.nodeName (or nodeName). */
+  allNodes: boolean;
   /** Reconciles running at once. */
   workers: number;
   /** Every hook is looked at again this often, whatever the watches said. */
   resyncPeriodMs: number;
-  /** Cluster mode: handle every hook, pinning each Job to spec.nodeName (or the controller's node name). */
-  allNodes: boolean;
-  /** Where the Lease for hooks without spec.nodeName lives; defaults to the watched namespace. */
-  leaseNamespace: string;
-  leaseName: string;
-  leaseDurationSeconds: number;
-  leaseRetryPeriodMs: number;
-  /** Unique per process; defaults to `<node>_<random>`. */
-  identity: string;
-  /** Transient API errors on Job creation are retried for this long before the hook is called Failed. */
-  transientRetryWindowMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  ownedElsewhereRetryMs: number;
-  ownedElsewhereGiveUpMs: number;
-  /** The Lease holder reports targeted hooks that no controller has taken this long after creation. */
-  unclaimedAfterMs: number;
-  unclaimedCheckMs: number;
+  retry: RetryConfig;
+  reconcile: ReconcileConfig;
+  lease: LeaseConfig;
+  unclaimed: UnclaimedConfig;
   now: () => Date;
 }
 
-export const DEFAULT_CONFIG: ControllerConfig = {
-  workers: 16,
-  resyncPeriodMs: 5 * 60_000,
-  allNodes: false,
-  leaseNamespace: "",
-  leaseName: UNTARGETED_LEASE_NAME,
-  leaseDurationSeconds: 15,
-  leaseRetryPeriodMs: 2_000,
-  identity: "",
-  transientRetryWindowMs: 120_000,
-  retryBaseMs: 200,
-  retryMaxMs: 30_000,
-  ownedElsewhereRetryMs: 2_000,
-  ownedElsewhereGiveUpMs: 60_000,
-  unclaimedAfterMs: 60_000,
-  unclaimedCheckMs: 15_000,
-  now: () => new Date(),
-};
-
-/** Fills every setting the caller left out. */
-export function withDefaults(config: Partial<ControllerConfig>, namespace: string, nodeName: string): ControllerConfig {
-  const merged: ControllerConfig = { ...DEFAULT_CONFIG };
-  for (const [key, value] of Object.entries(config)) {
-    if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
-  }
-  merged.leaseNamespace ||= namespace || "default";
-  merged.identity ||= `${nodeName || "cluster"}_${crypto.randomUUID().slice(0, 8)}`;
-  return merged;
+/** The whole configuration with defaults for everything but where the controller acts. */
+export function defaultConfig(scope: { namespace: string; nodeName: string; allNodes?: boolean }): ControllerConfig {
+  const { namespace, nodeName, allNodes = false } = scope;
+  return {
+    namespace,
+    nodeName,
+    allNodes,
+    workers: 16,
+    resyncPeriodMs: 5 * 60_000,
+    retry: { baseMs: 200, maxMs: 30_000 },
+    reconcile: { transientRetryWindowMs: 120_000, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
+    lease: {
+      namespace: namespace || "default",
+      name: UNTARGETED_LEASE_NAME,
+      identity: `${nodeName || "cluster"}_${crypto.randomUUID().slice(0, 8)}`,
+      leaseDurationSeconds: 15,
+      retryPeriodMs: 2_000,
+    },
+    unclaimed: { afterMs: 60_000, everyMs: 15_000 },
+    now: () => new Date(),
+  };
 }

@@ -1,7 +1,7 @@
 // Why a hook's Job has not started: its pods (scheduling, image pulls, exit codes) and its FailedCreate Events.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
-import { jobFailed, jobFinished } from "../core/status.ts";
+import { jobFailed, jobFinished } from "../core/job-state.ts";
 import type { Job, Pod } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 

@@ -1,6 +1,8 @@
 // The controller's view of its hooks, fed by several disjoint watches; each watch keeps its own map.
 
-import type { PlexdHook } from "../core/types.ts";
+import { keyOf } from "../core/names.ts";
+import type { Phase, PlexdHook } from "../core/types.ts";
+import type { ObjectChange } from "../kube/client.ts";
 
 function newer(a: PlexdHook, b: PlexdHook): PlexdHook {
   // resourceVersions are opaque, but etcd's are integers; prefer the later one when two watches overlap.
@@ -29,6 +31,14 @@ export class HookCache {
 
   delete(source: string, key: string): void {
     this.sources.get(source)?.delete(key);
+  }
+
+  /** Applies one change a watch delivered; returns the hook's key. */
+  apply(source: string, event: ObjectChange<PlexdHook>): string {
+    const key = keyOf(event.object);
+    if (event.type === "DELETED") this.delete(source, key);
+    else this.set(source, key, event.object);
+    return key;
   }
 
   /** Drops everything a watch delivered, returning the keys it held. */
@@ -64,5 +74,12 @@ export class HookCache {
 
   values(): PlexdHook[] {
     return [...this.keys()].map((key) => this.get(key) as PlexdHook);
+  }
+
+  /** How many hooks are in each phase (None: not yet handled), for the hooks gauge. */
+  countPhases(): Record<Phase | "None", number> {
+    const counts = { None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
+    for (const hook of this.values()) counts[hook.status?.phase ?? "None"]++;
+    return counts;
   }
 }

@@ -1,16 +1,12 @@
 // Lease-based election of the one controller that takes hooks without spec.nodeName.
 
 import type { Logger } from "pino";
+import { sleep } from "../core/time.ts";
 import type { KubeClient, Lease } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
-import { sleep } from "../kube/list-watch.ts";
+import type { LeaseConfig } from "./config.ts";
 
-export interface ElectorOptions {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationSeconds: number;
-  retryPeriodMs: number;
+export interface ElectorOptions extends LeaseConfig {
   logger: Logger;
   onChange: (leader: boolean) => void;
   now?: () => Date;

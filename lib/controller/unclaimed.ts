@@ -1,43 +1,45 @@
 // The Lease holder's second duty: a hook aimed at a node where no controller runs says so in its status.
 
 import type { Logger } from "pino";
+import { REASON_NO_CONTROLLER } from "../core/reasons.ts";
 import { unclaimedStatus } from "../core/status.ts";
+import { sleep } from "../core/time.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isConflict } from "../kube/errors.ts";
-import { sleep } from "../kube/list-watch.ts";
+import type { UnclaimedConfig } from "./config.ts";
 import type { EventRecorder } from "./events.ts";
-import { REASON_NO_CONTROLLER } from "./messages.ts";
+import type { StatusWriter } from "./status-writer.ts";
+import { Retry } from "./work-queue.ts";
 
 export interface UnclaimedOptions {
   client: KubeClient;
   namespace: string;
   /** `status.nodeName=` where the API server can select by field; otherwise every hook is listed. */
   fieldSelector: string | undefined;
-  /** A targeted hook untouched this long after creation is reported. */
-  afterMs: number;
-  everyMs: number;
-  logger: Logger;
+  config: UnclaimedConfig;
+  status: StatusWriter;
   events: EventRecorder;
+  logger: Logger;
   now: () => Date;
 }
 
-/** Looks every `everyMs` until `signal` aborts; only ever writes status on hooks no one has written. */
+/** Looks every `config.everyMs` until `signal` aborts; only ever writes status on hooks no one has written. */
 export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSignal): Promise<void> {
-  const { client, logger, now } = options;
+  const { client, config, logger, now } = options;
   while (!signal.aborted) {
-    await sleep(options.everyMs, signal);
+    await sleep(config.everyMs, signal);
     if (signal.aborted) return;
     try {
       for (const hook of await client.listHooks(options.namespace, options.fieldSelector)) {
         if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
         const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
-        if (waitedMs < options.afterMs) continue;
+        if (waitedMs < config.afterMs) continue;
         const status = unclaimedStatus(hook, Math.round(waitedMs / 1000), now());
         try {
           // The resourceVersion guards the race with a node controller that wakes up right now.
-          await client.updateHookStatus(hook, status);
+          await options.status.write(hook, status);
         } catch (err) {
-          if (isConflict(err)) continue;
+          if (err instanceof Retry && isConflict(err.cause)) continue;
           throw err;
         }
         logger.warn({ hook: hook.metadata.name, node: hook.spec.nodeName }, "hook aimed at a node where no controller runs");

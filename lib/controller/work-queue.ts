@@ -1,13 +1,17 @@
 // A keyed work queue: each key at most once in line and once in flight, bounded workers, per-key retry backoff.
 
-import { backoffDelay } from "../kube/list-watch.ts";
+import { backoffDelay } from "../core/time.ts";
+import type { RetryConfig } from "./config.ts";
 
 export interface WorkQueueOptions {
   workers: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** The wait before a failed key is handled again, growing with each failure in a row. */
+  retry: RetryConfig;
   onDepth?: (queued: number, inFlight: number) => void;
 }
+
+/** Thrown by a handler to ask for a routine retry with backoff (a conflict, a cache behind): not worth a warning. */
+export class Retry extends Error {}
 
 /** What a handler returns: done, or look again after a while. Throwing means retry with backoff. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that is simply done returns nothing
@@ -77,7 +81,7 @@ export class WorkQueue {
     } catch {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
-      this.addAfter(key, backoffDelay(failures - 1, this.options.retryBaseMs, this.options.retryMaxMs));
+      this.addAfter(key, backoffDelay(failures - 1, this.options.retry.baseMs, this.options.retry.maxMs));
     } finally {
       this.active.delete(key);
       if (this.dirty.delete(key)) this.add(key);

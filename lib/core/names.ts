@@ -1,7 +1,14 @@
-// Deterministic names and label values that fit Kubernetes' 63-character label limit.
+// Names: object keys, and deterministic Job names and label values that fit Kubernetes' 63-character limit.
 
 import { createHash } from "node:crypto";
 import { JOB_NAME_PREFIX } from "../constants.ts";
+
+/** An RFC 1123 label: namespaces, and most names Kubernetes checks. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The `namespace/name` key of an object: what the work queue and the caches hold. */
+export const keyOf = (object: { metadata?: { name?: string; namespace?: string } }): string =>
+  `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
 /** Label values stop at 63 characters; the Job controller copies the Job name into a pod label. */
 export const MAX_JOB_NAME_LENGTH = 63;

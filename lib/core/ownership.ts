@@ -1,6 +1,8 @@
 // Which controller acts on a hook, and which node its Job runs on.
 
-import type { PlexdHook } from "./types.ts";
+import type { V1OwnerReference } from "@kubernetes/client-node";
+import { KIND } from "../constants.ts";
+import type { Job, PlexdHook } from "./types.ts";
 
 export interface Self {
   /** This controller's node; in cluster mode the default node for hooks that name none (may be ""). */
@@ -28,4 +30,9 @@ export function ownsHook(hook: PlexdHook, self: Self): boolean {
   if (hook.spec.nodeName) return hook.spec.nodeName === self.nodeName;
   if (hook.status?.nodeName) return hook.status.nodeName === self.nodeName;
   return self.leader;
+}
+
+/** The PlexdHook that controls `job`, if any: only such a Job counts as a hook's Job. */
+export function controllerRef(job: Job): V1OwnerReference | undefined {
+  return job.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND);
 }

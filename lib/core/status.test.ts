@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createFailure, deriveStatus, exitSummary, failedStatus, pendingStatus, pendingSummary } from "./status.ts";
+import { createFailure, exitSummary, pendingSummary } from "./job-state.ts";
+import { deriveStatus, failedStatus } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -101,13 +102,13 @@ describe("deriveStatus() maps the Job to a phase", () => {
     ["a Job that finished before Pending was written goes straight to Succeeded", undefined, complete, [], "Succeeded", {}],
   ];
   test.each(cases)("deriveStatus(): %s", (_name, current, jobStatus, pods, phase, fields) => {
-    const status = deriveStatus(hook(current), job(jobStatus), pods, NOW);
+    const status = deriveStatus(hook(current), job(jobStatus), NOW, { pods });
     expect(status.phase).toBe(phase);
     expect(status).toMatchObject(fields);
   });
 
   test("deriveStatus() records observedGeneration and a Succeeded condition", () => {
-    const status = deriveStatus(hook({ phase: "Running" }), job(complete), [], NOW);
+    const status = deriveStatus(hook({ phase: "Running" }), job(complete), NOW);
     expect(status.observedGeneration).toBe(2);
     expect(status.conditions).toContainEqual({
       type: "Succeeded",
@@ -119,30 +120,60 @@ describe("deriveStatus() maps the Job to a phase", () => {
   });
 
   test("deriveStatus() keeps a condition's transition time while its status holds", () => {
-    const first = deriveStatus(hook({ phase: "Pending" }), job({ ready: 1 }), [], new Date(EARLIER));
-    const again = deriveStatus(hook(first), job({ ready: 1 }), [], NOW);
+    const first = deriveStatus(hook({ phase: "Pending" }), job({ ready: 1 }), new Date(EARLIER));
+    const again = deriveStatus(hook(first), job({ ready: 1 }), NOW);
     expect(again).toEqual(first);
   });
 });
 
-describe("pendingStatus() and failedStatus()", () => {
-  test("pendingStatus() sets jobName, Pending, startedAt, nodeName and JobCreated", () => {
-    const status = pendingStatus(hook(), "plexdhook-h", "node-a", NOW);
+describe("deriveStatus() records the Job the first time", () => {
+  test("deriveStatus() sets jobName, Pending, startedAt, nodeName and JobCreated on a hook that names no Job", () => {
+    const pinned: Job = {
+      ...job({}),
+      spec: { template: { spec: { containers: [], nodeSelector: { "kubernetes.io/hostname": "node-b" } } } },
+    };
+    const status = deriveStatus(hook(), pinned, NOW, { node: "node-a" });
     expect(status).toMatchObject({
       jobName: "plexdhook-h",
       phase: "Pending",
       startedAt: NOW.toISOString(),
-      nodeName: "node-a",
+      nodeName: "node-b",
       observedGeneration: 2,
     });
-    expect(status.conditions?.[0]).toMatchObject({ type: "JobCreated", status: "True" });
+    expect(status.conditions?.[0]).toMatchObject({ type: "JobCreated", status: "True", reason: "JobCreated" });
   });
 
-  test("pendingStatus() keeps an earlier startedAt and a later phase", () => {
-    const status = pendingStatus(hook({ phase: "Running", startedAt: EARLIER }), "plexdhook-h", "node-a", NOW);
-    expect(status).toMatchObject({ phase: "Running", startedAt: EARLIER });
+  test("deriveStatus() records the intended node when the Job does not say where it runs", () => {
+    expect(deriveStatus(hook(), job({}), NOW, { node: "node-a" }).nodeName).toBe("node-a");
   });
 
+  test("deriveStatus() keeps an earlier startedAt and a later phase", () => {
+    const status = deriveStatus(hook({ phase: "Running", startedAt: EARLIER }), job({}), NOW);
+    expect(status).toMatchObject({ phase: "Running", startedAt: EARLIER, jobName: "plexdhook-h" });
+  });
+
+  test("deriveStatus() drops the message of a hook no controller had taken once its Job exists", () => {
+    const status = deriveStatus(
+      hook({ phase: "Pending", message: "No plexd-hook controller has taken this hook" }),
+      job({}),
+      NOW,
+    );
+    expect(status.message).toBeUndefined();
+  });
+
+  test("deriveStatus() leaves a hook that already names its Job where it was", () => {
+    const status = deriveStatus(hook({ phase: "Pending", jobName: "plexdhook-h", nodeName: "node-a" }), job({}), NOW);
+    expect(status.startedAt).toBeUndefined();
+    expect(status.conditions?.map((c) => c.type)).toEqual(["Succeeded"]);
+  });
+
+  test("deriveStatus() never touches a finished hook", () => {
+    const failed: PlexdHookStatus = { phase: "Failed", message: "InvalidSpec" };
+    expect(deriveStatus(hook(failed), job(complete), NOW)).toEqual(failed);
+  });
+});
+
+describe("failedStatus()", () => {
   test("failedStatus() sets Failed with the message and conditions", () => {
     const status = failedStatus(hook(), "JobCreateFailed", "boom", NOW);
     expect(status).toMatchObject({ phase: "Failed", message: "boom", startedAt: NOW.toISOString() });
@@ -150,6 +181,12 @@ describe("pendingStatus() and failedStatus()", () => {
       ["JobCreated", "False", "JobCreateFailed"],
       ["Succeeded", "False", "JobCreateFailed"],
     ]);
+  });
+});
+
+describe("exitSummary() says how a pod ended", () => {
+  test("exitSummary() names the container, pod and exit code", () => {
+    expect(exitSummary([failedPod])).toBe("container hook in pod plexdhook-h-abcde exited with code 3 (Error)");
   });
 
   test("exitSummary() ignores pods that exited 0", () => {
@@ -225,9 +262,9 @@ describe("pendingSummary() says why a pod does not start", () => {
   });
 
   test("deriveStatus() keeps the hook Pending with that message, and drops it once the pod runs", () => {
-    const stuck = deriveStatus(hook({ phase: "Pending" }), job({ active: 1, ready: 0 }), [unschedulable], NOW);
+    const stuck = deriveStatus(hook({ phase: "Pending" }), job({ active: 1, ready: 0 }), NOW, { pods: [unschedulable] });
     expect(stuck).toMatchObject({ phase: "Pending", message: expect.stringContaining("cannot be scheduled") });
-    const running = deriveStatus(hook(stuck), job({ active: 1, ready: 1 }), [], NOW);
+    const running = deriveStatus(hook(stuck), job({ active: 1, ready: 1 }), NOW);
     expect(running.phase).toBe("Running");
     expect(running.message).toBeUndefined();
   });
@@ -256,9 +293,9 @@ describe("createFailure() says why a Job has no pod", () => {
   });
 
   test("deriveStatus() keeps a podless Job's hook Pending with that reason", () => {
-    const status = deriveStatus(hook({ phase: "Pending" }), job({}), [], NOW, [
-      event("exceeded quota: pods=0", "2026-11-22T09:00:00Z"),
-    ]);
+    const status = deriveStatus(hook({ phase: "Pending" }), job({}), NOW, {
+      jobEvents: [event("exceeded quota: pods=0", "2026-11-22T09:00:00Z")],
+    });
     expect(status).toMatchObject({ phase: "Pending", message: "the Job cannot create its pod: exceeded quota: pods=0" });
   });
 });

@@ -1,32 +1,16 @@
-// Pure status derivation: a hook's status from its Job (and, on failure, its pods), never backwards.
+// Pure status decisions: from the hook's Job, on failure, or when no controller took it; never backwards.
 
-import type { CoreV1Event, V1JobCondition } from "@kubernetes/client-node";
-import { CONTAINER_NAME } from "../constants.ts";
+import type { CoreV1Event } from "@kubernetes/client-node";
+import { LABEL_HOSTNAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
+import { observeJob } from "./job-state.ts";
+import { REASON_JOB_CREATED, REASON_NO_CONTROLLER } from "./reasons.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const RANK: Record<Phase, number> = { Pending: 0, Running: 1, Succeeded: 2, Failed: 2 };
 
 export function isTerminal(phase: Phase | undefined): boolean {
   return phase === "Succeeded" || phase === "Failed";
-}
-
-/** The status once the hook's Job exists: Pending, keeping an earlier startedAt. */
-export function pendingStatus(hook: PlexdHook, jobName: string, nodeName: string, now: Date): PlexdHookStatus {
-  const current = hook.status ?? {};
-  return {
-    ...current,
-    jobName,
-    phase: current.phase ?? "Pending",
-    startedAt: current.startedAt ?? now.toISOString(),
-    nodeName,
-    observedGeneration: hook.metadata.generation,
-    conditions: setCondition(
-      current.conditions,
-      { type: CONDITION_JOB_CREATED, status: "True", reason: "JobCreated", message: `Job ${jobName} created` },
-      now,
-    ),
-  };
 }
 
 /** The status of a hook that cannot run: Failed with a message that says what to change. */
@@ -57,114 +41,54 @@ export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Dat
     observedGeneration: hook.metadata.generation,
     conditions: setCondition(
       current.conditions,
-      { type: CONDITION_JOB_CREATED, status: "False", reason: "NoController", message },
+      { type: CONDITION_JOB_CREATED, status: "False", reason: REASON_NO_CONTROLLER, message },
       now,
     ),
   };
 }
 
-function jobCondition(job: Job, type: string): V1JobCondition | undefined {
-  return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
-}
-
-export const jobFailed = (job: Job): boolean => jobCondition(job, "Failed") !== undefined;
-export const jobFinished = (job: Job): boolean => jobCondition(job, "Complete") !== undefined || jobFailed(job);
-
-function timeOf(value: Date | string | undefined, fallback: Date): string {
-  if (value === undefined) return fallback.toISOString();
-  return new Date(value).toISOString();
-}
-
-/** "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
-export function exitSummary(pods: readonly Pod[]): string | undefined {
-  for (const pod of pods) {
-    for (const status of pod.status?.containerStatuses ?? []) {
-      const terminated = status.state?.terminated ?? status.lastState?.terminated;
-      if (status.name === CONTAINER_NAME && terminated && terminated.exitCode !== 0) {
-        const why = terminated.reason ? ` (${terminated.reason})` : "";
-        const said = terminated.message ? `: ${terminated.message.trim()}` : "";
-        return `container ${status.name} in pod ${pod.metadata?.name} exited with code ${terminated.exitCode}${why}${said}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Why a pod of the hook has not started: unschedulable, or its container waiting (e.g. on an image pull). */
-export function pendingSummary(pods: readonly Pod[]): string | undefined {
-  for (const pod of pods) {
-    const name = pod.metadata?.name;
-    const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
-    if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-      return `pod ${name} cannot be scheduled: ${scheduled.message ?? scheduled.reason}`;
-    }
-    for (const status of pod.status?.containerStatuses ?? []) {
-      const waiting = status.state?.waiting;
-      if (waiting?.reason && waiting.reason !== "ContainerCreating" && waiting.reason !== "PodInitializing") {
-        return `container ${status.name} in pod ${name} is waiting: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The Job controller's latest FailedCreate Event: why it cannot make the pod (quota, Pod Security, no ServiceAccount). */
-export function createFailure(jobEvents: readonly CoreV1Event[]): string | undefined {
-  const failures = jobEvents.filter((e) => e.reason === "FailedCreate" && e.message);
-  const latest = failures.toSorted((a, b) => eventTime(b) - eventTime(a))[0];
-  return latest && `the Job cannot create its pod: ${latest.message}`;
-}
-
-function eventTime(event: CoreV1Event): number {
-  return new Date(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? 0).getTime();
-}
-
-interface Observed {
-  phase: Phase;
-  message?: string;
-  completedAt?: string;
-  reason: string;
-}
-
-function observe(job: Job, pods: readonly Pod[], jobEvents: readonly CoreV1Event[], now: Date): Observed {
-  const complete = jobCondition(job, "Complete");
-  if (complete) {
-    return {
-      phase: "Succeeded",
-      reason: "JobSucceeded",
-      message: `Job ${job.metadata?.name} succeeded`,
-      completedAt: timeOf(job.status?.completionTime ?? complete.lastTransitionTime, now),
-    };
-  }
-  const failed = jobCondition(job, "Failed");
-  if (failed) {
-    const parts = [`Job ${job.metadata?.name} failed`, failed.reason, failed.message, exitSummary(pods)];
-    return {
-      phase: "Failed",
-      reason: failed.reason || "JobFailed",
-      message: parts.filter(Boolean).join(": "),
-      completedAt: timeOf(failed.lastTransitionTime, now),
-    };
-  }
-  if ((job.status?.ready ?? 0) > 0) return { phase: "Running", reason: "PodRunning" };
-  const stuck = pendingSummary(pods) ?? ((job.status?.active ?? 0) === 0 ? createFailure(jobEvents) : undefined);
-  return { phase: "Pending", reason: stuck ? "PodNotStarting" : "PodPending", message: stuck };
+/** What is known besides the Job; pods and Events are read only when they can explain something. */
+export interface Evidence {
+  /** The Job's pods: a failed one's exit code, or why none starts. */
+  pods?: readonly Pod[];
+  /** The Job's Events: why the Job controller cannot create its pod. */
+  jobEvents?: readonly CoreV1Event[];
+  /** Where the Job was meant to run; recorded when the Job itself does not say (no hostname nodeSelector). */
+  node?: string;
 }
 
 /**
- * The hook's status given its Job. Status never moves backwards: a late or repeated Job event that
- * says less than the hook already knows leaves the status as it is.
+ * The status a hook records when it first learns of its Job: the Job's name, Pending, startedAt, the node
+ * the Job really runs on (an earlier leader may have pinned it elsewhere) and the JobCreated condition.
  */
-export function deriveStatus(
-  hook: PlexdHook,
-  job: Job,
-  pods: readonly Pod[],
-  now: Date,
-  jobEvents: readonly CoreV1Event[] = [],
-): PlexdHookStatus {
+function recordJob(hook: PlexdHook, job: Job, now: Date, node: string | undefined): PlexdHookStatus {
   const current = hook.status ?? {};
-  if (isTerminal(current.phase)) return current;
-  const seen = observe(job, pods, jobEvents, now);
+  const jobName = job.metadata?.name;
+  const nodeName = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? node;
+  return {
+    ...current,
+    jobName,
+    phase: current.phase ?? "Pending",
+    startedAt: current.startedAt ?? now.toISOString(),
+    nodeName,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "True", reason: REASON_JOB_CREATED, message: `Job ${jobName} created` },
+      now,
+    ),
+  };
+}
+
+/**
+ * The hook's status given its Job, in one call: the first time, it records the Job (see recordJob); then
+ * it follows the Job's progress. Status never moves backwards: a late or repeated Job event that says
+ * less than the hook already knows leaves the status as it is.
+ */
+export function deriveStatus(hook: PlexdHook, job: Job, now: Date, evidence: Evidence = {}): PlexdHookStatus {
+  if (isTerminal(hook.status?.phase)) return hook.status ?? {};
+  const current = hook.status?.jobName ? hook.status : recordJob(hook, job, now, evidence.node);
+  const seen = observeJob(job, evidence.pods ?? [], evidence.jobEvents ?? [], now);
   if (current.phase && RANK[seen.phase] < RANK[current.phase]) return current;
   const next: PlexdHookStatus = {
     ...current,
@@ -182,7 +106,7 @@ export function deriveStatus(
       now,
     ),
   };
-  // The seed sets message on failure; a Pending hook also says why its pod does not start.
+  // A failed hook says why; so does a Pending one whose pod does not start. Otherwise no message lingers.
   if (seen.message) next.message = seen.message;
   else delete next.message;
   if (seen.completedAt) next.completedAt = seen.completedAt;

@@ -3,8 +3,11 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 
+/** A change to one object. */
+export type ObjectChange<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T };
+
 /** An object change, or SYNCED once the stream has delivered a full list (initially and after each relist). */
-export type WatchEvent<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T } | { type: "SYNCED" };
+export type WatchEvent<T> = ObjectChange<T> | { type: "SYNCED" };
 
 export interface WatchScope {
   /** "" watches every namespace. */

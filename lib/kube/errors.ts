@@ -26,7 +26,7 @@ export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
 export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
 
-/** The seed's ErrAlreadyExists: the API server answered 409 with reason AlreadyExists. */
+/** The name is taken (409 with reason AlreadyExists): with deterministic names, someone made this object already. */
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof ApiError && err.statusCode === 409 && err.reason === "AlreadyExists";
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { pino } from "pino";
 import type { WatchEvent } from "./client.ts";
 import { ApiError } from "./errors.ts";
-import { backoffDelay, type ListPage, type ListWatchSource, listWatch, type RawEvent } from "./list-watch.ts";
+import { type ListPage, type ListWatchSource, listWatch, type RawEvent } from "./list-watch.ts";
 
 type Obj = { metadata: { name: string; namespace: string; resourceVersion: string } };
 const obj = (name: string, rv: string): Obj => ({ metadata: { name, namespace: "ns", resourceVersion: rv } });
@@ -184,17 +184,5 @@ describe("listWatch()", () => {
     expect(await take(stream, 3)).toEqual(["ADDED a", "ADDED b", "SYNCED"]);
     abort.abort();
     expect(call).toBe(2);
-  });
-});
-
-describe("backoffDelay()", () => {
-  const cases: Array<[number, number, number]> = [
-    [0, 100, 200],
-    [3, 800, 1_600],
-    [20, 15_000, 30_000],
-  ];
-  test.each(cases)("backoffDelay(%p) is capped, jittered between %p and %p ms", (attempt, low, high) => {
-    expect(backoffDelay(attempt, 200, 30_000, () => 0)).toBe(low);
-    expect(backoffDelay(attempt, 200, 30_000, () => 1)).toBe(high);
   });
 });

@@ -1,6 +1,8 @@
 // List, then watch from the list's resourceVersion: bookmarks, relist on 410, backoff with jitter, a silence watchdog.
 
 import type { Logger } from "pino";
+import { keyOf } from "../core/names.ts";
+import { backoffDelay, sleep } from "../core/time.ts";
 import type { WatchEvent } from "./client.ts";
 import { ApiError, errorText, isGone, isTransient } from "./errors.ts";
 
@@ -38,27 +40,6 @@ export interface ListWatchOptions {
   initialUnreachableRetryMs?: number;
   /** How long past its timeout a watch may stay silent before it is called dead. */
   silenceGraceMs?: number;
-}
-
-export const keyOf = (object: Meta): string => `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
-
-/** Capped exponential backoff with full jitter. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
 
 /** Every page of a list, with the resourceVersion of the last. */

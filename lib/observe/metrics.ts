@@ -50,20 +50,26 @@ export class Metrics {
     help: "1 while this controller holds the Lease for hooks without spec.nodeName.",
     registers: [this.registry],
   });
+  /** Counted when scraped; the controller that holds the hooks sets it (see countHooksWith). */
+  private countPhases: () => Partial<Record<Phase | "None", number>> = () => ({});
   readonly hooks: Gauge<"phase">;
 
-  constructor(
-    countPhases: () => Record<Phase | "None", number> = () => ({ None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 }),
-  ) {
+  constructor() {
+    const counts = () => this.countPhases();
     this.hooks = new Gauge({
       name: "plexd_hook_hooks",
       help: "PlexdHooks this controller handles, by status.phase (None: not yet processed).",
       labelNames: ["phase"] as const,
       registers: [this.registry],
       collect() {
-        for (const [phase, count] of Object.entries(countPhases())) this.set({ phase }, count);
+        for (const [phase, count] of Object.entries(counts())) this.set({ phase }, count);
       },
     });
+  }
+
+  /** Where the hooks gauge gets its numbers from. */
+  countHooksWith(countPhases: () => Record<Phase | "None", number>): void {
+    this.countPhases = countPhases;
   }
 
   /** Adds process metrics (memory, CPU, event loop); only the binary does, so tests stay quiet. */

@@ -1,26 +1,41 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { ControllerConfig } from "../../lib/controller/config.ts";
+import { type ControllerConfig, defaultConfig } from "../../lib/controller/config.ts";
 import { PlexdHookController } from "../../lib/controller/controller.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 import { createLogger } from "../../lib/observe/logger.ts";
+import { Metrics } from "../../lib/observe/metrics.ts";
 import { MemoryClient } from "../support/memory-client.ts";
 import { SEED_SPEC } from "../support/seed.ts";
 import { waitFor } from "../support/wait.ts";
 
 const NS = "plexd-system";
-const FAST: Partial<ControllerConfig> = { retryBaseMs: 5, retryMaxMs: 50, leaseRetryPeriodMs: 10, ownedElsewhereRetryMs: 20 };
+
+/** The defaults, with retries fast enough for a unit test, then `edit`. */
+function testConfig(nodeName: string, edit: (config: ControllerConfig) => void): ControllerConfig {
+  const config = defaultConfig({ namespace: NS, nodeName });
+  config.retry = { baseMs: 5, maxMs: 50 };
+  config.lease.retryPeriodMs = 10;
+  config.reconcile.ownedElsewhereRetryMs = 20;
+  edit(config);
+  return config;
+}
 
 type Line = Record<string, unknown>;
 const running: Array<{ controller: PlexdHookController; done: Promise<unknown> }> = [];
 
-function launch(client: MemoryClient, node = "node-a", config: Partial<ControllerConfig> = {}, signal?: AbortSignal) {
+function launch(
+  client: MemoryClient,
+  node = "node-a",
+  edit: (config: ControllerConfig) => void = () => {},
+  signal?: AbortSignal,
+) {
   const lines: Line[] = [];
   const logger = createLogger({
     level: "debug",
     format: "json",
     destination: { write: (s: string) => lines.push(JSON.parse(s)) },
   });
-  const controller = new PlexdHookController(client, { ...FAST, ...config }, NS, node, logger);
+  const controller = new PlexdHookController({ client, config: testConfig(node, edit), metrics: new Metrics(), logger });
   const done = controller.start(signal);
   done.catch(() => {});
   running.push({ controller, done });
@@ -92,7 +107,9 @@ describe("the seed's watch-create-status cycle", () => {
         ownerReferences: [{ apiVersion: "v1", kind: "PlexdHook", name: "taken", uid: "old-uid", controller: true }],
       },
     });
-    const { logged } = launch(client, "node-a", { ownedElsewhereGiveUpMs: 1_500 });
+    const { logged } = launch(client, "node-a", (c) => {
+      c.reconcile.ownedElsewhereGiveUpMs = 1_500;
+    });
     client.addHook("taken", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "taken") === "Failed", "Failed");
     expect(logged("job name held by another owner, waiting").length).toBeGreaterThan(0);
@@ -139,7 +156,9 @@ describe("the seed's watch-create-status cycle", () => {
   test("transient create errors that never end fail the hook after the retries", async () => {
     const client = new MemoryClient();
     client.faults.createJob = () => new ApiError("too many requests", 429, "TooManyRequests");
-    launch(client, "node-a", { transientRetryWindowMs: 100 });
+    launch(client, "node-a", (c) => {
+      c.reconcile.transientRetryWindowMs = 100;
+    });
     client.addHook("throttled", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "throttled") === "Failed", "Failed");
     expect(client.calls.createJob).toBeGreaterThan(1);
@@ -221,7 +240,7 @@ describe("start() and stop()", () => {
 
   test("start() rejects with the abort reason when its signal is cancelled", async () => {
     const abort = new AbortController();
-    const { controller, done } = launch(new MemoryClient(), "node-a", {}, abort.signal);
+    const { controller, done } = launch(new MemoryClient(), "node-a", undefined, abort.signal);
     await waitFor(() => controller.ready, "the first sync");
     const reason = new Error("shutting down");
     abort.abort(reason);
@@ -291,7 +310,9 @@ describe("lifecycle and targeting", () => {
       client.jobs.put({ ...job, metadata: { ...job.metadata, labels: {} } });
       return new ApiError("context deadline exceeded", 504, "Timeout");
     };
-    launch(client, "node-a", { transientRetryWindowMs: 0 });
+    launch(client, "node-a", (c) => {
+      c.reconcile.transientRetryWindowMs = 0;
+    });
     client.addHook("slowcreate", { hookName: "x", nodeName: "node-a" });
     await waitFor(() => phaseOf(client, "slowcreate") === "Pending", "Pending");
     expect(client.calls.createJob).toBe(1);
@@ -358,7 +379,9 @@ describe("lifecycle and targeting", () => {
 
   test("the Lease holder reports a hook aimed at a node where no controller runs, and leaves others alone", async () => {
     const client = new MemoryClient();
-    launch(client, "node-a", { unclaimedAfterMs: 1_000, unclaimedCheckMs: 20 });
+    launch(client, "node-a", (c) => {
+      c.unclaimed = { afterMs: 1_000, everyMs: 20 };
+    });
     const long = new Date(Date.now() - 5_000);
     client.addHook("ghost", { hookName: "x", nodeName: "node-ghost" }, { created: long });
     client.addHook("fresh-ghost", { hookName: "x", nodeName: "node-ghost" });
@@ -374,7 +397,9 @@ describe("lifecycle and targeting", () => {
 
   test("cluster mode pins each Job to the hook's spec.nodeName", async () => {
     const client = new MemoryClient();
-    launch(client, "", { allNodes: true });
+    launch(client, "", (c) => {
+      c.allNodes = true;
+    });
     client.addHook("on-b", { hookName: "x", nodeName: "node-b" });
     client.addHook("on-c", { hookName: "x", nodeName: "node-c" });
     const b = await waitFor(() => client.job("plexdhook-on-b"), "job b");

@@ -1,0 +1,26 @@
+// Reasons, defined once: on the hook's conditions and on the Kubernetes Events recorded for it.
+
+/** The Job exists (JobCreated condition True; Event when this controller created it). */
+export const REASON_JOB_CREATED = "JobCreated";
+/** The API server refused the Job. */
+export const REASON_JOB_CREATE_FAILED = "JobCreateFailed";
+/** The hook cannot be turned into a Job (e.g. two parameters map to one variable). */
+export const REASON_INVALID_SPEC = "InvalidSpec";
+/** A Job of that name exists and is not this hook's. */
+export const REASON_JOB_OWNED_ELSEWHERE = "JobOwnedElsewhere";
+/** The hook's Job vanished before it said how it ended. */
+export const REASON_JOB_MISSING = "JobMissing";
+/** The hook names a node where no controller took it. */
+export const REASON_NO_CONTROLLER = "NoController";
+
+/** Reasons of the Succeeded condition while the Job runs or once it ended. */
+export const REASON_JOB_SUCCEEDED = "JobSucceeded";
+export const REASON_JOB_FAILED = "JobFailed";
+export const REASON_POD_RUNNING = "PodRunning";
+export const REASON_POD_PENDING = "PodPending";
+export const REASON_POD_NOT_STARTING = "PodNotStarting";
+
+/** Events on the hook's phase transitions. */
+export const REASON_HOOK_RUNNING = "HookRunning";
+export const REASON_HOOK_SUCCEEDED = "HookSucceeded";
+export const REASON_HOOK_FAILED = "HookFailed";
