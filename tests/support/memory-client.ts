@@ -114,6 +114,8 @@ export class MemoryClient implements KubeClient {
   readonly events: CoreV1Event[] = [];
   readonly leases = new Map<string, Lease>();
   readonly calls = { createJob: 0, updateHookStatus: 0, watchHooks: [] as Array<Omit<WatchScope, "signal">> };
+  /** Every request but watches and Events, in order: `createJob plexdhook-x`, `updateHookStatus x`, `listPods`. */
+  readonly log: string[] = [];
   faults: Faults = {};
 
   /** Creates a hook as the API server would: uid, generation, resourceVersion, defaults. */
@@ -164,6 +166,7 @@ export class MemoryClient implements KubeClient {
   }
 
   async listHooks(namespace: string, fieldSelector?: string): Promise<PlexdHook[]> {
+    this.log.push("listHooks");
     return [...this.hooks.objects.values()]
       .filter((hook) => matches(hook, { namespace, fieldSelector }))
       .map((hook) => structuredClone(hook));
@@ -171,6 +174,7 @@ export class MemoryClient implements KubeClient {
 
   async updateHookStatus(hook: PlexdHook, status: PlexdHookStatus): Promise<PlexdHook> {
     this.calls.updateHookStatus++;
+    this.log.push(`updateHookStatus ${hook.metadata.name}`);
     const fault = this.faults.updateHookStatus?.(hook);
     if (fault) throw fault;
     const current = this.hook(hook.metadata.name, hook.metadata.namespace);
@@ -183,6 +187,7 @@ export class MemoryClient implements KubeClient {
 
   async createJob(job: Job): Promise<Job> {
     this.calls.createJob++;
+    this.log.push(`createJob ${job.metadata?.name}`);
     const fault = this.faults.createJob?.(job);
     if (fault) throw fault;
     if (this.job(job.metadata?.name ?? "", job.metadata?.namespace)) {
@@ -192,11 +197,13 @@ export class MemoryClient implements KubeClient {
   }
 
   async getJob(namespace: string, name: string): Promise<Job | undefined> {
+    this.log.push(`getJob ${name}`);
     const job = this.job(name, namespace);
     return job && structuredClone(job);
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+    this.log.push("listPods");
     return this.pods.filter((pod) => matches(pod as Obj, { namespace, labelSelector }));
   }
 
@@ -205,6 +212,7 @@ export class MemoryClient implements KubeClient {
   }
 
   async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+    this.log.push("listEvents");
     return this.events.filter((event) => matches(event as Obj, { namespace, fieldSelector }));
   }
 
