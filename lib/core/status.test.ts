@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createFailure, exitSummary, pendingSummary } from "./job-state.ts";
-import { deriveStatus, failedStatus } from "./status.ts";
+import { deriveStatus, failedStatus, pendingStatus } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
@@ -173,7 +173,13 @@ describe("deriveStatus() records the Job the first time", () => {
   });
 });
 
-describe("failedStatus()", () => {
+describe("pendingStatus() and failedStatus()", () => {
+  test("pendingStatus() records a Job asked for but not yet seen: jobName, Pending, startedAt, nodeName, JobCreated", () => {
+    const status = pendingStatus(hook(), "plexdhook-h", "node-a", NOW);
+    expect(status).toMatchObject({ jobName: "plexdhook-h", phase: "Pending", startedAt: NOW.toISOString(), nodeName: "node-a" });
+    expect(status.conditions?.map((c) => c.type)).toEqual(["JobCreated"]);
+  });
+
   test("failedStatus() sets Failed with the message and conditions", () => {
     const status = failedStatus(hook(), "JobCreateFailed", "boom", NOW);
     expect(status).toMatchObject({ phase: "Failed", message: "boom", startedAt: NOW.toISOString() });

@@ -57,14 +57,9 @@ export interface Evidence {
   node?: string;
 }
 
-/**
- * The status a hook records when it first learns of its Job: the Job's name, Pending, startedAt, the node
- * the Job really runs on (an earlier leader may have pinned it elsewhere) and the JobCreated condition.
- */
-function recordJob(hook: PlexdHook, job: Job, now: Date, node: string | undefined): PlexdHookStatus {
+/** The status once the hook's Job exists (or is asked for): Pending, keeping an earlier startedAt and a later phase. */
+export function pendingStatus(hook: PlexdHook, jobName: string, nodeName: string | undefined, now: Date): PlexdHookStatus {
   const current = hook.status ?? {};
-  const jobName = job.metadata?.name;
-  const nodeName = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? node;
   return {
     ...current,
     jobName,
@@ -81,13 +76,15 @@ function recordJob(hook: PlexdHook, job: Job, now: Date, node: string | undefine
 }
 
 /**
- * The hook's status given its Job, in one call: the first time, it records the Job (see recordJob); then
- * it follows the Job's progress. Status never moves backwards: a late or repeated Job event that says
+ * The hook's status given its Job, in one call: the first time, it records the Job (see pendingStatus);
+ * then it follows the Job's progress. Status never moves backwards: a late or repeated Job event that says
  * less than the hook already knows leaves the status as it is.
  */
 export function deriveStatus(hook: PlexdHook, job: Job, now: Date, evidence: Evidence = {}): PlexdHookStatus {
   if (isTerminal(hook.status?.phase)) return hook.status ?? {};
-  const current = hook.status?.jobName ? hook.status : recordJob(hook, job, now, evidence.node);
+  // The first time, the hook records its Job and where it really runs (an earlier leader may have pinned it elsewhere).
+  const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? evidence.node;
+  const current = hook.status?.jobName ? hook.status : pendingStatus(hook, job.metadata?.name ?? "", ranOn, now);
   const seen = observeJob(job, evidence.pods ?? [], evidence.jobEvents ?? [], now);
   if (current.phase && RANK[seen.phase] < RANK[current.phase]) return current;
   const next: PlexdHookStatus = {

@@ -1,12 +1,13 @@
 // The sync and finalize hooks: the desired Job and the whole status of one PlexdHook, from the shared pure core.
 
 import { LABEL_HOSTNAME } from "../constants.ts";
-import { REASON_INVALID_SPEC, REASON_JOB_MISSING } from "../controller/messages.ts";
 import { buildJob } from "../core/build-job.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "../core/conditions.ts";
 import { configRefs } from "../core/config-refs.ts";
+import { jobFinished } from "../core/job-state.ts";
 import { jobNameFor } from "../core/names.ts";
-import { deriveStatus, failedStatus, isTerminal, jobFinished, pendingStatus } from "../core/status.ts";
+import { REASON_INVALID_SPEC, REASON_JOB_MISSING } from "../core/reasons.ts";
+import { deriveStatus, failedStatus, isTerminal, pendingStatus } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import { jobPods, missingRef, nodeExists } from "./related.ts";
 import { type FinalizeResponse, hookVersion, objectsOf, type SyncRequest, type SyncResponse } from "./wire.ts";
@@ -36,9 +37,8 @@ function waitingStatus(hook: PlexdHook, reason: string, message: string, now: Da
 /** The status once the Job is seen: the native controller's create-then-track path, in one step. */
 function statusWithJob(request: SyncRequest, job: Job, node: string, now: Date): PlexdHookStatus {
   const hook = request.parent;
-  const seen = hook.status?.jobName ? hook : { ...hook, status: pendingStatus(hook, job.metadata?.name ?? "", node, now) };
   const pods = jobPods(request.related, hook.metadata.namespace, job.metadata?.name ?? "", job.metadata?.uid);
-  return deriveStatus(seen, job, pods, now);
+  return deriveStatus(hook, job, now, { pods, node });
 }
 
 /** The hook's Job among the children Metacontroller claimed for it. */

@@ -2,10 +2,10 @@
 
 import type { LogOptions, RunClient } from "../../lib/cli/run/client.ts";
 import type { NewHook } from "../../lib/cli/run/hook.ts";
+import { sleep } from "../../lib/core/time.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
 import type { WatchEvent } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
-import { sleep } from "../../lib/kube/list-watch.ts";
 
 /** The statuses a hook goes through after it is created, one every `stepMs`. */
 export type Script = (hook: NewHook) => PlexdHookStatus[];

@@ -1,9 +1,9 @@
 // `plexd-hook run NODE -- COMMAND`: create the hook, show its phase and log, exit with its exit code.
 
 import { isTerminal } from "../../core/status.ts";
+import { sleep } from "../../core/time.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import { errorText } from "../../kube/errors.ts";
-import { sleep } from "../../kube/list-watch.ts";
 import { type CommandContext, describeFailure, every } from "./context.ts";
 import { exitCodeFor } from "./exit-code.ts";
 import { followHook, HookDeleted } from "./follow.ts";
