@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { lstatSync, readFileSync, realpathSync } from "node:fs";
 import { parse } from "yaml";
-import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from "../../lib/constants.ts";
+import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from "../lib/constants.ts";
 
 type Schema = {
   type?: string;
@@ -23,7 +23,7 @@ type Schema = {
   "x-kubernetes-validations"?: { rule: string; message?: string }[];
 };
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../", import.meta.url).pathname;
 const CANONICAL = `${root}crds/plexdhook-crd.yaml`;
 const SEED_PATH = `${root}deploy/kubernetes/crds/plexdhook-crd.yaml`;
 

@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { explain } from "../../lib/cli/explain.ts";
-import { parseCli } from "../../lib/cli/flags.ts";
-import { ApiError } from "../../lib/kube/errors.ts";
 import { main } from "../../main.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { ApiError } from "../kube/errors.ts";
+import { explain } from "./explain.ts";
+import { parseCli } from "./flags.ts";
 
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = "";

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { type ControllerConfig, defaultConfig } from "../../lib/controller/config.ts";
-import { PlexdHookController } from "../../lib/controller/controller.ts";
-import { ApiError } from "../../lib/kube/errors.ts";
-import { createLogger } from "../../lib/observe/logger.ts";
-import { Metrics } from "../../lib/observe/metrics.ts";
-import { MemoryClient } from "../support/memory-client.ts";
-import { SEED_SPEC } from "../support/seed.ts";
-import { waitFor } from "../support/wait.ts";
+import { MemoryClient } from "../../tests/support/memory-client.ts";
+import { SEED_SPEC } from "../../tests/support/seed.ts";
+import { waitFor } from "../../tests/support/wait.ts";
+import { ApiError } from "../kube/errors.ts";
+import { createLogger } from "../observe/logger.ts";
+import { Metrics } from "../observe/metrics.ts";
+import { type ControllerConfig, defaultConfig } from "./config.ts";
+import { PlexdHookController } from "./controller.ts";
 
 const NS = "plexd-system";
 
