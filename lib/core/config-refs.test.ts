@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { configRefs, missingRefMessage, refFromKubeletMessage } from "./config-refs.ts";
+import { configErrorSummary, configRefs, missingRefMessage, refFromKubeletMessage } from "./config-refs.ts";
 import type { PlexdHook } from "./types.ts";
 
 const hook: PlexdHook = {
@@ -45,5 +45,27 @@ describe("refFromKubeletMessage()", () => {
   test("uses the same words as the webhook's check", () => {
     const [secret] = configRefs(hook);
     expect(refFromKubeletMessage(hook, 'secret "db" not found')).toBe(missingRefMessage(secret!, "object"));
+  });
+});
+
+describe("configErrorSummary()", () => {
+  const pod = (reason: string, message: string) => ({
+    metadata: { name: "p" },
+    status: {
+      containerStatuses: [
+        { name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason, message } } },
+      ],
+    },
+  });
+
+  test("names the parameter's Secret when the pod waits in CreateContainerConfigError", () => {
+    expect(configErrorSummary(hook, [pod("CreateContainerConfigError", 'secret "db" not found')])).toBe(
+      "Secret ops/db does not exist (parameter password reads its key pw)",
+    );
+  });
+
+  test("says nothing for other waiting reasons", () => {
+    expect(configErrorSummary(hook, [pod("ImagePullBackOff", 'secret "db" not found')])).toBeUndefined();
+    expect(configErrorSummary(hook, [])).toBeUndefined();
   });
 });

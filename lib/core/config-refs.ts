@@ -1,6 +1,6 @@
 // The ConfigMap and Secret keys a hook's parameters read (valueFrom), and how to say that one is missing.
 
-import type { KeyRef, PlexdHook } from "./types.ts";
+import type { KeyRef, PlexdHook, Pod } from "./types.ts";
 
 export type RefKind = "ConfigMap" | "Secret";
 
@@ -58,6 +58,22 @@ export function refFromKubeletMessage(hook: PlexdHook, message: string): string 
     const kind = key[2]?.toLowerCase() === "secret" ? "Secret" : "ConfigMap";
     const ref = refs.find((r) => r.kind === kind && r.name === key[4] && r.key === key[1]);
     return ref && missingRefMessage(ref, "key");
+  }
+  return undefined;
+}
+
+/**
+ * Why the hook's pod cannot start because of a parameter's ConfigMap or Secret: the kubelet's
+ * CreateContainerConfigError mapped to the parameter; undefined for any other reason.
+ */
+export function configErrorSummary(hook: PlexdHook, pods: readonly Pod[]): string | undefined {
+  for (const pod of pods) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const waiting = status.state?.waiting;
+      if (waiting?.reason !== "CreateContainerConfigError" || !waiting.message) continue;
+      const mapped = refFromKubeletMessage(hook, waiting.message);
+      if (mapped) return mapped;
+    }
   }
   return undefined;
 }
