@@ -305,3 +305,39 @@ describe("createFailure() says why a Job has no pod", () => {
     expect(status).toMatchObject({ phase: "Pending", message: "the Job cannot create its pod: exceeded quota: pods=0" });
   });
 });
+
+describe("deriveStatus() names a parameter's missing ConfigMap or Secret", () => {
+  const waiting = (message: string): Pod => ({
+    metadata: { name: "plexdhook-h-abcde" },
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "hook",
+          image: "i",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: "CreateContainerConfigError", message } },
+        },
+      ],
+    },
+  });
+  const withRef: PlexdHook = {
+    ...hook({ jobName: "plexdhook-h", phase: "Pending" }),
+    spec: { hookName: "x", parameters: [{ name: "token", valueFrom: { secretKeyRef: { name: "creds", key: "t" } } }] },
+  };
+
+  test("the kubelet's CreateContainerConfigError becomes a Pending message naming the Secret, key and parameter", () => {
+    const status = deriveStatus(withRef, job({ active: 1 }), NOW, { pods: [waiting('secret "creds" not found')] });
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toBe("Secret ns/creds does not exist (parameter token reads its key t)");
+  });
+
+  test("a config error about something else keeps the kubelet's words", () => {
+    const status = deriveStatus(withRef, job({ active: 1 }), NOW, {
+      pods: [waiting("container has runAsNonRoot and image will run as root")],
+    });
+    expect(status.message).toContain("CreateContainerConfigError: container has runAsNonRoot");
+  });
+});

@@ -3,6 +3,7 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { LABEL_HOSTNAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
+import { configErrorSummary } from "./config-refs.ts";
 import { observeJob } from "./job-state.ts";
 import { REASON_JOB_CREATED, REASON_NO_CONTROLLER } from "./reasons.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
@@ -86,6 +87,9 @@ export function deriveStatus(hook: PlexdHook, job: Job, now: Date, evidence: Evi
   const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? evidence.node;
   const current = hook.status?.jobName ? hook.status : pendingStatus(hook, job.metadata?.name ?? "", ranOn, now);
   const seen = observeJob(job, evidence.pods ?? [], evidence.jobEvents ?? [], now);
+  // A pod held back by a parameter's missing ConfigMap or Secret: name it, in the words the webhook uses.
+  const missing = seen.phase === "Pending" ? configErrorSummary(hook, evidence.pods ?? []) : undefined;
+  if (missing) seen.message = missing;
   if (current.phase && RANK[seen.phase] < RANK[current.phase]) return current;
   const next: PlexdHookStatus = {
     ...current,
