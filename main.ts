@@ -12,6 +12,8 @@ import { renderManifests } from "./lib/manifests.ts";
 import { serveHealth } from "./lib/observe/http.ts";
 import { createLogger } from "./lib/observe/logger.ts";
 import { Metrics } from "./lib/observe/metrics.ts";
+import { WebhookMetrics } from "./lib/webhook/metrics.ts";
+import { serveWebhook } from "./lib/webhook/server.ts";
 import pkg from "./package.json" with { type: "json" };
 
 export interface Io {
@@ -87,6 +89,25 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
   }
 }
 
+/** `plexd-hook webhook`: Metacontroller's hooks until a signal. No kubeconfig: the webhook calls nothing. */
+async function runWebhook(cli: Cli, io: Io, signal: AbortSignal): Promise<number> {
+  const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
+  const metrics = new WebhookMetrics().withProcessMetrics();
+  let server: Server<undefined>;
+  try {
+    server = serveWebhook({ addr: cli.addr, tls: cli.tls, logger, metrics });
+  } catch (err) {
+    io.stderr.write(`error: cannot serve the webhook on ${cli.addr}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  logger.info({ url: server.url.href, tls: cli.tls !== undefined }, "plexd-hook webhook serving");
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  // Requests already in flight get their answer; Metacontroller retries anything refused meanwhile.
+  await server.stop();
+  logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, "plexd-hook webhook stopped");
+  return 0;
+}
+
 /** Runs the command line; returns the exit code. Tests call this directly. */
 export async function main(
   argv: string[],
@@ -116,7 +137,7 @@ export async function main(
       return 0;
     case "manifests":
       try {
-        io.stdout.write(renderManifests({ image: cli.image, namespace: cli.namespace }));
+        io.stdout.write(renderManifests({ image: cli.image, namespace: cli.namespace, mode: cli.mode }));
         return 0;
       } catch (err) {
         io.stderr.write(`error: ${(err as Error).message}\n`);
@@ -124,6 +145,8 @@ export async function main(
       }
     case "run":
       return runOperator(cli, env, io, signal);
+    case "webhook":
+      return runWebhook(cli, io, signal);
   }
 }
 

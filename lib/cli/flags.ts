@@ -5,6 +5,9 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observe/logger.ts"
 
 export const DEFAULT_NAMESPACE = "plexd-system";
 export const DEFAULT_HEALTH_ADDR = ":8081";
+export const DEFAULT_WEBHOOK_ADDR = ":8080";
+export const MANIFEST_MODES = ["native", "metacontroller"] as const;
+export type ManifestMode = (typeof MANIFEST_MODES)[number];
 
 /** A mistake on the command line: print it with a hint to --help and exit 2. */
 export class UsageError extends Error {
@@ -34,7 +37,19 @@ const FLAGS = {
   },
   "log-level": { type: "string", arg: "LEVEL", help: `one of ${LOG_LEVELS.join(", ")} (default: info)` },
   "log-format": { type: "string", arg: "FORMAT", help: "json or text (default: json)" },
-  image: { type: "string", arg: "REF", help: "manifests: the operator image the DaemonSet runs" },
+  image: { type: "string", arg: "REF", help: "manifests: the operator image the DaemonSet (or the webhook) runs" },
+  mode: { type: "string", arg: "MODE", help: "manifests: native (the DaemonSet, default) or metacontroller (the webhook)" },
+  addr: {
+    type: "string",
+    arg: "HOST:PORT",
+    help: `webhook: address of the hooks, probes and metrics (default: ${DEFAULT_WEBHOOK_ADDR})`,
+  },
+  "tls-cert-file": {
+    type: "string",
+    arg: "PATH",
+    help: "webhook: serve HTTPS with this certificate (PEM; with --tls-private-key-file)",
+  },
+  "tls-private-key-file": { type: "string", arg: "PATH", help: "webhook: the certificate's private key (PEM)" },
   version: { type: "boolean", help: "print the version and exit" },
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
@@ -43,6 +58,7 @@ export const COMMANDS = {
   run: "run the operator (the default)",
   manifests: "print the CRD and deploy manifests: plexd-hook manifests | kubectl apply -f -",
   version: "print the version",
+  webhook: "serve the Metacontroller hooks (customize, sync, finalize) for a CompositeController of PlexdHooks",
 } as const;
 
 export type Command = keyof typeof COMMANDS;
@@ -62,6 +78,9 @@ export interface Cli {
   logLevel: LogLevel;
   logFormat: LogFormat;
   image?: string;
+  mode: ManifestMode;
+  addr: string;
+  tls?: { certFile: string; keyFile: string };
 }
 
 export function helpText(version: string): string {
@@ -113,6 +132,12 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       throw new UsageError(`Invalid --unclaimed-after: ${values["unclaimed-after"]} (a number of seconds above 0)`);
     }
   }
+  const mode = (values.mode ?? "native") as ManifestMode;
+  if (!MANIFEST_MODES.includes(mode)) throw new UsageError(`Invalid --mode: ${mode} (native or metacontroller)`);
+  const [certFile, keyFile] = [values["tls-cert-file"], values["tls-private-key-file"]];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError("--tls-cert-file and --tls-private-key-file go together: pass both for HTTPS, or neither");
+  }
   return {
     command,
     help: values.help ?? false,
@@ -128,5 +153,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     logLevel,
     logFormat,
     image: values.image,
+    mode,
+    addr: values.addr ?? DEFAULT_WEBHOOK_ADDR,
+    ...(certFile && keyFile && { tls: { certFile, keyFile } }),
   };
 }
