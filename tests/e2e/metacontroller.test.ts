@@ -1,0 +1,145 @@
+// PlexdHook through Metacontroller's hooks: the real `plexd-hook webhook`, a TypeScript stand-in for Metacontroller.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { waitFor } from "../support/wait.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { CONTROLLER_UID_LABEL, FakeMetacontroller, LAST_APPLIED } from "./support/metacontroller.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
+
+const NS = "e2e-mc";
+const NATIVE_NS = "e2e-mc-native";
+let env: Setup;
+let webhook: Operator;
+let native: Operator;
+let mc: FakeMetacontroller;
+
+const spec = (overrides: object = {}) => ({
+  hookName: "disk-check",
+  nodeName: "node-a",
+  jobTemplate: { image: "alpine:3.19", command: ["/bin/sh", "-c"], args: ["df -h /dev/sda1"] },
+  parameters: [
+    { name: "disk-path", value: "/dev/sda1" },
+    { name: "api-token", valueFrom: { secretKeyRef: { name: "disk-check-creds", key: "token" } } },
+    { name: "mode", valueFrom: { configMapKeyRef: { name: "disk-check-settings", key: "mode", optional: true } } },
+  ],
+  ...overrides,
+});
+
+const getHook = (ns: string, name: string) => env.json(["get", "plexdhook", name, "-n", ns]);
+const getJob = (ns: string, name: string) => env.json(["get", "job", name, "-n", ns]);
+
+/** Reconciles through the stand-in until the hook's phase is `phase`, as Metacontroller would on each change. */
+async function reconcileUntil(name: string, phase: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      await mc.reconcile(NS, name);
+      const status = (await getHook(NS, name)).status;
+      return status?.phase === phase && status;
+    },
+    `${name} to be ${phase} through the webhook`,
+    timeoutMs,
+    300,
+  );
+}
+
+/** A Job without what the API server, the Job controller, the namespace, and the hook's uid put in it. */
+function comparable(job: any): any {
+  const copy = structuredClone(job);
+  const { metadata } = copy;
+  for (const field of ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "namespace"])
+    delete metadata[field];
+  for (const ref of metadata.ownerReferences) delete ref.uid;
+  delete copy.status;
+  delete copy.spec.selector;
+  for (const key of ["batch.kubernetes.io/controller-uid", "controller-uid"]) delete copy.spec.template.metadata.labels[key];
+  return copy;
+}
+
+beforeAll(async () => {
+  env = await sharedCluster();
+  await env.namespace(NS);
+  await env.namespace(NATIVE_NS);
+  for (const ns of [NS, NATIVE_NS]) {
+    await env.k(["create", "secret", "generic", "disk-check-creds", "-n", ns, "--from-literal=token=s3cr3t"]);
+  }
+  webhook = startOperator(["webhook", "--addr", "127.0.0.1:0"]);
+  const url = await waitFor(
+    () => webhook.logs.find((l) => l.msg === "plexd-hook webhook serving")?.url as string | undefined,
+    "the webhook's address",
+    15_000,
+  );
+  mc = new FakeMetacontroller(env, url.replace(/\/$/, ""));
+  native = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NATIVE_NS, "--all-nodes"]);
+  await native.waitReady();
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all([webhook?.stop(), native?.stop()]);
+});
+
+describe("a hook through the webhook", () => {
+  test("reaches Succeeded with a Job identical to the native controller's apart from what Metacontroller sets", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("same", NS, spec()));
+    await env.k(["apply", "-f", "-"], hookYaml("same", NATIVE_NS, spec()));
+    const status = await reconcileUntil("same", "Succeeded");
+    expect(status.nodeName).toBe("node-a");
+    expect(status.conditions.map((c: any) => [c.type, c.status])).toEqual([
+      ["JobCreated", "True"],
+      ["Succeeded", "True"],
+    ]);
+    const nativeStatus = await waitFor(
+      async () => {
+        const s = (await getHook(NATIVE_NS, "same")).status;
+        return s?.phase === "Succeeded" && s;
+      },
+      "the native hook to succeed",
+      60_000,
+      200,
+    );
+    expect(status.message).toBe(nativeStatus.message);
+
+    const viaWebhook = await getJob(NS, "plexdhook-same");
+    const viaNative = await getJob(NATIVE_NS, "plexdhook-same");
+    // Metacontroller's own marks: the generated selector's label and its last-applied annotation.
+    expect(viaWebhook.metadata.labels[CONTROLLER_UID_LABEL]).toBe((await getHook(NS, "same")).metadata.uid);
+    expect(JSON.parse(viaWebhook.metadata.annotations[LAST_APPLIED]).metadata.name).toBe("plexdhook-same");
+    delete viaWebhook.metadata.labels[CONTROLLER_UID_LABEL];
+    delete viaWebhook.metadata.annotations;
+    expect(comparable(viaWebhook)).toEqual(comparable(viaNative));
+    const env_ = viaWebhook.spec.template.spec.containers[0].env;
+    expect(env_).toContainEqual({
+      name: "PLEXD_PARAM_API_TOKEN",
+      valueFrom: { secretKeyRef: { name: "disk-check-creds", key: "token" } },
+    });
+  });
+
+  test("waits Pending, naming the Secret and key, while a Secret is missing, and starts once it exists", async () => {
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("no-secret", NS, spec({ parameters: [{ name: "pw", valueFrom: { secretKeyRef: { name: "late", key: "pw" } } }] })),
+    );
+    await mc.reconcile(NS, "no-secret");
+    const status = (await getHook(NS, "no-secret")).status;
+    expect(status.phase).toBe("Pending");
+    expect(status.message).toBe(`Secret ${NS}/late does not exist (parameter pw reads its key pw)`);
+    expect((await env.tryK(["get", "job", "plexdhook-no-secret", "-n", NS])).code).not.toBe(0);
+
+    await env.k(["create", "secret", "generic", "late", "-n", NS, "--from-literal=pw=x"]);
+    const done = await reconcileUntil("no-secret", "Succeeded");
+    expect(done.message).toBe("Job plexdhook-no-secret succeeded");
+  });
+
+  test("fails with 'node X not found' when the node does not exist, and makes no Job", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("no-node", NS, spec({ nodeName: "node-zzz" })));
+    const status = await reconcileUntil("no-node", "Failed", 15_000);
+    expect(status.message).toBe("node node-zzz not found");
+    expect((await env.tryK(["get", "job", "plexdhook-no-node", "-n", NS])).code).not.toBe(0);
+  });
+
+  test("deleting a finished hook is finalized at once, and garbage collection takes its Job", async () => {
+    await env.k(["delete", "plexdhook", "same", "-n", NS, "--wait=false"]);
+    const answer = await mc.reconcile(NS, "same");
+    expect(answer.finalized).toBe(true);
+    await waitFor(async () => (await env.tryK(["get", "plexdhook", "same", "-n", NS])).code !== 0, "the hook to go", 15_000, 200);
+  });
+});
