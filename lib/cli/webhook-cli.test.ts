@@ -2,9 +2,9 @@
 
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
-import { parseCli } from "../../lib/cli/flags.ts";
 import { main } from "../../main.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../../tests/support/wait.ts";
+import { parseCli } from "./flags.ts";
 
 function run(argv: string[], signal = new AbortController().signal) {
   const out = { stdout: "", stderr: "" };
