@@ -41,7 +41,7 @@ async function take(stream: AsyncIterable<WatchEvent<Obj>>, count: number): Prom
   return seen;
 }
 
-const FAST = { backoffBaseMs: 1, backoffMaxMs: 5, watchTimeoutSeconds: 0, silenceGraceMs: 50 };
+const FAST = { backoffBaseMs: 1, backoffMaxMs: 5, watchTimeoutSeconds: 0, silenceMs: 50 };
 
 describe("listWatch()", () => {
   test("lists, then watches from the list's resourceVersion and skips bookmarks", async () => {
@@ -56,7 +56,7 @@ describe("listWatch()", () => {
       ],
     );
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceMs: 60_000 });
     expect(await take(stream, 3)).toEqual(["ADDED a", "SYNCED", "ADDED b"]);
     abort.abort();
     expect(calls.watches[0]).toBe("10");
@@ -75,7 +75,7 @@ describe("listWatch()", () => {
       ],
     );
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceMs: 60_000 });
     expect(await take(stream, 3)).toEqual(["SYNCED", "ADDED a", "MODIFIED a"]);
     abort.abort();
     expect(calls.watches.slice(0, 2)).toEqual(["1", "7"]);
@@ -96,7 +96,7 @@ describe("listWatch()", () => {
       logger: quiet,
       onRestart: (r) => restarts.push(r),
       ...FAST,
-      silenceGraceMs: 60_000,
+      silenceMs: 60_000,
     });
     expect(await take(stream, 7)).toEqual(["ADDED a", "ADDED b", "SYNCED", "DELETED a", "ADDED b", "ADDED c", "SYNCED"]);
     abort.abort();
@@ -121,7 +121,7 @@ describe("listWatch()", () => {
       logger: quiet,
       onRestart: (r) => restarts.push(r),
       ...FAST,
-      silenceGraceMs: 60_000,
+      silenceMs: 60_000,
     });
     expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED a"]);
     abort.abort();
@@ -140,7 +140,7 @@ describe("listWatch()", () => {
       logger: quiet,
       onRestart: (r) => restarts.push(r),
       ...FAST,
-      silenceGraceMs: 20,
+      silenceMs: 20,
     });
     expect(await take(stream, 2)).toEqual(["SYNCED", "ADDED late"]);
     abort.abort();
@@ -180,7 +180,7 @@ describe("listWatch()", () => {
       },
     };
     const abort = new AbortController();
-    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceGraceMs: 60_000 });
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceMs: 60_000 });
     expect(await take(stream, 3)).toEqual(["ADDED a", "ADDED b", "SYNCED"]);
     abort.abort();
     expect(call).toBe(2);

@@ -5,9 +5,14 @@ import { keyOf } from "../core/names.ts";
 import { backoffDelay, sleep } from "../core/time.ts";
 import type { WatchEvent } from "./client.ts";
 import { ApiError, errorText, isGone, isTransient } from "./errors.ts";
+import { trim } from "./trim.ts";
 
 interface Meta {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+  };
 }
 
 export interface ListPage<T> {
@@ -30,7 +35,10 @@ export interface ListWatchOptions {
   /** Called with a short reason each time the watch has to be re-established after an error. */
   onRestart?: (reason: string) => void;
   pageSize?: number;
-  /** The API server ends each watch after about this long; a stream open much longer is dead. */
+  /**
+   * Each watch asks the API server to end it after between this and twice this long (client-go's
+   * reflector range: 5 to 10 minutes), so a fleet does not re-open its watches in lockstep.
+   */
   watchTimeoutSeconds?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -38,8 +46,11 @@ export interface ListWatchOptions {
   initialRetryMs?: number;
   /** How long it retries when nothing answers at all (short for people at a terminal, long in a pod). */
   initialUnreachableRetryMs?: number;
-  /** How long past its timeout a watch may stay silent before it is called dead. */
-  silenceGraceMs?: number;
+  /**
+   * A watch that delivers nothing, not even a bookmark, for this long is dead. The API server sends a
+   * bookmark about once a minute on a quiet watch, so they are the heartbeat.
+   */
+  silenceMs?: number;
 }
 
 /** Every page of a list, with the resourceVersion of the last. */
@@ -95,7 +106,8 @@ export async function listWatch<T extends Meta>(
 ): Promise<AsyncIterable<WatchEvent<T>>> {
   const { signal, logger } = options;
   const pageSize = options.pageSize ?? 500;
-  const timeoutSeconds = options.watchTimeoutSeconds ?? 120;
+  const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
+  const silenceMs = options.silenceMs ?? 150_000;
   const baseMs = options.backoffBaseMs ?? 200;
   const maxMs = options.backoffMaxMs ?? 30_000;
   const first = await firstList(source, pageSize, signal, options);
@@ -117,17 +129,22 @@ export async function listWatch<T extends Meta>(
         known.clear();
         for (const item of list.items) {
           known.add(keyOf(item));
-          yield { type: "ADDED", object: item };
+          yield { type: "ADDED", object: trim(item) };
         }
         resourceVersion = list.metadata.resourceVersion ?? "";
         list = undefined;
         yield { type: "SYNCED" };
       }
-      // Randomised so a fleet of controllers does not reconnect in lockstep.
-      const seconds = Math.round(timeoutSeconds * (0.75 + Math.random() * 0.25));
+      const seconds = Math.round(timeoutSeconds * (1 + Math.random()));
       const watchdog = new AbortController();
-      const silenceMs = seconds * 1000 + (options.silenceGraceMs ?? 30_000);
-      let timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
+      // One timer per watch, not one per event: a burst delivers thousands of events a second.
+      let lastAt = Date.now();
+      const watchSilence = (): void => {
+        const quietMs = Date.now() - lastAt;
+        if (quietMs >= silenceMs) watchdog.abort(new Error("watch silent"));
+        else timer = setTimeout(watchSilence, silenceMs - quietMs);
+      };
+      let timer = setTimeout(watchSilence, silenceMs);
       let relist = false;
       let received = 0;
       const opened = Date.now();
@@ -138,8 +155,7 @@ export async function listWatch<T extends Meta>(
           signal: AbortSignal.any([signal, watchdog.signal]),
         });
         for await (const event of stream) {
-          clearTimeout(timer);
-          timer = setTimeout(() => watchdog.abort(new Error("watch silent")), silenceMs);
+          lastAt = Date.now();
           failures = 0;
           received++;
           if (event.type === "ERROR") {
@@ -150,7 +166,7 @@ export async function listWatch<T extends Meta>(
           if (event.type === "BOOKMARK") continue;
           if (event.type === "DELETED") known.delete(keyOf(event.object));
           else known.add(keyOf(event.object));
-          yield { type: event.type, object: event.object };
+          yield { type: event.type, object: trim(event.object) };
         }
         // A watch that ends at once with nothing in it (a proxy, a server shutting down) would spin.
         if (received === 0 && Date.now() - opened < 1_000) await sleep(backoffDelay(failures++, baseMs, maxMs), signal);
