@@ -28,9 +28,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 function controllerConfig(cli: Cli): ControllerConfig {
   const config = defaultConfig({ namespace: cli.namespace, nodeName: cli.nodeName, allNodes: cli.allNodes });
   if (cli.workers) config.workers = cli.workers;
-  const seconds = cli.unclaimedAfterSeconds;
-  // Look often enough that a short --unclaimed-after means what it says.
-  if (seconds) config.unclaimed = { afterMs: seconds * 1000, everyMs: Math.min(15_000, seconds * 250) };
+  // Look often enough that a short --unclaimed-after or --node-lost-after means what it says.
+  const every = (seconds: number): { afterMs: number; everyMs: number } => ({
+    afterMs: seconds * 1000,
+    everyMs: Math.min(60_000, seconds * 250),
+  });
+  if (cli.unclaimedAfterSeconds) config.unclaimed = every(cli.unclaimedAfterSeconds);
+  if (cli.nodeLostAfterSeconds) config.lostNodes = every(cli.nodeLostAfterSeconds);
   return config;
 }
 

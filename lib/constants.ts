@@ -30,6 +30,8 @@ export const LOG_COMPONENT = "plexdhook-controller";
 
 /** The Lease that elects one controller for hooks without spec.nodeName. */
 export const UNTARGETED_LEASE_NAME = "plexd-hook-untargeted";
+/** The Lease that elects the one writing replica among --all-nodes replicas. */
+export const ALL_NODES_LEASE_NAME = "plexd-hook-all-nodes";
 
 /** Every hook one `plexd-hook run` creates carries this label with the run's id. */
 export const LABEL_RUN_ID = `${GROUP}/run-id`;

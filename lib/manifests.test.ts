@@ -31,6 +31,8 @@ describe("renderManifests()", () => {
       "ServiceAccount",
       "ClusterRole",
       "ClusterRole",
+      "ClusterRole",
+      "ClusterRoleBinding",
       "ClusterRoleBinding",
       "DaemonSet",
     ]);

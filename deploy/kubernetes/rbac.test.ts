@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
-import { GROUP, PLURAL, SERVICE_ACCOUNT, UNTARGETED_LEASE_NAME } from "../../lib/constants.ts";
+import { ALL_NODES_LEASE_NAME, GROUP, PLURAL, SERVICE_ACCOUNT, UNTARGETED_LEASE_NAME } from "../../lib/constants.ts";
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Manifest = {
@@ -48,16 +48,16 @@ describe("ClusterRole plexd", () => {
     // What the features need: blockOwnerDeletion, Events, the untargeted-hook Lease, exit codes.
     [GROUP, `${PLURAL}/finalizers`, ["update"]],
     ["", "events", ["create", "patch", "list"]],
-    ["coordination.k8s.io", "leases", ["get", "create", "update"]],
+    ["coordination.k8s.io", "leases", ["get", "list", "watch", "create", "update"]],
     ["", "pods", ["get", "list"]],
   ])("allows group %p resource %p verbs %p", (group, resource, verbs) => {
     for (const verb of verbs) expect(allows(rules, group, resource, verb)).toBe(true);
   });
 
-  test("reads and renews only the plexd-hook-untargeted Lease", () => {
+  test("reads, watches and renews only its own two Leases", () => {
     const leaseRules = rules.filter((r) => r.resources.includes("leases"));
-    for (const rule of leaseRules.filter((r) => r.verbs.includes("get") || r.verbs.includes("update"))) {
-      expect(rule.resourceNames).toEqual([UNTARGETED_LEASE_NAME]);
+    for (const rule of leaseRules.filter((r) => r.verbs.some((v) => v !== "create"))) {
+      expect(rule.resourceNames).toEqual([UNTARGETED_LEASE_NAME, ALL_NODES_LEASE_NAME]);
     }
   });
 

@@ -30,6 +30,11 @@ const FLAGS = {
     arg: "SECONDS",
     help: "node mode: report hooks aimed at a node where no controller took them after this long (default: 60)",
   },
+  "node-lost-after": {
+    type: "string",
+    arg: "SECONDS",
+    help: "report running hooks Failed once their node has been NotReady or gone this long (default: 600)",
+  },
   "health-addr": {
     type: "string",
     arg: "HOST:PORT",
@@ -74,6 +79,7 @@ export interface Cli {
   allNodes: boolean;
   workers?: number;
   unclaimedAfterSeconds?: number;
+  nodeLostAfterSeconds?: number;
   healthAddr: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -102,6 +108,15 @@ export function helpText(version: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A flag's value as a number of seconds above 0, or undefined when the flag is absent. */
+function positiveSeconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`Invalid --${flag}: ${value} (a number of seconds above 0)`);
+  return seconds;
+}
+
 /** Parses argv (without the program name). Throws UsageError with one clear line. */
 export function parseCli(argv: string[], env: Record<string, string | undefined>): Cli {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof FLAGS; allowPositionals: true; strict: true }>>;
@@ -125,13 +140,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!Number.isInteger(workers) || workers < 1)
       throw new UsageError(`Invalid --workers: ${values.workers} (a whole number of at least 1)`);
   }
-  let unclaimedAfterSeconds: number | undefined;
-  if (values["unclaimed-after"] !== undefined) {
-    unclaimedAfterSeconds = Number(values["unclaimed-after"]);
-    if (!Number.isFinite(unclaimedAfterSeconds) || unclaimedAfterSeconds <= 0) {
-      throw new UsageError(`Invalid --unclaimed-after: ${values["unclaimed-after"]} (a number of seconds above 0)`);
-    }
-  }
+  const unclaimedAfterSeconds = positiveSeconds("unclaimed-after", values["unclaimed-after"]);
+  const nodeLostAfterSeconds = positiveSeconds("node-lost-after", values["node-lost-after"]);
   const mode = (values.mode ?? "native") as ManifestMode;
   if (!MANIFEST_MODES.includes(mode)) throw new UsageError(`Invalid --mode: ${mode} (native or metacontroller)`);
   const [certFile, keyFile] = [values["tls-cert-file"], values["tls-private-key-file"]];
@@ -149,6 +159,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     allNodes: values["all-nodes"] ?? false,
     workers,
     unclaimedAfterSeconds,
+    nodeLostAfterSeconds,
     healthAddr: values["health-addr"] ?? DEFAULT_HEALTH_ADDR,
     logLevel,
     logFormat,

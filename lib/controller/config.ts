@@ -1,6 +1,6 @@
 // The controller's configuration: built once by the caller with every default applied, handed to each part as a named slice.
 
-import { UNTARGETED_LEASE_NAME } from "../constants.ts";
+import { ALL_NODES_LEASE_NAME, UNTARGETED_LEASE_NAME } from "../constants.ts";
 
 /** Capped exponential backoff: failed reconciles and broken watches wait between base and max. */
 export interface RetryConfig {
@@ -18,18 +18,31 @@ export interface ReconcileConfig {
   ownedElsewhereGiveUpMs: number;
 }
 
-/** The Lease that elects one controller for hooks without spec.nodeName (node mode only). */
+/**
+ * The Lease that elects one controller: in node mode the one for hooks without spec.nodeName, in
+ * cluster mode the one replica that writes. See docs/scale.md for the arithmetic behind the periods.
+ */
 export interface LeaseConfig {
   namespace: string;
   name: string;
   /** Unique per process: `<node>_<random>`. */
   identity: string;
   leaseDurationSeconds: number;
+  /** How often the holder renews (followers watch the Lease and make no requests). */
   retryPeriodMs: number;
+  /** Followers wait a random moment up to this long before taking a free Lease, so a fleet does not rush it. */
+  takeoverJitterMs: number;
 }
 
 /** The Lease holder reports targeted hooks that no controller has taken this long after creation. */
 export interface UnclaimedConfig {
+  afterMs: number;
+  /** How often it looks. */
+  everyMs: number;
+}
+
+/** The Lease holder reports hooks whose node has been NotReady or gone this long: nobody else would write their status. */
+export interface LostNodesConfig {
   afterMs: number;
   /** How often it looks. */
   everyMs: number;
@@ -50,6 +63,7 @@ export interface ControllerConfig {
   reconcile: ReconcileConfig;
   lease: LeaseConfig;
   unclaimed: UnclaimedConfig;
+  lostNodes: LostNodesConfig;
   now: () => Date;
 }
 
@@ -66,12 +80,16 @@ export function defaultConfig(scope: { namespace: string; nodeName: string; allN
     reconcile: { transientRetryWindowMs: 120_000, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
     lease: {
       namespace: namespace || "default",
-      name: UNTARGETED_LEASE_NAME,
+      name: allNodes ? ALL_NODES_LEASE_NAME : UNTARGETED_LEASE_NAME,
       identity: `${nodeName || "cluster"}_${crypto.randomUUID().slice(0, 8)}`,
-      leaseDurationSeconds: 15,
-      retryPeriodMs: 2_000,
+      leaseDurationSeconds: 60,
+      retryPeriodMs: 15_000,
+      takeoverJitterMs: 2_000,
     },
-    unclaimed: { afterMs: 60_000, everyMs: 15_000 },
+    // Once a minute: the holder's periodic lists cost the cluster, not each node (docs/scale.md).
+    unclaimed: { afterMs: 60_000, everyMs: 60_000 },
+    // Longer than the hook pods' NoExecute tolerations, so a pod on an unreachable node is gone by then.
+    lostNodes: { afterMs: 10 * 60_000, everyMs: 60_000 },
     now: () => new Date(),
   };
 }

@@ -367,11 +367,11 @@ describe("lifecycle and targeting", () => {
     launch(client, "node-a");
     launch(client, "node-b");
     launch(client, "node-c");
-    await waitFor(() => client.leases.size === 1, "a lease");
+    await waitFor(() => client.leases.objects.size === 1, "a lease");
     for (let i = 0; i < 5; i++) client.addHook(`free-${i}`, { hookName: "x" });
     for (let i = 0; i < 5; i++) await waitFor(() => phaseOf(client, `free-${i}`) === "Pending", `free-${i}`);
     expect(client.calls.createJob).toBe(5);
-    const holder = [...client.leases.values()][0]?.spec.holderIdentity ?? "";
+    const holder = [...client.leases.objects.values()][0]?.spec.holderIdentity ?? "";
     const nodes = new Set([0, 1, 2, 3, 4].map((i) => client.hook(`free-${i}`)?.status?.nodeName));
     expect(nodes.size).toBe(1);
     expect(holder.startsWith(`${[...nodes][0]}_`)).toBe(true);

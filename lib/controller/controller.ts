@@ -126,14 +126,12 @@ export class PlexdHookController {
     ];
     // The Lease outlives the work queue: it is given up only once reconciles in flight have finished.
     const leaseStop = new AbortController();
-    if (!config.allNodes) {
-      const { namespace, lease, unclaimed, retry, now } = config;
-      this.untargeted = new UntargetedDuties({
-        ...{ client, namespace, lease, unclaimed, retry, now, serverSideFilter: watches.serverSideFilter },
-        ...{ hooks, feed: (source, stream) => feed(source, stream, () => {}), enqueue, status, events, metrics, logger },
-      });
-      background.push(this.untargeted.run(leaseStop.signal));
-    }
+    const { namespace, allNodes, lease, unclaimed, lostNodes, retry, now } = config;
+    this.untargeted = new UntargetedDuties({
+      ...{ client, namespace, allNodes, lease, unclaimed, lostNodes, retry, now, serverSideFilter: watches.serverSideFilter },
+      ...{ hooks, feed: (source, stream) => feed(source, stream, () => {}), enqueue, status, events, metrics, logger },
+    });
+    background.push(this.untargeted.run(leaseStop.signal));
     try {
       await feed(source, primary);
     } finally {

@@ -52,3 +52,23 @@ test("Diagnostics shares one namespace-wide list of FailedCreate Events among Jo
   expect(await diagnostics.createFailures(job("young", 1))).toEqual([]);
   expect(lists).toBe(1);
 });
+
+test("Diagnostics lists a pending Job's pods at most once a minute, and all Jobs' within a budget", async () => {
+  const client = new MemoryClient();
+  const clock = { now: NOW.getTime() };
+  const diagnostics = new Diagnostics(client, () => new Date(clock.now));
+  const pending = (name: string) => job(name, 60, { active: 1, ready: 0 });
+  const lists = () => client.log.filter((c) => c === "listPods").length;
+  await diagnostics.pods(pending("a"));
+  await diagnostics.pods(pending("a"));
+  expect(lists()).toBe(1);
+  // A burst of 10, then about 2 a second.
+  for (let i = 0; i < 50; i++) await diagnostics.pods(pending(`j-${i}`));
+  expect(lists()).toBe(10);
+  clock.now += 60_000;
+  await diagnostics.pods(pending("a"));
+  expect(lists()).toBe(11);
+  // A failed Job's pods (its exit code) are always read.
+  await diagnostics.pods(job("f", 60, { failed: 1, conditions: [{ type: "Failed", status: "True" }] }));
+  expect(lists()).toBe(12);
+});

@@ -29,19 +29,52 @@ export function notStarted(job: Job, now: Date): boolean {
   return !jobFinished(job) && (job.status?.ready ?? 0) === 0 && !job.status?.succeeded && ageMs(job, now) > START_GRACE_MS;
 }
 
+/** A Job that has not started has its pods read at most this often; the answer is reused meanwhile. */
+const PODS_TTL_MS = 60_000;
+/** Pod lists for Jobs that have not started, across all Jobs: a congested cluster is not asked more. */
+const PODS_PER_SECOND = 2;
+const PODS_BURST = 10;
+
 export class Diagnostics {
   private readonly events = new Map<string, { at: number; list: Promise<CoreV1Event[]> }>();
+  private readonly podLists = new Map<string, { at: number; pods: Pod[] }>();
+  private tokens = PODS_BURST;
+  private tokensAt = 0;
 
   constructor(
     private readonly client: KubeClient,
     private readonly now: () => Date,
   ) {}
 
-  /** The pods of a failed Job (for the exit code) or of one that has not started (for the reason). */
+  /**
+   * The pods of a failed Job (for the exit code, read once) or of one that has not started (for the
+   * reason: within a global budget, and not more than once a minute per Job).
+   */
   async pods(job: Job): Promise<Pod[]> {
     const name = job.metadata?.name ?? "";
-    if (!jobFailed(job) && !(notStarted(job, this.now()) && (job.status?.active ?? 0) > 0)) return [];
-    return this.client.listPods(job.metadata?.namespace ?? "", `batch.kubernetes.io/job-name=${name}`);
+    const key = `${job.metadata?.namespace}/${name}`;
+    const failed = jobFailed(job);
+    if (!failed && !(notStarted(job, this.now()) && (job.status?.active ?? 0) > 0)) {
+      this.podLists.delete(key);
+      return [];
+    }
+    const now = this.now().getTime();
+    const last = this.podLists.get(key);
+    if (!failed && last && (now - last.at < PODS_TTL_MS || !this.take(now))) return last.pods;
+    if (!failed && !last && !this.take(now)) return [];
+    const pods = await this.client.listPods(job.metadata?.namespace ?? "", `batch.kubernetes.io/job-name=${name}`);
+    if (failed) this.podLists.delete(key);
+    else this.podLists.set(key, { at: now, pods });
+    return pods;
+  }
+
+  /** Takes one pod list from the budget (a token bucket), or says there is none left. */
+  private take(now: number): boolean {
+    this.tokens = Math.min(PODS_BURST, this.tokens + ((now - this.tokensAt) / 1000) * PODS_PER_SECOND);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
   }
 
   /** FailedCreate Events of a Job without pods, from a list shared by all Jobs of the namespace. */

@@ -12,6 +12,7 @@ function elector(client: MemoryClient, identity: string, clock: { now: number },
     identity,
     leaseDurationSeconds: 15,
     retryPeriodMs: 10,
+    takeoverJitterMs: 5,
     logger: quiet,
     onChange: (leader) => changes.push(leader),
     now: () => new Date(clock.now),
@@ -55,5 +56,50 @@ describe("LeaseElector", () => {
     await running;
     expect(changes).toEqual([true, false]);
     expect(await elector(client, "b", clock).tryAcquireOrRenew()).toBe(true);
+  });
+
+  test("while the lease is held, a follower watching it makes no request; only the holder renews", async () => {
+    const client = new MemoryClient();
+    const stop = new AbortController();
+    const a: boolean[] = [];
+    const b: boolean[] = [];
+    const runs = [elector(client, "a", { now: Date.now() }, a).run(stop.signal)];
+    while (a.length === 0) await Bun.sleep(5);
+    runs.push(elector(client, "b", { now: Date.now() }, b).run(stop.signal));
+    await Bun.sleep(50);
+    const before = client.log.length;
+    await Bun.sleep(200);
+    const calls = client.log.slice(before);
+    stop.abort();
+    await Promise.all(runs);
+    expect(b).toEqual([]);
+    expect(calls.filter((c) => c === "getLease")).toEqual([]);
+    // The holder renews every 10 ms: about 20 writes, each without a read first.
+    expect(calls.filter((c) => c === "putLease").length).toBeGreaterThan(5);
+  });
+
+  test("a follower takes a released lease at once, long before it would expire", async () => {
+    const client = new MemoryClient();
+    const stopA = new AbortController();
+    const stopB = new AbortController();
+    const b: boolean[] = [];
+    const slow = (identity: string, changes: boolean[]) =>
+      new LeaseElector(client, {
+        ...{ namespace: "ns", name: "lease", identity, leaseDurationSeconds: 3_600, retryPeriodMs: 10, takeoverJitterMs: 5 },
+        ...{ logger: quiet, onChange: (leader: boolean) => changes.push(leader) },
+      });
+    const a: boolean[] = [];
+    const runA = slow("a", a).run(stopA.signal);
+    while (a.length === 0) await Bun.sleep(5);
+    const runB = slow("b", b).run(stopB.signal);
+    await Bun.sleep(30);
+    expect(b).toEqual([]);
+    stopA.abort();
+    await runA;
+    const started = Date.now();
+    while (b.length === 0 && Date.now() - started < 2_000) await Bun.sleep(5);
+    expect(b).toEqual([true]);
+    stopB.abort();
+    await runB;
   });
 });

@@ -1,9 +1,9 @@
-// Lease-based election of the one controller that takes hooks without spec.nodeName.
+// Lease-based election of one controller: the holder renews, everyone else watches the Lease and makes no request.
 
 import type { Logger } from "pino";
-import { sleep } from "../core/time.ts";
+import { backoffDelay, sleep } from "../core/time.ts";
 import type { KubeClient, Lease } from "../kube/client.ts";
-import { errorText } from "../kube/errors.ts";
+import { errorText, isConflict } from "../kube/errors.ts";
 import type { LeaseConfig } from "./config.ts";
 
 export interface ElectorOptions extends LeaseConfig {
@@ -19,21 +19,25 @@ export function microTime(date: Date): string {
 
 /**
  * Expiry is judged by this process's own clock from when it last saw the lease change (as client-go
- * does), so skew between nodes cannot make two holders.
+ * does), so skew between nodes cannot make two holders. Followers learn of every change from a watch
+ * on the one Lease, so a fleet of followers costs the API server watches, not requests.
  */
 export class LeaseElector {
-  private readonly client: KubeClient;
-  private readonly options: ElectorOptions;
   private leader = false;
+  /** The Lease as last seen (watch or own write); undefined: not known, read it first. */
+  private known: Lease | undefined;
   private observedRenew: string | undefined;
   private observedAt = 0;
   private lastRenewed = 0;
   private lastError = "";
+  private wake: (() => void) | undefined;
+  /** Whether the watch on the Lease is running: without it, followers poll as before. */
+  private watching = false;
 
-  constructor(client: KubeClient, options: ElectorOptions) {
-    this.client = client;
-    this.options = options;
-  }
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: ElectorOptions,
+  ) {}
 
   get isLeader(): boolean {
     return this.leader;
@@ -42,71 +46,133 @@ export class LeaseElector {
   private set(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    this.options.logger.info(
-      { lease: this.options.name, identity: this.options.identity, leader },
-      leader ? "became leader" : "lost leadership",
-    );
+    const { name, identity } = this.options;
+    this.options.logger.info({ lease: name, identity, leader }, leader ? "became leader" : "lost leadership");
     this.options.onChange(leader);
   }
 
-  private now(): Date {
-    return this.options.now?.() ?? new Date();
+  private now(): number {
+    return (this.options.now?.() ?? new Date()).getTime();
+  }
+
+  /** Takes in the Lease as the watch (or a read, or our own write) delivered it. */
+  observe(lease: Lease | undefined): void {
+    this.known = lease;
+    const renew = lease?.spec.renewTime ?? "";
+    if (renew !== this.observedRenew) {
+      this.observedRenew = renew;
+      this.observedAt = this.now();
+    }
+    if (this.leader && lease && lease.spec.holderIdentity !== this.options.identity) this.set(false);
+    this.wake?.();
+  }
+
+  /** Milliseconds until the known Lease may be taken by this process; 0 when free or expired. */
+  private msUntilFree(): number {
+    const lease = this.known;
+    if (!lease?.spec.holderIdentity || lease.spec.holderIdentity === this.options.identity) return 0;
+    const duration = (lease.spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
+    return Math.max(0, this.observedAt + duration - this.now() + 1);
   }
 
   /** One attempt to acquire or renew; returns whether this process holds the lease afterwards. */
   async tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
     const { namespace, name, identity, leaseDurationSeconds } = this.options;
-    const now = this.now();
-    const current = await this.client.getLease(namespace, name, signal);
-    const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: microTime(now) };
-    if (!current) {
-      await this.client.putLease(
-        { metadata: { namespace, name }, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } },
+    if (!this.known || !this.watching) this.observe(await this.client.getLease(namespace, name, signal));
+    const current = this.known;
+    const spec: Lease["spec"] = { holderIdentity: identity, leaseDurationSeconds, renewTime: microTime(new Date(this.now())) };
+    const holder = current?.spec.holderIdentity ?? "";
+    if (holder && holder !== identity && this.msUntilFree() > 0) return false;
+    const transitions = (current?.spec.leaseTransitions ?? 0) + (current && holder !== identity ? 1 : 0);
+    const acquireTime = holder === identity ? current?.spec.acquireTime : spec.renewTime;
+    try {
+      const written = await this.client.putLease(
+        { metadata: current?.metadata ?? { namespace, name }, spec: { ...spec, acquireTime, leaseTransitions: transitions } },
         signal,
       );
+      this.observe(written);
       return true;
+    } catch (err) {
+      // Someone else wrote first (or our copy was behind): the watch brings the news; without it, read again.
+      if (!isConflict(err) && (err as { reason?: string }).reason !== "AlreadyExists") throw err;
+      if (!this.watching) this.known = undefined;
+      return false;
     }
-    const renew = current.spec.renewTime ?? "";
-    if (renew !== this.observedRenew || current.spec.holderIdentity !== identity) {
-      if (renew !== this.observedRenew) this.observedAt = now.getTime();
-      this.observedRenew = renew;
-    }
-    const holder = current.spec.holderIdentity ?? "";
-    const expired = now.getTime() > this.observedAt + (current.spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    if (holder && holder !== identity && !expired) return false;
-    const transitions = (current.spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
-    const acquireTime = holder === identity ? current.spec.acquireTime : spec.renewTime;
-    await this.client.putLease(
-      { metadata: current.metadata, spec: { ...spec, acquireTime, leaseTransitions: transitions } },
-      signal,
-    );
-    return true;
   }
 
   /** Campaigns until `signal` aborts, then gives the lease up so another controller need not wait for expiry. */
   async run(signal: AbortSignal): Promise<void> {
+    const watch = this.watch(signal);
     const { retryPeriodMs, leaseDurationSeconds, logger } = this.options;
     const renewDeadlineMs = (leaseDurationSeconds * 1000 * 2) / 3;
     while (!signal.aborted) {
+      if (!this.leader) {
+        await this.untilFree(signal);
+        if (signal.aborted) break;
+      }
       // A leader's attempt may last only until its renew deadline: past it, others may take over.
       const budgetMs = this.leader ? renewDeadlineMs - (Date.now() - this.lastRenewed) : renewDeadlineMs;
       if (budgetMs <= 0) this.set(false);
       try {
-        const held = await this.tryAcquireOrRenew(AbortSignal.timeout(Math.max(budgetMs, 1)));
+        const held = await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.max(budgetMs, 1))]));
         if (held) this.lastRenewed = Date.now();
         this.lastError = "";
         this.set(held);
       } catch (err) {
+        if (signal.aborted) break;
         const error = errorText(err);
-        // Said once per distinct error: a forbidden or broken Lease must be visible, but not every 2 s.
+        // Said once per distinct error: a forbidden or broken Lease must be visible, but not on every try.
         if (error !== this.lastError) logger.warn({ lease: this.options.name, error }, "lease attempt failed");
         this.lastError = error;
         // Stop acting before the lease can expire for the others.
         if (this.leader && Date.now() - this.lastRenewed > renewDeadlineMs) this.set(false);
       }
-      await sleep(retryPeriodMs, signal);
+      // A holder renews on its period; a follower whose attempt lost waits for the watch to show the winner.
+      if (this.leader || !this.watching) await sleep(retryPeriodMs, signal);
+      else await this.nextChange(retryPeriodMs, signal);
     }
     if (this.leader) await this.release();
+    await watch;
+  }
+
+  /** Resolves when the watch shows a change, or after `ms`. */
+  private async nextChange(ms: number, signal: AbortSignal): Promise<void> {
+    const changed = new Promise<void>((resolve) => (this.wake = resolve));
+    await Promise.race([sleep(ms, signal), changed]);
+    this.wake = undefined;
+  }
+
+  /** Waits until the Lease is free or expired, then a random moment more, so a fleet does not rush it at once. */
+  private async untilFree(signal: AbortSignal): Promise<void> {
+    for (let jittered = false; this.watching && !signal.aborted; ) {
+      const waitMs = this.msUntilFree();
+      if (waitMs === 0 && jittered) return;
+      jittered = waitMs === 0;
+      await this.nextChange(waitMs > 0 ? waitMs : Math.random() * this.options.takeoverJitterMs, signal);
+    }
+  }
+
+  /** Follows the Lease; falls back to polling (watching = false) while the watch cannot be opened. */
+  private async watch(signal: AbortSignal): Promise<void> {
+    const { namespace, name, logger } = this.options;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const stream = await this.client.watchLease(namespace, name, signal);
+        this.watching = true;
+        for await (const event of stream) {
+          if (event.type === "SYNCED") continue;
+          this.observe(event.type === "DELETED" ? undefined : event.object);
+          attempt = 0;
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        logger.warn({ lease: name, error: errorText(err) }, "watching the lease failed, polling it meanwhile");
+      }
+      this.watching = false;
+      this.wake?.();
+      await sleep(backoffDelay(attempt, 1_000, 60_000), signal);
+    }
+    this.watching = false;
   }
 
   private async release(): Promise<void> {

@@ -64,10 +64,17 @@ const cases: Record<string, Case> = {
   },
   "cluster mode pins the Job to spec.nodeName": {
     hook: { spec: { nodeName: "node-c" } },
-    self: { allNodes: true, nodeName: "" },
+    self: { allNodes: true, nodeName: "", leader: true },
     calls: ["createJob plexdhook-h", "updateHookStatus h"],
     status: { phase: "Pending", nodeName: "node-c" },
     events: ["JobCreated"],
+  },
+  "cluster mode writes nothing from a replica that does not hold the Lease": {
+    hook: { spec: { nodeName: "node-c" } },
+    self: { allNodes: true, nodeName: "" },
+    calls: [],
+    status: undefined,
+    events: [],
   },
   "a Job already in the cache is recorded, not created again": {
     hook: { spec: { nodeName: "node-a" } },

@@ -26,6 +26,9 @@ import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS } from "./messag
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
 
+/** How often a hook whose Job no watch of this controller sees (it runs on another node) is looked at. */
+const UNWATCHED_JOB_RECHECK_MS = 30_000;
+
 export interface ReconcilerDeps {
   client: KubeClient;
   hooks: HookCache;
@@ -62,7 +65,7 @@ export class Reconciler {
     const me = self();
     if (isTerminal(hook.status?.phase)) return;
     if (!ownsHook(hook, me)) {
-      if (me.allNodes && !this.warnedNoNode.has(key)) {
+      if (me.allNodes && me.leader && !this.warnedNoNode.has(key)) {
         this.warnedNoNode.add(key);
         this.deps.logger.warn(
           { hook: hook.metadata.name },
@@ -150,8 +153,10 @@ export class Reconciler {
   private async track(target: Target): Promise<Outcome> {
     const { hook, jobName, jobKey } = target;
     const { client, jobs, diagnostics, now } = this.deps;
-    // Not in the cache: just created and not yet seen, deleted, or not made by us (no node label); ask.
-    const existing = jobs.get(jobKey) ?? (await client.getJob(hook.metadata.namespace, jobName));
+    // Not in the cache: just created and not yet seen, deleted, not made by us (no node label), or running
+    // on another node (an untargeted hook an earlier Lease holder started); ask.
+    const cached = jobs.get(jobKey);
+    const existing = cached ?? (await client.getJob(hook.metadata.namespace, jobName));
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
     const gone = jobs.gone(jobKey);
     const job = existing ?? (gone && jobFinished(gone) ? gone : undefined);
@@ -168,6 +173,8 @@ export class Reconciler {
     await this.deps.status.write(hook, status);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     if (!jobFinished(job) && status.phase === "Pending") return { requeueAfterMs: recheckMs(job, now()) };
+    // No watch tells this controller about a Job it does not cache: look again now and then.
+    if (!cached && !jobFinished(job)) return { requeueAfterMs: UNWATCHED_JOB_RECHECK_MS };
   }
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */

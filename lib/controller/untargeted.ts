@@ -1,4 +1,5 @@
-// Hooks without spec.nodeName: one Lease holder takes them until their Job exists, and reports hooks no controller took.
+// The Lease holder's duties: hooks without spec.nodeName (node mode) or every hook (cluster mode), hooks no
+// controller took, hooks whose node was lost.
 
 import type { Logger } from "pino";
 import { keyOf } from "../core/names.ts";
@@ -6,10 +7,11 @@ import { backoffDelay, sleep } from "../core/time.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
-import type { LeaseConfig, RetryConfig, UnclaimedConfig } from "./config.ts";
+import type { LeaseConfig, LostNodesConfig, RetryConfig, UnclaimedConfig } from "./config.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import { LeaseElector } from "./leader.ts";
+import { reportLostNodes } from "./lost-nodes.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { reportUnclaimed } from "./unclaimed.ts";
 import { type HookStream, SOURCE_UNTARGETED, UNTARGETED_SELECTOR } from "./watches.ts";
@@ -17,8 +19,11 @@ import { type HookStream, SOURCE_UNTARGETED, UNTARGETED_SELECTOR } from "./watch
 export interface UntargetedOptions {
   client: KubeClient;
   namespace: string;
+  /** Cluster mode: the holder is the one replica that writes; there are no untargeted or unclaimed duties. */
+  allNodes: boolean;
   lease: LeaseConfig;
   unclaimed: UnclaimedConfig;
+  lostNodes: LostNodesConfig;
   /** Backoff for the untargeted watch when it cannot be opened. */
   retry: RetryConfig;
   /** False when the API server cannot select hooks by field: the hook cache already holds every hook. */
@@ -68,7 +73,12 @@ export class UntargetedDuties {
   }
 
   private lead(signal: AbortSignal): void {
-    const { client, namespace, serverSideFilter, hooks, enqueue } = this.options;
+    const { client, namespace, serverSideFilter, hooks, enqueue, status, logger, now } = this.options;
+    void reportLostNodes({ client, namespace, config: this.options.lostNodes, status, logger, now }, signal);
+    if (this.options.allNodes) {
+      for (const key of hooks.keys()) enqueue(key);
+      return;
+    }
     void reportUnclaimed(
       {
         client,

@@ -9,11 +9,10 @@ import { ApiError, errorText } from "../kube/errors.ts";
 
 /** Hook sources, each a map of its own in the HookCache. */
 export const SOURCE_OWN = "own";
-export const SOURCE_BOUND = "bound";
 export const SOURCE_UNTARGETED = "untargeted";
 
-/** Hooks without spec.nodeName whose Job does not exist yet: the Lease holder's to take. */
-export const UNTARGETED_SELECTOR = "spec.nodeName=,status.nodeName=";
+/** Hooks without spec.nodeName: the Lease holder's, from start to end. */
+export const UNTARGETED_SELECTOR = "spec.nodeName=";
 
 export type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
 
@@ -40,12 +39,8 @@ export function selectors(scope: Scope, serverSideFilter: boolean): { hooks: Arr
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
   const jobs = scope.allNodes ? managed : `${managed},${LABEL_NODE}=${nodeLabelValue(scope.nodeName)}`;
   if (scope.allNodes || !serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs };
-  // Disjoint: hooks aimed at this node, and untargeted hooks whose Job already runs here.
-  const hooks: Array<[string, string]> = [
-    [SOURCE_OWN, `spec.nodeName=${scope.nodeName}`],
-    [SOURCE_BOUND, `spec.nodeName=,status.nodeName=${scope.nodeName}`],
-  ];
-  return { hooks, jobs };
+  // Hooks aimed at this node; the Lease holder adds a watch of its own for untargeted ones.
+  return { hooks: [[SOURCE_OWN, `spec.nodeName=${scope.nodeName}`]], jobs };
 }
 
 /** Opens every watch; rejects when one cannot be set up (an API server without field selectors is not an error). */

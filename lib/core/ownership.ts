@@ -9,7 +9,7 @@ export interface Self {
   nodeName: string;
   /** Cluster mode: one controller handles every hook. */
   allNodes: boolean;
-  /** Holds the Lease for hooks without spec.nodeName. */
+  /** Holds the Lease: for hooks without spec.nodeName (node mode), to write at all (cluster mode). */
   leader: boolean;
 }
 
@@ -22,13 +22,13 @@ export function targetNode(hook: PlexdHook, self: Self): string | undefined {
 }
 
 /**
- * Whether this controller should act on `hook`. A targeted hook belongs to its node's controller;
- * an untargeted one to the Lease holder until its Job exists, then to the node it runs on.
+ * Whether this controller should act on `hook`. A targeted hook belongs to its node's controller, an
+ * untargeted one to the Lease holder from start to end (so no node needs a watch for untargeted hooks
+ * running on it). In cluster mode only the replica holding the Lease writes.
  */
 export function ownsHook(hook: PlexdHook, self: Self): boolean {
-  if (self.allNodes) return targetNode(hook, self) !== undefined;
+  if (self.allNodes) return self.leader && targetNode(hook, self) !== undefined;
   if (hook.spec.nodeName) return hook.spec.nodeName === self.nodeName;
-  if (hook.status?.nodeName) return hook.status.nodeName === self.nodeName;
   return self.leader;
 }
 

@@ -12,6 +12,8 @@ export const REASON_JOB_OWNED_ELSEWHERE = "JobOwnedElsewhere";
 export const REASON_JOB_MISSING = "JobMissing";
 /** The hook names a node where no controller took it. */
 export const REASON_NO_CONTROLLER = "NoController";
+/** The hook's node has been NotReady or gone too long: its controller died with it, its outcome is unknown. */
+export const REASON_NODE_LOST = "NodeLost";
 
 /** Reasons of the Succeeded condition while the Job runs or once it ended. */
 export const REASON_JOB_SUCCEEDED = "JobSucceeded";

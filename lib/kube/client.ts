@@ -35,6 +35,15 @@ export interface Lease {
   };
 }
 
+/** What the Lease holder needs to know of a Node. */
+export interface NodeState {
+  name: string;
+  /** The Ready condition is True. */
+  ready: boolean;
+  /** When the Ready condition last changed (ISO time), if known. */
+  since?: string;
+}
+
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
@@ -49,7 +58,11 @@ export interface KubeClient {
   createEvent(event: CoreV1Event): Promise<void>;
   /** Events in `namespace` matching `fieldSelector` (e.g. a Job's FailedCreate). */
   listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;
+  /** Every Node, with only its readiness. */
+  listNodes(): Promise<NodeState[]>;
   getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined>;
+  /** The one Lease `name`, as a watch (selected by metadata.name, which RBAC's resourceNames allows). */
+  watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease>;
   /** Creates when `lease.metadata.resourceVersion` is unset, else replaces it (409 when stale). */
   putLease(lease: Lease, signal?: AbortSignal): Promise<Lease>;
 }

@@ -4,7 +4,7 @@ import type { CoreV1Event, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
-import type { KubeClient, Lease, Watch, WatchScope } from "./client.ts";
+import type { KubeClient, Lease, NodeState, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
 import { type Query, Rest } from "./rest.ts";
@@ -111,6 +111,24 @@ export class NodeKubeClient implements KubeClient {
       query: { fieldSelector },
     });
     return list.items;
+  }
+
+  async listNodes(): Promise<NodeState[]> {
+    type Node = {
+      metadata: { name: string };
+      status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> };
+    };
+    // resourceVersion=0: served from the API server's cache, never from etcd.
+    const list = await this.rest.request<{ items: Node[] }>("GET", "/api/v1/nodes", { query: { resourceVersion: "0" } });
+    return list.items.map((node) => {
+      const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+      return { name: node.metadata.name, ready: ready?.status === "True", since: ready?.lastTransitionTime };
+    });
+  }
+
+  watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease> {
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+    return this.watchPath<Lease>("leases", path, { namespace, fieldSelector: `metadata.name=${name}`, signal });
   }
 
   async getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined> {

@@ -273,7 +273,9 @@ describe("targeting across a fleet of three node controllers", () => {
       .filter((uri) => uri.includes(`/namespaces/${NS}/`));
     const hookReads = requests.filter((uri) => uri.includes("/plexdhooks"));
     const jobReads = requests.filter((uri) => uri.includes("/jobs"));
-    expect(hookReads.length).toBeGreaterThanOrEqual(6);
+    // Each node lists its own hooks, the Lease holder the untargeted ones (watches last minutes, so
+    // their completions are not in the log yet).
+    expect(hookReads.length).toBeGreaterThanOrEqual(4);
     expect(jobReads.length).toBeGreaterThanOrEqual(3);
     for (const uri of hookReads) expect(uri).toMatch(/fieldSelector=spec\.nodeName=(node-[abc])?(&|,|$)/);
     for (const uri of jobReads) expect(uri).toMatch(/labelSelector=.*plexd\.plexsphere\.com\/node=node-[abc]/);

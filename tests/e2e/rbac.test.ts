@@ -48,6 +48,10 @@ describe("the plexd ServiceAccount", () => {
     ["get", "leases.coordination.k8s.io#plexd-hook-untargeted"],
     ["create", "leases.coordination.k8s.io"],
     ["update", "leases.coordination.k8s.io#plexd-hook-untargeted"],
+    ["watch", "leases.coordination.k8s.io#plexd-hook-untargeted"],
+    ["get", "leases.coordination.k8s.io#plexd-hook-all-nodes"],
+    ["update", "leases.coordination.k8s.io#plexd-hook-all-nodes"],
+    ["list", "nodes"],
     ["get", "pods"],
     ["list", "pods"],
   ];
@@ -70,6 +74,8 @@ describe("the plexd ServiceAccount", () => {
     ["get", "leases.coordination.k8s.io#kube-controller-manager"],
     ["update", "leases.coordination.k8s.io#kube-scheduler"],
     ["update", "nodes"],
+    ["get", "nodes"],
+    ["watch", "leases.coordination.k8s.io#kube-scheduler"],
     ["create", "rolebindings.rbac.authorization.k8s.io"],
   ];
   test.each(denied)("cannot %s %s", async (verb, resource) => {

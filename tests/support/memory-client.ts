@@ -2,7 +2,7 @@
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
-import type { KubeClient, Lease, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
+import type { KubeClient, Lease, NodeState, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
@@ -112,7 +112,7 @@ export class MemoryClient implements KubeClient {
   readonly jobs = new Kind<Job>(() => String(++this.version));
   readonly pods: Pod[] = [];
   readonly events: CoreV1Event[] = [];
-  readonly leases = new Map<string, Lease>();
+  readonly leases = new Kind<Lease>(() => String(++this.version));
   readonly calls = { createJob: 0, updateHookStatus: 0, watchHooks: [] as Array<Omit<WatchScope, "signal">> };
   /** Every request but watches and Events, in order: `createJob plexdhook-x`, `updateHookStatus x`, `listPods`. */
   readonly log: string[] = [];
@@ -216,20 +216,31 @@ export class MemoryClient implements KubeClient {
     return this.events.filter((event) => matches(event as Obj, { namespace, fieldSelector }));
   }
 
+  /** The Nodes listNodes() answers with. */
+  nodes: NodeState[] = [];
+
+  async listNodes(): Promise<NodeState[]> {
+    this.log.push("listNodes");
+    return structuredClone(this.nodes);
+  }
+
+  async watchLease(namespace: string, name: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<Lease>>> {
+    return this.leases.watch({ namespace, fieldSelector: `metadata.name=${name}`, signal });
+  }
+
   async getLease(namespace: string, name: string): Promise<Lease | undefined> {
-    const lease = this.leases.get(`${namespace}/${name}`);
+    this.log.push("getLease");
+    const lease = this.leases.objects.get(`${namespace}/${name}`);
     return lease && structuredClone(lease);
   }
 
   async putLease(lease: Lease): Promise<Lease> {
-    const key = `${lease.metadata.namespace}/${lease.metadata.name}`;
-    const current = this.leases.get(key);
+    this.log.push("putLease");
+    const current = this.leases.objects.get(`${lease.metadata.namespace}/${lease.metadata.name}`);
     if (!lease.metadata.resourceVersion && current) throw new ApiError("lease exists", 409, "AlreadyExists");
     if (lease.metadata.resourceVersion && lease.metadata.resourceVersion !== current?.metadata.resourceVersion) {
       throw new ApiError("lease modified", 409, "Conflict");
     }
-    const stored = { metadata: { ...lease.metadata, resourceVersion: String(++this.version) }, spec: { ...lease.spec } };
-    this.leases.set(key, stored);
-    return structuredClone(stored);
+    return this.leases.put({ metadata: { ...lease.metadata }, spec: { ...lease.spec } });
   }
 }

@@ -1,0 +1,157 @@
+// One writer, quietly: followers watch the Lease and make no requests, two --all-nodes replicas write as one,
+// and the Lease holder reports hooks whose node was lost.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
+import { waitFor } from "../support/wait.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
+
+let env: Setup;
+const operators: Operator[] = [];
+
+function operator(namespace: string, ...args: string[]): Operator {
+  const op = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", namespace, ...args]);
+  operators.push(op);
+  return op;
+}
+
+const getHook = (ns: string, name: string) => env.json(["get", "plexdhook", name, "-n", ns]);
+const jobsIn = async (ns: string) => (await env.json(["get", "jobs", "-n", ns])).items as any[];
+const created = (op: Operator): string[] => op.logs.filter((l) => l.msg === "plexdhook job created").map((l) => String(l.hook));
+
+async function leaderOf(ops: Operator[]): Promise<Operator> {
+  return waitFor(
+    async () => {
+      const flags = await Promise.all(ops.map((op) => op.metric("plexd_hook_leader")));
+      return flags.filter((f) => f === 1).length === 1 ? ops[flags.indexOf(1)] : undefined;
+    },
+    "exactly one Lease holder",
+    30_000,
+    200,
+  );
+}
+
+async function withJob(ns: string, name: string): Promise<any> {
+  return waitFor(
+    async () => (await getHook(ns, name)).status?.jobName && (await getHook(ns, name)),
+    `${name}'s Job`,
+    60_000,
+    200,
+  );
+}
+
+beforeAll(async () => {
+  env = await sharedCluster();
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all(operators.map((op) => op.stop()));
+});
+
+describe("followers at idle", () => {
+  const NS = "e2e-idle";
+  test("three node controllers at idle: no Lease reads at all, and Lease writes only from the holder's renewals", async () => {
+    await env.namespace(NS);
+    const fleet = ["node-a", "node-b", "node-c"].map((node) => operator(NS, "--node-name", node));
+    await Promise.all(fleet.map((op) => op.waitReady()));
+    await leaderOf(fleet);
+    const from = Date.now();
+    await Bun.sleep(20_000);
+    const to = Date.now();
+    const requests = readFileSync(env.cluster.auditLogPath as string, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd")
+      .filter((e) => e.objectRef?.namespace === NS && e.verb !== "watch")
+      .filter((e) => Date.parse(e.requestReceivedTimestamp) >= from && Date.parse(e.requestReceivedTimestamp) <= to);
+    const leases = requests.filter((e) => e.objectRef?.resource === "leases");
+    // Polling followers would have read the Lease 20 times; the holder renews every 15 s.
+    expect(leases.filter((e) => e.verb === "get")).toEqual([]);
+    expect(leases.filter((e) => e.verb === "update").length).toBeLessThanOrEqual(2);
+    expect(requests.filter((e) => e.objectRef?.resource !== "leases").length).toBeLessThanOrEqual(1);
+    await Promise.all(fleet.map((op) => op.stop()));
+  }, 90_000);
+});
+
+describe("two --all-nodes replicas", () => {
+  const NS = "e2e-replicas";
+  let replicas: Operator[];
+  beforeAll(async () => {
+    await env.namespace(NS);
+    replicas = [operator(NS, "--all-nodes"), operator(NS, "--all-nodes")];
+    await Promise.all(replicas.map((op) => op.waitReady()));
+  }, 60_000);
+
+  test("only the replica holding the Lease writes: every hook gets one Job, all made by one replica", async () => {
+    const holder = await leaderOf(replicas);
+    for (let i = 0; i < 8; i++) {
+      await env.k(
+        ["apply", "-f", "-"],
+        hookYaml(`r-${i}`, NS, { hookName: "r", nodeName: ["node-a", "node-b", "node-c"][i % 3] }),
+      );
+    }
+    for (let i = 0; i < 8; i++) await withJob(NS, `r-${i}`);
+    const jobs = await jobsIn(NS);
+    for (let i = 0; i < 8; i++) expect(jobs.filter((j) => j.metadata.name === `plexdhook-r-${i}`)).toHaveLength(1);
+    expect(created(holder)).toHaveLength(8);
+    for (const other of replicas.filter((op) => op !== holder)) expect(created(other)).toEqual([]);
+  }, 90_000);
+
+  test("when the holder stops, the other replica takes over at once and handles new hooks", async () => {
+    const holder = await leaderOf(replicas);
+    const other = replicas.find((op) => op !== holder) as Operator;
+    expect(await holder.stop()).toBe(0);
+    await waitFor(async () => (await other.metric("plexd_hook_leader")) === 1, "the other replica to lead", 15_000, 200);
+    await env.k(["apply", "-f", "-"], hookYaml("after", NS, { hookName: "r", nodeName: "node-b" }));
+    await withJob(NS, "after");
+    expect(created(other)).toEqual(["after"]);
+  }, 60_000);
+});
+
+describe("a lost node", () => {
+  const NS = "e2e-lost";
+  const DOOMED = "node-doomed";
+
+  test("a running hook whose node is deleted is reported Failed with reason NodeLost by the Lease holder", async () => {
+    await env.namespace(NS);
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: DOOMED,
+        labels: { "kubernetes.io/hostname": DOOMED, type: "kwok" },
+        annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
+      },
+    };
+    await env.k(["apply", "-f", "-"], JSON.stringify(node));
+    await env.k(["wait", "--for=condition=Ready", `node/${DOOMED}`, "--timeout=60s"]);
+    const holder = operator(NS, "--node-name", "node-a", "--node-lost-after", "3");
+    await holder.waitReady();
+    await leaderOf([holder]);
+    const doomed = operator(NS, "--node-name", DOOMED);
+    await doomed.waitReady();
+    const spec = { hookName: "d", nodeName: DOOMED, jobTemplate: { image: "plexd.test/sleep" } };
+    await env.k(["apply", "-f", "-"], hookYaml("doomed", NS, spec));
+    await waitFor(async () => (await getHook(NS, "doomed")).status?.phase === "Running", "the hook to run", 60_000, 200);
+    // The holder must have seen the node once before it disappears (it looks every 0.75 s here).
+    await Bun.sleep(2_000);
+    doomed.proc.kill("SIGKILL");
+    await env.k(["delete", "node", DOOMED, "--wait=false"]);
+    const status = await waitFor(
+      async () => {
+        const s = (await getHook(NS, "doomed")).status;
+        return s?.phase === "Failed" && s;
+      },
+      "the hook to be reported Failed",
+      30_000,
+      200,
+    );
+    expect(status.message).toMatch(/^The hook's outcome is unknown: node node-doomed no longer exists/);
+    expect(status.conditions.find((c: any) => c.type === "Succeeded")?.reason).toBe("NodeLost");
+    const events = await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=doomed"]);
+    expect(events.items.some((e: any) => e.type === "Warning" && e.message.includes("no longer exists"))).toBe(true);
+  }, 120_000);
+});
