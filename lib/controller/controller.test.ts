@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../../tests/cluster/wait.ts";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
 import { SEED_SPEC } from "../../tests/support/seed.ts";
-import { waitFor } from "../../tests/support/wait.ts";
 import { ApiError } from "../kube/errors.ts";
 import { createLogger } from "../observe/logger.ts";
 import { Metrics } from "../observe/metrics.ts";
@@ -57,9 +57,9 @@ describe("the seed's watch-create-status cycle", () => {
     const client = new MemoryClient();
     const { logged } = launch(client);
     client.addHook("disk-check-node01", { ...SEED_SPEC, nodeName: "node-a" });
-    const job = await waitFor(() => client.job("plexdhook-disk-check-node01"), "the Job");
+    const job = await waitFor("the Job", () => client.job("plexdhook-disk-check-node01"));
     expect(job.spec?.template.spec?.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-a" });
-    const status = await waitFor(() => client.hook("disk-check-node01")?.status, "the status");
+    const status = await waitFor("the status", () => client.hook("disk-check-node01")?.status);
     expect(status).toMatchObject({ jobName: "plexdhook-disk-check-node01", phase: "Pending", nodeName: "node-a" });
     expect(Date.parse(status.startedAt as string)).not.toBeNaN();
     expect(logged("plexdhook job created")[0]).toMatchObject({
@@ -85,13 +85,13 @@ describe("the seed's watch-create-status cycle", () => {
     const client = new MemoryClient();
     client.addHook("done", { hookName: "x", nodeName: "node-a" }, { status: { jobName: "plexdhook-done", phase: "Pending" } });
     const { controller } = launch(client);
-    await waitFor(() => controller.ready, "the first sync");
+    await waitFor("the first sync", () => controller.ready);
     client.addHook("fresh", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => client.job("plexdhook-fresh"), "the second hook's Job");
+    await waitFor("the second hook's Job", () => client.job("plexdhook-fresh"));
     expect(client.job("plexdhook-done")).toBeUndefined();
     expect(client.calls.createJob).toBe(1);
     // No Job is made again; since the named Job does not exist, the hook says so instead of waiting forever.
-    await waitFor(() => phaseOf(client, "done") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "done") === "Failed");
     expect(client.hook("done")?.status).toMatchObject({
       jobName: "plexdhook-done",
       message: expect.stringContaining("Job plexdhook-done no longer exists"),
@@ -111,7 +111,7 @@ describe("the seed's watch-create-status cycle", () => {
       c.reconcile.ownedElsewhereGiveUpMs = 1_500;
     });
     client.addHook("taken", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "taken") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "taken") === "Failed");
     expect(logged("job name held by another owner, waiting").length).toBeGreaterThan(0);
     expect(client.hook("taken")?.status?.message).toBe(
       "Job plexdhook-taken exists and belongs to another owner (uid old-uid): delete that Job, or give this PlexdHook another name",
@@ -124,7 +124,7 @@ describe("the seed's watch-create-status cycle", () => {
     await client.createJob({ metadata: { name: "plexdhook-pre", namespace: NS, labels: {} } });
     const { logged } = launch(client);
     client.addHook("pre", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "pre") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "pre") === "Pending");
     expect(client.hook("pre")?.status?.jobName).toBe("plexdhook-pre");
     expect(logged("plexdhook job already exists")[0]).toMatchObject({ level: "info", hook: "pre", job: "plexdhook-pre" });
   });
@@ -135,7 +135,7 @@ describe("the seed's watch-create-status cycle", () => {
       new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden");
     const { logged } = launch(client);
     client.addHook("denied", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "denied") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "denied") === "Failed");
     expect(client.hook("denied")?.status?.message).toContain("cannot create resource");
     expect(logged("plexdhook job creation failed")[0]).toMatchObject({ level: "error", hook: "denied" });
     expect(String(logged("plexdhook job creation failed")[0]?.error)).toContain("forbidden");
@@ -149,7 +149,7 @@ describe("the seed's watch-create-status cycle", () => {
       failures-- > 0 ? new ApiError("etcdserver: leader changed", 503, "ServiceUnavailable") : undefined;
     launch(client);
     client.addHook("flaky", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "flaky") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "flaky") === "Pending");
     expect(client.calls.createJob).toBe(3);
   });
 
@@ -160,7 +160,7 @@ describe("the seed's watch-create-status cycle", () => {
       c.reconcile.transientRetryWindowMs = 100;
     });
     client.addHook("throttled", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "throttled") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "throttled") === "Failed");
     expect(client.calls.createJob).toBeGreaterThan(1);
     expect(client.hook("throttled")?.status?.message).toContain("too many requests");
   });
@@ -178,8 +178,8 @@ describe("the seed's watch-create-status cycle", () => {
     const { logged } = launch(client);
     client.addHook("first", { hookName: "x", nodeName: "node-a" });
     client.addHook("second", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "second") === "Pending", "the second hook");
-    await waitFor(() => phaseOf(client, "first") === "Pending", "the first hook, after a retry");
+    await waitFor("the second hook", () => phaseOf(client, "second") === "Pending");
+    await waitFor("the first hook, after a retry", () => phaseOf(client, "first") === "Pending");
     expect(logged("plexdhook status update failed")[0]).toMatchObject({
       level: "warn",
       hook: "first",
@@ -195,7 +195,7 @@ describe("the seed's watch-create-status cycle", () => {
       conflicts-- > 0 ? new ApiError("the object has been modified", 409, "Conflict") : undefined;
     launch(client);
     client.addHook("contended", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "contended") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "contended") === "Pending");
     expect(client.calls.createJob).toBe(1);
   });
 
@@ -210,7 +210,7 @@ describe("the seed's watch-create-status cycle", () => {
         { name: "a_b", value: "2" },
       ],
     });
-    await waitFor(() => phaseOf(client, "collide") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "collide") === "Failed");
     expect(client.hook("collide")?.status?.message).toContain('Parameters "a-b" and "a_b"');
     expect(client.job("plexdhook-collide")).toBeUndefined();
   });
@@ -233,7 +233,7 @@ describe("start() and stop()", () => {
   test("start() resolves when the client's event stream ends", async () => {
     const client = new MemoryClient();
     const { controller, done } = launch(client);
-    await waitFor(() => controller.ready, "the first sync");
+    await waitFor("the first sync", () => controller.ready);
     client.endStreams();
     expect(await done).toBeUndefined();
   });
@@ -241,7 +241,7 @@ describe("start() and stop()", () => {
   test("start() rejects with the abort reason when its signal is cancelled", async () => {
     const abort = new AbortController();
     const { controller, done } = launch(new MemoryClient(), "node-a", undefined, abort.signal);
-    await waitFor(() => controller.ready, "the first sync");
+    await waitFor("the first sync", () => controller.ready);
     const reason = new Error("shutting down");
     abort.abort(reason);
     expect(
@@ -254,7 +254,7 @@ describe("start() and stop()", () => {
 
   test("stop() makes start() return", async () => {
     const { controller, done } = launch(new MemoryClient());
-    await waitFor(() => controller.ready, "the first sync");
+    await waitFor("the first sync", () => controller.ready);
     controller.stop();
     expect(await done).toBeUndefined();
   });
@@ -263,7 +263,7 @@ describe("start() and stop()", () => {
     const client = new MemoryClient();
     client.addHook("waiting", { hookName: "x", nodeName: "node-a" });
     launch(client);
-    await waitFor(() => phaseOf(client, "waiting") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "waiting") === "Pending");
   });
 });
 
@@ -272,14 +272,14 @@ describe("lifecycle and targeting", () => {
     const client = new MemoryClient();
     launch(client);
     client.addHook("life", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "life") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "life") === "Pending");
     client.setJobStatus("plexdhook-life", { active: 1, ready: 1 });
-    await waitFor(() => phaseOf(client, "life") === "Running", "Running");
+    await waitFor("Running", () => phaseOf(client, "life") === "Running");
     client.setJobStatus("plexdhook-life", {
       conditions: [{ type: "Complete", status: "True" }],
       completionTime: new Date("2026-11-22T10:00:00Z"),
     });
-    await waitFor(() => phaseOf(client, "life") === "Succeeded", "Succeeded");
+    await waitFor("Succeeded", () => phaseOf(client, "life") === "Succeeded");
     expect(client.hook("life")?.status?.completedAt).toBe("2026-11-22T10:00:00.000Z");
     expect(client.events.map((e) => e.reason)).toEqual(["JobCreated", "HookRunning", "HookSucceeded"]);
   });
@@ -288,19 +288,19 @@ describe("lifecycle and targeting", () => {
     const client = new MemoryClient();
     launch(client);
     client.addHook("ttl0", { hookName: "x", nodeName: "node-a", ttlSecondsAfterFinished: 0 });
-    await waitFor(() => phaseOf(client, "ttl0") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "ttl0") === "Pending");
     client.setJobStatus("plexdhook-ttl0", { conditions: [{ type: "Complete", status: "True" }], completionTime: new Date() });
     client.jobs.remove(`${NS}/plexdhook-ttl0`);
-    await waitFor(() => phaseOf(client, "ttl0") === "Succeeded", "Succeeded");
+    await waitFor("Succeeded", () => phaseOf(client, "ttl0") === "Succeeded");
   });
 
   test("a Job deleted while it runs fails the hook with a message that says so", async () => {
     const client = new MemoryClient();
     launch(client);
     client.addHook("cut", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "cut") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "cut") === "Pending");
     client.jobs.remove(`${NS}/plexdhook-cut`);
-    await waitFor(() => phaseOf(client, "cut") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "cut") === "Failed");
     expect(client.hook("cut")?.status?.message).toStartWith("Job plexdhook-cut no longer exists");
   });
 
@@ -314,7 +314,7 @@ describe("lifecycle and targeting", () => {
       c.reconcile.transientRetryWindowMs = 0;
     });
     client.addHook("slowcreate", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "slowcreate") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "slowcreate") === "Pending");
     expect(client.calls.createJob).toBe(1);
   });
 
@@ -322,7 +322,7 @@ describe("lifecycle and targeting", () => {
     const client = new MemoryClient();
     launch(client);
     client.addHook("bad", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "bad") === "Pending", "Pending");
+    await waitFor("Pending", () => phaseOf(client, "bad") === "Pending");
     client.pods.push({
       metadata: { name: "plexdhook-bad-x1", namespace: NS, labels: { "batch.kubernetes.io/job-name": "plexdhook-bad" } },
       status: {
@@ -348,7 +348,7 @@ describe("lifecycle and targeting", () => {
         },
       ],
     });
-    await waitFor(() => phaseOf(client, "bad") === "Failed", "Failed");
+    await waitFor("Failed", () => phaseOf(client, "bad") === "Failed");
     expect(client.hook("bad")?.status?.message).toContain("exited with code 7");
   });
 
@@ -357,7 +357,7 @@ describe("lifecycle and targeting", () => {
     launch(client, "node-a");
     client.addHook("elsewhere", { hookName: "x", nodeName: "node-b" });
     client.addHook("here", { hookName: "x", nodeName: "node-a" });
-    await waitFor(() => phaseOf(client, "here") === "Pending", "the local hook");
+    await waitFor("the local hook", () => phaseOf(client, "here") === "Pending");
     expect(client.job("plexdhook-elsewhere")).toBeUndefined();
     expect(client.calls.watchHooks.map((w) => w.fieldSelector)).toContain("spec.nodeName=node-a");
   });
@@ -367,9 +367,9 @@ describe("lifecycle and targeting", () => {
     launch(client, "node-a");
     launch(client, "node-b");
     launch(client, "node-c");
-    await waitFor(() => client.leases.objects.size === 1, "a lease");
+    await waitFor("a lease", () => client.leases.objects.size === 1);
     for (let i = 0; i < 5; i++) client.addHook(`free-${i}`, { hookName: "x" });
-    for (let i = 0; i < 5; i++) await waitFor(() => phaseOf(client, `free-${i}`) === "Pending", `free-${i}`);
+    for (let i = 0; i < 5; i++) await waitFor(`free-${i}`, () => phaseOf(client, `free-${i}`) === "Pending");
     expect(client.calls.createJob).toBe(5);
     const holder = [...client.leases.objects.values()][0]?.spec.holderIdentity ?? "";
     const nodes = new Set([0, 1, 2, 3, 4].map((i) => client.hook(`free-${i}`)?.status?.nodeName));
@@ -385,7 +385,7 @@ describe("lifecycle and targeting", () => {
     const long = new Date(Date.now() - 5_000);
     client.addHook("ghost", { hookName: "x", nodeName: "node-ghost" }, { created: long });
     client.addHook("fresh-ghost", { hookName: "x", nodeName: "node-ghost" });
-    await waitFor(() => client.hook("ghost")?.status?.message, "the report");
+    await waitFor("the report", () => client.hook("ghost")?.status?.message);
     expect(client.hook("ghost")?.status).toMatchObject({
       phase: "Pending",
       message: expect.stringContaining("check that node node-ghost exists and runs the plexd-hook DaemonSet"),
@@ -402,8 +402,8 @@ describe("lifecycle and targeting", () => {
     });
     client.addHook("on-b", { hookName: "x", nodeName: "node-b" });
     client.addHook("on-c", { hookName: "x", nodeName: "node-c" });
-    const b = await waitFor(() => client.job("plexdhook-on-b"), "job b");
-    const c = await waitFor(() => client.job("plexdhook-on-c"), "job c");
+    const b = await waitFor("job b", () => client.job("plexdhook-on-b"));
+    const c = await waitFor("job c", () => client.job("plexdhook-on-c"));
     expect(b.spec?.template.spec?.nodeSelector?.["kubernetes.io/hostname"]).toBe("node-b");
     expect(c.spec?.template.spec?.nodeSelector?.["kubernetes.io/hostname"]).toBe("node-c");
   });

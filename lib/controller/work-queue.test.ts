@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { waitFor } from "../../tests/support/wait.ts";
+import { waitFor } from "../../tests/cluster/wait.ts";
 import { type Outcome, WorkQueue } from "./work-queue.ts";
 
 const FAST = { baseMs: 5, maxMs: 20 };
@@ -32,7 +32,7 @@ describe("WorkQueue", () => {
     queue.add("a");
     queue.add("a");
     hold.open();
-    await waitFor(() => seen.length === 2 && queue.depth === 0 && queue.inFlight === 0, "an idle queue");
+    await waitFor("an idle queue", () => seen.length === 2 && queue.depth === 0 && queue.inFlight === 0);
     stop();
     await done;
     expect(seen).toEqual(["blocker", "a"]);
@@ -51,11 +51,11 @@ describe("WorkQueue", () => {
       active--;
     });
     queue.add("k");
-    await waitFor(() => queue.inFlight === 1, "the first pass in flight");
+    await waitFor("the first pass in flight", () => queue.inFlight === 1);
     queue.add("k");
     queue.add("k");
     hold.open();
-    await waitFor(() => calls === 2, "the second pass");
+    await waitFor("the second pass", () => calls === 2);
     stop();
     await done;
     expect(most).toBe(1);
@@ -72,7 +72,7 @@ describe("WorkQueue", () => {
       active--;
     }, 3);
     for (let i = 0; i < 10; i++) queue.add(`k${i}`);
-    await waitFor(() => queue.depth === 0 && queue.inFlight === 0, "an empty queue");
+    await waitFor("an empty queue", () => queue.depth === 0 && queue.inFlight === 0);
     stop();
     await done;
     expect(most).toBe(3);
@@ -86,8 +86,8 @@ describe("WorkQueue", () => {
       if (++calls < 3) throw new Error("not yet");
     });
     queue.add("k");
-    await waitFor(() => calls === 3, "the third call");
-    await waitFor(() => queue.inFlight === 0, "the last call to end");
+    await waitFor("the third call", () => calls === 3);
+    await waitFor("the last call to end", () => queue.inFlight === 0);
     expect(attempts).toEqual([0, 1, 2]);
     expect(queue.attempts("k")).toBe(0);
     stop();
@@ -101,7 +101,7 @@ describe("WorkQueue", () => {
       return times.length === 1 ? { requeueAfterMs: 50 } : undefined;
     });
     queue.add("k");
-    await waitFor(() => times.length === 2, "the requeue");
+    await waitFor("the requeue", () => times.length === 2);
     stop();
     await done;
     expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
@@ -116,7 +116,7 @@ describe("WorkQueue", () => {
     }, 1);
     queue.add("in-flight");
     queue.add("waiting");
-    await waitFor(() => queue.inFlight === 1, "one key in flight");
+    await waitFor("one key in flight", () => queue.inFlight === 1);
     stop();
     queue.add("late");
     hold.open();
@@ -129,10 +129,10 @@ describe("WorkQueue", () => {
     const { queue, depths, stop, done } = running(() => hold.opened, 1);
     queue.add("a");
     queue.add("b");
-    await waitFor(() => queue.inFlight === 1, "a in flight");
+    await waitFor("a in flight", () => queue.inFlight === 1);
     expect(depths).toContainEqual([1, 1]);
     hold.open();
-    await waitFor(() => queue.inFlight === 0 && queue.depth === 0, "an empty queue");
+    await waitFor("an empty queue", () => queue.inFlight === 0 && queue.depth === 0);
     expect(depths.at(-1)).toEqual([0, 0]);
     stop();
     await done;

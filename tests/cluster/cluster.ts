@@ -1,4 +1,4 @@
-// Starts a throwaway Kubernetes control plane with kwok nodes on loopback, for tests and the demo.
+// The local control plane, a development tool (not a test): a throwaway Kubernetes control plane with kwok nodes on loopback, started by npm run cluster, scripts, benchmarks and the e2e tests.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,22 +1,30 @@
-// Polls a condition until it holds, a deadline passes, or a watched component dies.
+// waitFor(what, check, options): polls until a check holds, a deadline passes, or a watched component dies.
+// The one polling helper of the repository: the local control plane, its scripts, the e2e and unit tests.
+
 import type { Child } from "./child.ts";
 import { logTail } from "./child.ts";
 
 export interface WaitOptions {
-  timeoutMs: number;
+  /** Default 5 s. */
+  timeoutMs?: number;
+  /** Default 50 ms. */
   intervalMs?: number;
   /** Components whose early exit makes waiting pointless; the error then carries their log. */
   children?: readonly Child[];
 }
 
 /**
- * Calls `check` until it returns a value other than undefined and returns that value. Errors thrown
- * by `check` count as "not yet" (the API server refuses connections while it starts); the last one
- * is reported on timeout.
+ * Calls `check` until it returns a value other than undefined or false, and returns that value. Errors
+ * thrown by `check` count as "not yet" (the API server refuses connections while it starts); the last
+ * one is reported on timeout.
  */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, opts: WaitOptions): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const interval = opts.intervalMs ?? 100;
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  opts: WaitOptions = {},
+): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const deadline = Date.now() + timeoutMs;
   let lastError = "";
   for (;;) {
     const dead = opts.children?.find((c) => !c.isRunning());
@@ -28,16 +36,16 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     try {
       const value = await check();
-      if (value !== undefined) return value;
+      if (value !== undefined && value !== false) return value;
       lastError = "";
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() >= deadline) {
-      const logs = (opts.children ?? []).map((c) => `--- ${c.logPath} (tail) ---\n${logTail(c.logPath, 15)}`).join("\n");
+      const logs = (opts.children ?? []).map((c) => `\n--- ${c.logPath} (tail) ---\n${logTail(c.logPath, 15)}`).join("");
       const cause = lastError === "" ? "" : ` (last error: ${lastError})`;
-      throw new Error(`Timed out after ${opts.timeoutMs} ms waiting for ${what}${cause}\n${logs}`);
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}${logs}`);
     }
-    await Bun.sleep(interval);
+    await Bun.sleep(opts.intervalMs ?? 50);
   }
 }

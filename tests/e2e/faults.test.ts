@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, setUp } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -26,10 +26,9 @@ afterAll(async () => {
 async function createHook(name: string): Promise<void> {
   // kubectl fails while the API server is down; keep trying like a person would.
   await waitFor(
-    async () => (await env.tryK(["apply", "-f", "-"], hookYaml(name, NS, { hookName: "fault", nodeName: "node-a" }))).code === 0,
     `hook ${name} to be created`,
-    60_000,
-    200,
+    async () => (await env.tryK(["apply", "-f", "-"], hookYaml(name, NS, { hookName: "fault", nodeName: "node-a" }))).code === 0,
+    { timeoutMs: 60_000, intervalMs: 200 },
   );
 }
 
@@ -46,13 +45,12 @@ test("hooks created around an API server restart each get exactly one Job and su
   for (let i = 0; i < 10; i++) await createHook(`after-${i}`);
 
   await waitFor(
+    "all 20 hooks to succeed",
     async () => {
       const hooks = (await env.json(["get", "plexdhooks", "-n", NS])).items as any[];
       return hooks.length === 20 && hooks.every((h) => h.status?.phase === "Succeeded");
     },
-    "all 20 hooks to succeed",
-    120_000,
-    500,
+    { timeoutMs: 120_000, intervalMs: 500 },
   ).catch(async (err) => {
     // Say what was left, so a failure here can be understood from CI's output.
     console.error(await env.k(["get", "plexdhooks,jobs,pods", "-n", NS, "-o", "wide"]));

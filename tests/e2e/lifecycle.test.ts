@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -22,25 +22,23 @@ const jobsIn = async (ns: string) => (await env.json(["get", "jobs", "-n", ns]))
 /** The hook's status once it carries a message. */
 function statusWithMessage(ns: string, name: string, timeoutMs = 30_000): Promise<any> {
   return waitFor(
+    `${name} to say something`,
     async () => {
       const status = (await getHook(ns, name)).status;
       return status?.message && status;
     },
-    `${name} to say something`,
-    timeoutMs,
-    200,
+    { timeoutMs: timeoutMs, intervalMs: 200 },
   );
 }
 
 async function finalStatus(ns: string, name: string, timeoutMs = 60_000): Promise<any> {
   return waitFor(
+    `${name} to finish`,
     async () => {
       const status = (await getHook(ns, name)).status;
       return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
     },
-    `${name} to finish`,
-    timeoutMs,
-    200,
+    { timeoutMs: timeoutMs, intervalMs: 200 },
   );
 }
 
@@ -81,13 +79,12 @@ describe("phases on the real Job controller", () => {
       ["Succeeded", "True"],
     ]);
     const events = await waitFor(
+      "the HookSucceeded event",
       async () => {
         const list = (await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=ok"])).items as any[];
         return list.some((e) => e.reason === "HookSucceeded") && list;
       },
-      "the HookSucceeded event",
-      10_000,
-      200,
+      { timeoutMs: 10_000, intervalMs: 200 },
     );
     expect(events.map((e: any) => e.reason)).toContain("JobCreated");
   });
@@ -113,7 +110,10 @@ describe("phases on the real Job controller", () => {
         jobTemplate: { image: "plexd.test/sleep" },
       }),
     );
-    await waitFor(async () => (await getHook(NS, "slow")).status?.phase === "Running", "Running", 30_000, 100);
+    await waitFor("Running", async () => (await getHook(NS, "slow")).status?.phase === "Running", {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     const status = await finalStatus(NS, "slow");
     expect(status.phase).toBe("Failed");
     expect(status.message).toContain("DeadlineExceeded");
@@ -190,12 +190,10 @@ describe("cluster mode", () => {
 
   test("a hook without spec.nodeName is left alone, with a warning, when no --node-name is given", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("unplaced", NS, { hookName: "m" }));
-    await waitFor(
-      () => single.logs.some((l) => l.level === "warn" && l.hook === "unplaced") || undefined,
-      "the warning",
-      10_000,
-      50,
-    );
+    await waitFor("the warning", () => single.logs.some((l) => l.level === "warn" && l.hook === "unplaced") || undefined, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     expect((await getHook(NS, "unplaced")).status).toBeUndefined();
   });
 });
@@ -216,12 +214,10 @@ describe("targeting across a fleet of three node controllers", () => {
       ...[1, 2, 3, 4].map((i) => JSON.parse(hookYaml(`free-${i}`, NS, { hookName: "free" }))),
     ];
     await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    await waitFor(
-      async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"),
-      "every hook to succeed",
-      90_000,
-      250,
-    );
+    await waitFor("every hook to succeed", async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+    });
   }, 150_000);
 
   test("each targeted hook ran on its node, created by that node's controller", async () => {
@@ -295,12 +291,10 @@ describe("a SIGKILL in the middle of a burst", () => {
     );
     // Not awaited: the hooks keep arriving while the operator is killed.
     const applying = env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    await waitFor(
-      () => first.logs.filter((l) => l.msg === "plexdhook job created").length >= 5 || undefined,
-      "some Jobs",
-      60_000,
-      5,
-    );
+    await waitFor("some Jobs", () => first.logs.filter((l) => l.msg === "plexdhook job created").length >= 5 || undefined, {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+    });
     first.proc.kill("SIGKILL");
     expect(await first.exited).not.toBe(0);
     const createdBefore = first.logs.filter((l) => l.msg === "plexdhook job created").length;
@@ -309,13 +303,12 @@ describe("a SIGKILL in the middle of a burst", () => {
 
     const second = operator(NS, "--node-name", "node-c");
     await waitFor(
+      "every hook to succeed",
       async () => {
         const hooks = await hooksIn(NS);
         return hooks.length === COUNT && hooks.every((h) => h.status?.phase === "Succeeded");
       },
-      "every hook to succeed",
-      240_000,
-      1_000,
+      { timeoutMs: 240_000, intervalMs: 1_000 },
     );
     const jobs = await jobsIn(NS);
     expect(jobs).toHaveLength(COUNT);

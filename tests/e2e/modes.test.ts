@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { BINARY, type Operator, startOperator } from "./support/operator.ts";
 
@@ -47,16 +47,14 @@ function kubeconfig(file: string, user: Record<string, unknown>): string {
 async function handles(ns: string, name: string, timeoutMs = 30_000): Promise<string> {
   await env.k(["apply", "-f", "-"], hookYaml(name, ns, { hookName: name, nodeName: NODE }));
   await waitFor(
-    () => env.json(["get", "job", `plexdhook-${name}`, "-n", ns]).catch(() => undefined),
     `the Job of ${ns}/${name}`,
-    timeoutMs,
-    200,
+    () => env.json(["get", "job", `plexdhook-${name}`, "-n", ns]).catch(() => undefined),
+    { timeoutMs: timeoutMs, intervalMs: 200 },
   );
   return waitFor(
-    async () => (await env.json(["get", "plexdhook", name, "-n", ns])).status?.phase as string | undefined,
     `the phase of ${ns}/${name}`,
-    timeoutMs,
-    200,
+    async () => (await env.json(["get", "plexdhook", name, "-n", ns])).status?.phase as string | undefined,
+    { timeoutMs: timeoutMs, intervalMs: 200 },
   );
 }
 
@@ -137,7 +135,7 @@ describe("in-cluster (no kubeconfig: the service-account files and KUBERNETES_SE
     writeToken(await boundToken("e2e-mode-token-2"));
     await env.k(["delete", "secret", "e2e-mode-token-1", "-n", "plexd-system"]);
     // The API server caches accepted tokens for a few seconds; wait until the old one is really dead.
-    await waitFor(async () => !(await accepted(old)), "the old token to be rejected", 30_000, 500);
+    await waitFor("the old token to be rejected", async () => !(await accepted(old)), { timeoutMs: 30_000, intervalMs: 500 });
     const revoked = Date.now();
     // client-node alone would send the revoked token for up to 60 s; the operator reads the file again.
     expect(["Pending", "Running", "Succeeded"]).toContain(await handles(NS, "after-rotation", 30_000));

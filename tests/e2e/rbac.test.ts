@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { startOperator } from "./support/operator.ts";
 
@@ -92,7 +92,10 @@ describe("plexd-hook-reader bound to a user", () => {
     await env.k(["create", "clusterrolebinding", "e2e-rbac-reader", "--clusterrole=plexd-hook-reader", "--user=reader"]);
     reader = await env.cluster.kubeconfigFor("reader");
     // The authorizer learns of new bindings through a watch: wait until it has.
-    await waitFor(() => canI("list", "plexdhooks", undefined, reader), "the reader binding to take effect", 10_000, 50);
+    await waitFor("the reader binding to take effect", () => canI("list", "plexdhooks", undefined, reader), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
   });
 
   test("lists hooks in every namespace with kubectl get ph -A", async () => {
@@ -175,7 +178,10 @@ describe("the operator under exactly the plexd ClusterRole", () => {
       await operator.waitReady();
       for (const [name, spec] of hooks) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));
       for (const [name, , phase] of hooks)
-        await waitFor(async () => (await phaseOf(name)) === phase, `${name} to reach ${phase}`, 30_000, 100);
+        await waitFor(`${name} to reach ${phase}`, async () => (await phaseOf(name)) === phase, {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
     } finally {
       exitCode = await operator.stop();
       stderr = operator.stderr;

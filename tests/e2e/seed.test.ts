@@ -1,8 +1,8 @@
 // The seed's CRD, Job tables and watch-create-status cycle, against the real control plane and the compiled binary.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { waitFor } from "../cluster/wait.ts";
 import { seedSpec } from "../support/seed.ts";
-import { waitFor } from "../support/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -31,7 +31,10 @@ describe("the seed's example hook", () => {
   let created: any;
   beforeAll(async () => {
     await env.k(["apply", "-f", "-"], hookYaml("disk-check-node01", NS, SEED));
-    created = await waitFor(() => job("plexdhook-disk-check-node01").catch(() => undefined), "the Job", 30_000, 100);
+    created = await waitFor("the Job", () => job("plexdhook-disk-check-node01").catch(() => undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
   }, 60_000);
 
   const pod = () => created.spec.template.spec;
@@ -84,18 +87,20 @@ describe("the seed's example hook", () => {
   });
 
   test("the hook's status names the Job, with startedAt, and its pod lands on the node", async () => {
-    const status = await waitFor(async () => (await hook("disk-check-node01")).status, "status", 30_000, 100);
+    const status = await waitFor("status", async () => (await hook("disk-check-node01")).status, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect(status.jobName).toBe("plexdhook-disk-check-node01");
     expect(["Pending", "Running", "Succeeded"]).toContain(status.phase);
     expect(Date.parse(status.startedAt)).not.toBeNaN();
     const pods = await env.json(["get", "pods", "-n", NS, "-l", "batch.kubernetes.io/job-name=plexdhook-disk-check-node01"]);
     await waitFor(
+      "the pod to be scheduled",
       async () =>
         (await env.json(["get", "pods", "-n", NS, "-l", "batch.kubernetes.io/job-name=plexdhook-disk-check-node01"])).items[0]
           ?.spec.nodeName,
-      "the pod to be scheduled",
-      30_000,
-      100,
+      { timeoutMs: 30_000, intervalMs: 100 },
     ).then((node) => expect(node).toBe("node-a"));
     expect(pods.items.length).toBeLessThanOrEqual(1);
   });
@@ -118,7 +123,10 @@ describe("the seed's example hook", () => {
 describe("the watch-create-status cycle", () => {
   test("a privileged hook without jobTemplate runs busybox:latest with privileged: true", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("priv", NS, { hookName: "priv", privileged: true, nodeName: "node-a" }));
-    const created = await waitFor(() => job("plexdhook-priv").catch(() => undefined), "the Job", 30_000, 100);
+    const created = await waitFor("the Job", () => job("plexdhook-priv").catch(() => undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     const container = created.spec.template.spec.containers[0];
     expect(container.image).toBe("busybox:latest");
     expect(container.securityContext).toEqual({ privileged: true });
@@ -143,17 +151,19 @@ describe("the watch-create-status cycle", () => {
     operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-a"]);
     await operator.waitReady();
     await env.k(["apply", "-f", "-"], hookYaml("after-skip", NS, { hookName: "after", nodeName: "node-a" }));
-    await waitFor(() => job("plexdhook-after-skip").catch(() => undefined), "the next hook's Job", 30_000, 100);
+    await waitFor("the next hook's Job", () => job("plexdhook-after-skip").catch(() => undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect((await env.tryK(["get", "job", "plexdhook-already", "-n", NS])).code).not.toBe(0);
     // Never a Job of its own; the Job its status names does not exist, which the status then says.
     const status = await waitFor(
+      "Failed",
       async () => {
         const s = (await hook("already")).status;
         return s?.phase === "Failed" && s;
       },
-      "Failed",
-      30_000,
-      100,
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
     expect(status).toMatchObject({
       jobName: "plexdhook-elsewhere",
@@ -163,7 +173,7 @@ describe("the watch-create-status cycle", () => {
 
   test("a restarted operator creates no second Job and keeps the status", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("restart", NS, { hookName: "restart", nodeName: "node-a" }));
-    await waitFor(async () => (await hook("restart")).status?.jobName, "status", 30_000, 100);
+    await waitFor("status", async () => (await hook("restart")).status?.jobName, { timeoutMs: 30_000, intervalMs: 100 });
     const before = await job("plexdhook-restart");
     const startedAt = (await hook("restart")).status.startedAt;
     expect(await operator.stop()).toBe(0);
@@ -179,7 +189,10 @@ describe("the watch-create-status cycle", () => {
     // A Job by that name, made behind the operator's back and without the node label it watches.
     await env.k(["create", "job", "plexdhook-preexisting", "-n", NS, "--image=busybox:latest", "--", "true"]);
     await env.k(["apply", "-f", "-"], hookYaml("preexisting", NS, { hookName: "pre", nodeName: "node-a" }));
-    const status = await waitFor(async () => (await hook("preexisting")).status, "status", 30_000, 100);
+    const status = await waitFor("status", async () => (await hook("preexisting")).status, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect(status).toMatchObject({ jobName: "plexdhook-preexisting" });
     expect(operator.logs.find((l) => l.msg === "plexdhook job already exists" && l.hook === "preexisting")).toMatchObject({
       level: "info",
@@ -195,13 +208,12 @@ describe("the watch-create-status cycle", () => {
       await other.waitReady();
       await env.k(["apply", "-f", "-"], hookYaml("over-quota", ns, { hookName: "q", nodeName: "node-a" }));
       const status = await waitFor(
+        "Failed",
         async () => {
           const s = (await env.json(["get", "plexdhook", "over-quota", "-n", ns])).status;
           return s?.phase === "Failed" && s;
         },
-        "Failed",
-        30_000,
-        100,
+        { timeoutMs: 30_000, intervalMs: 100 },
       );
       expect(status.message).toContain("exceeded quota");
       expect(other.logs.find((l) => l.msg === "plexdhook job creation failed")).toMatchObject({
@@ -215,13 +227,12 @@ describe("the watch-create-status cycle", () => {
 
   test("deleting a PlexdHook deletes its Job", async () => {
     await env.k(["apply", "-f", "-"], hookYaml("doomed", NS, { hookName: "doomed", nodeName: "node-a" }));
-    await waitFor(() => job("plexdhook-doomed").catch(() => undefined), "the Job", 30_000, 100);
+    await waitFor("the Job", () => job("plexdhook-doomed").catch(() => undefined), { timeoutMs: 30_000, intervalMs: 100 });
     await env.k(["delete", "plexdhook", "doomed", "-n", NS]);
     await waitFor(
-      async () => (await env.tryK(["get", "job", "plexdhook-doomed", "-n", NS])).code !== 0,
       "garbage collection of the Job",
-      60_000,
-      200,
+      async () => (await env.tryK(["get", "job", "plexdhook-doomed", "-n", NS])).code !== 0,
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
   }, 90_000);
 

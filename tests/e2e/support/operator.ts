@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { waitFor } from "../../cluster/wait.ts";
 import { readLines } from "../../support/lines.ts";
-import { waitFor } from "../../support/wait.ts";
 
 export const REPO = join(import.meta.dir, "..", "..", "..");
 export const BINARY = join(REPO, "plexd-hook");
@@ -60,9 +60,9 @@ export function startOperator(args: string[], env: Record<string, string | undef
   });
   const healthUrl = () =>
     waitFor(
-      () => logs.find((l) => l.msg === "plexd-hook configured")?.health as string | undefined,
       "the operator's health address",
-      15_000,
+      () => logs.find((l) => l.msg === "plexd-hook configured")?.health as string | undefined,
+      { timeoutMs: 15_000 },
     );
   return {
     proc,
@@ -84,7 +84,10 @@ export function startOperator(args: string[], env: Record<string, string | undef
     },
     async waitReady() {
       const base = await healthUrl();
-      await waitFor(async () => (await fetch(`${base}readyz`)).ok, "the operator to be ready", 30_000, 50);
+      await waitFor("the operator to be ready", async () => (await fetch(`${base}readyz`)).ok, {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
     },
     async stop(signal = "SIGTERM") {
       proc.kill(signal);
