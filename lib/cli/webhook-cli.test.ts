@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
 import { main } from "../../main.ts";
-import { waitFor } from "../../tests/support/wait.ts";
+import { waitFor } from "../../tests/cluster/wait.ts";
 import { parseCli } from "./flags.ts";
 
 function run(argv: string[], signal = new AbortController().signal) {
@@ -42,7 +42,7 @@ describe("main()", () => {
   test("webhook serves until the signal, logs where, and exits 0", async () => {
     const stop = new AbortController();
     const { out, code } = run(["webhook", "--addr", "127.0.0.1:0"], stop.signal);
-    const url = await waitFor(() => /"url":"([^"]+)"/.exec(out.stderr)?.[1], "the webhook's address");
+    const url = await waitFor("the webhook's address", () => /"url":"([^"]+)"/.exec(out.stderr)?.[1]);
     expect(out.stderr).toContain("plexd-hook webhook serving");
     expect((await fetch(`${url}healthz`)).status).toBe(200);
     expect((await fetch(`${url}sync`, { method: "POST", body: "{" })).status).toBe(400);

@@ -1,7 +1,7 @@
 // PlexdHook through Metacontroller's hooks: the real `plexd-hook webhook`, a TypeScript stand-in for Metacontroller.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { CONTROLLER_UID_LABEL, FakeMetacontroller, LAST_APPLIED } from "./support/metacontroller.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
@@ -31,14 +31,13 @@ const getJob = (ns: string, name: string) => env.json(["get", "job", name, "-n",
 /** Reconciles through the stand-in until the hook's phase is `phase`, as Metacontroller would on each change. */
 async function reconcileUntil(name: string, phase: string, timeoutMs = 60_000): Promise<any> {
   return waitFor(
+    `${name} to be ${phase} through the webhook`,
     async () => {
       await mc.reconcile(NS, name);
       const status = (await getHook(NS, name)).status;
       return status?.phase === phase && status;
     },
-    `${name} to be ${phase} through the webhook`,
-    timeoutMs,
-    300,
+    { timeoutMs, intervalMs: 300 },
   );
 }
 
@@ -64,9 +63,9 @@ beforeAll(async () => {
   }
   webhook = startOperator(["webhook", "--addr", "127.0.0.1:0"]);
   const url = await waitFor(
-    () => webhook.logs.find((l) => l.msg === "plexd-hook webhook serving")?.url as string | undefined,
     "the webhook's address",
-    15_000,
+    () => webhook.logs.find((l) => l.msg === "plexd-hook webhook serving")?.url as string | undefined,
+    { timeoutMs: 15_000 },
   );
   mc = new FakeMetacontroller(env, url.replace(/\/$/, ""));
   native = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NATIVE_NS, "--all-nodes"]);
@@ -88,13 +87,12 @@ describe("a hook through the webhook", () => {
       ["Succeeded", "True"],
     ]);
     const nativeStatus = await waitFor(
+      "the native hook to succeed",
       async () => {
         const s = (await getHook(NATIVE_NS, "same")).status;
         return s?.phase === "Succeeded" && s;
       },
-      "the native hook to succeed",
-      60_000,
-      200,
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
     expect(status.message).toBe(nativeStatus.message);
 
@@ -140,6 +138,9 @@ describe("a hook through the webhook", () => {
     await env.k(["delete", "plexdhook", "same", "-n", NS, "--wait=false"]);
     const answer = await mc.reconcile(NS, "same");
     expect(answer.finalized).toBe(true);
-    await waitFor(async () => (await env.tryK(["get", "plexdhook", "same", "-n", NS])).code !== 0, "the hook to go", 15_000, 200);
+    await waitFor("the hook to go", async () => (await env.tryK(["get", "plexdhook", "same", "-n", NS])).code !== 0, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
   });
 });

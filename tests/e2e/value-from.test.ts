@@ -1,7 +1,7 @@
 // Parameters from ConfigMaps and Secrets in the native controller: the Job's env, and a missing object's Pending message.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -33,13 +33,12 @@ describe("valueFrom in the native controller", () => {
     ];
     await env.k(["apply", "-f", "-"], hookYaml("refs", NS, { hookName: "refs", nodeName: "node-b", parameters }));
     const status = await waitFor(
+      "refs to succeed",
       async () => {
         const s = (await getHook("refs")).status;
         return s?.phase === "Succeeded" && s;
       },
-      "refs to succeed",
-      60_000,
-      200,
+      { timeoutMs: 60_000, intervalMs: 200 },
     );
     expect(status.phase).toBe("Succeeded");
     const job = await env.json(["get", "job", "plexdhook-refs", "-n", NS]);
@@ -66,13 +65,12 @@ describe("valueFrom in the native controller", () => {
       }),
     );
     const status = await waitFor(
+      "absent to say why it waits",
       async () => {
         const s = (await getHook("absent")).status;
         return s?.message && s;
       },
-      "absent to say why it waits",
-      60_000,
-      500,
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(status.phase).toBe("Pending");
     expect(status.message).toBe(`Secret ${NS}/absent-creds does not exist (parameter api-token reads its key token)`);
