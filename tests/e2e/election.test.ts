@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -23,23 +23,20 @@ const created = (op: Operator): string[] => op.logs.filter((l) => l.msg === "ple
 
 async function leaderOf(ops: Operator[]): Promise<Operator> {
   return waitFor(
+    "exactly one Lease holder",
     async () => {
       const flags = await Promise.all(ops.map((op) => op.metric("plexd_hook_leader")));
       return flags.filter((f) => f === 1).length === 1 ? ops[flags.indexOf(1)] : undefined;
     },
-    "exactly one Lease holder",
-    30_000,
-    200,
+    { timeoutMs: 30_000, intervalMs: 200 },
   );
 }
 
 async function withJob(ns: string, name: string): Promise<any> {
-  return waitFor(
-    async () => (await getHook(ns, name)).status?.jobName && (await getHook(ns, name)),
-    `${name}'s Job`,
-    60_000,
-    200,
-  );
+  return waitFor(`${name}'s Job`, async () => (await getHook(ns, name)).status?.jobName && (await getHook(ns, name)), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
 }
 
 beforeAll(async () => {
@@ -104,7 +101,10 @@ describe("two --all-nodes replicas", () => {
     const holder = await leaderOf(replicas);
     const other = replicas.find((op) => op !== holder) as Operator;
     expect(await holder.stop()).toBe(0);
-    await waitFor(async () => (await other.metric("plexd_hook_leader")) === 1, "the other replica to lead", 15_000, 200);
+    await waitFor("the other replica to lead", async () => (await other.metric("plexd_hook_leader")) === 1, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
     await env.k(["apply", "-f", "-"], hookYaml("after", NS, { hookName: "r", nodeName: "node-b" }));
     await withJob(NS, "after");
     expect(created(other)).toEqual(["after"]);
@@ -135,19 +135,21 @@ describe("a lost node", () => {
     await doomed.waitReady();
     const spec = { hookName: "d", nodeName: DOOMED, jobTemplate: { image: "plexd.test/sleep" } };
     await env.k(["apply", "-f", "-"], hookYaml("doomed", NS, spec));
-    await waitFor(async () => (await getHook(NS, "doomed")).status?.phase === "Running", "the hook to run", 60_000, 200);
+    await waitFor("the hook to run", async () => (await getHook(NS, "doomed")).status?.phase === "Running", {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     // The holder must have seen the node once before it disappears (it looks every 0.75 s here).
     await Bun.sleep(2_000);
     doomed.proc.kill("SIGKILL");
     await env.k(["delete", "node", DOOMED, "--wait=false"]);
     const status = await waitFor(
+      "the hook to be reported Failed",
       async () => {
         const s = (await getHook(NS, "doomed")).status;
         return s?.phase === "Failed" && s;
       },
-      "the hook to be reported Failed",
-      30_000,
-      200,
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(status.message).toMatch(/^The hook's outcome is unknown: node node-doomed no longer exists/);
     expect(status.conditions.find((c: any) => c.type === "Succeeded")?.reason).toBe("NodeLost");
