@@ -29,11 +29,11 @@ const getHook = (ns: string, name: string) => env.json(["get", "plexdhook", name
 const getJob = (ns: string, name: string) => env.json(["get", "job", name, "-n", ns]);
 
 /** Reconciles through the stand-in until the hook's phase is `phase`, as Metacontroller would on each change. */
-async function reconcileUntil(name: string, phase: string, timeoutMs = 60_000): Promise<any> {
+async function reconcileUntil(name: string, phase: string, timeoutMs = 60_000, driver = mc): Promise<any> {
   return waitFor(
     `${name} to be ${phase} through the webhook`,
     async () => {
-      await mc.reconcile(NS, name);
+      await driver.reconcile(NS, name);
       const status = (await getHook(NS, name)).status;
       return status?.phase === phase && status;
     },
@@ -142,5 +142,55 @@ describe("a hook through the webhook", () => {
       timeoutMs: 15_000,
       intervalMs: 200,
     });
+  });
+});
+
+describe("finalize", () => {
+  test("deleting a hook whose task runs waits for the task; deleting its Job lets the hook go", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("long", NS, spec({ jobTemplate: { image: "plexd.test/sleep" } })));
+    await reconcileUntil("long", "Running");
+    await env.k(["delete", "plexdhook", "long", "-n", NS, "--wait=false"]);
+    const waiting = await mc.reconcile(NS, "long");
+    expect(waiting.finalized).toBe(false);
+    expect(waiting.children.map((j: any) => j.metadata.name)).toEqual(["plexdhook-long"]);
+    expect((await getJob(NS, "plexdhook-long")).metadata.deletionTimestamp).toBeUndefined();
+    expect((await getHook(NS, "long")).metadata.deletionTimestamp).toBeDefined();
+
+    await env.k(["delete", "job", "plexdhook-long", "-n", NS, "--wait=true"]);
+    expect((await mc.reconcile(NS, "long")).finalized).toBe(true);
+    await waitFor("the hook to go", async () => (await env.tryK(["get", "plexdhook", "long", "-n", NS])).code !== 0, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    });
+  });
+});
+
+describe("hooks at version v1", () => {
+  // At v1 Metacontroller sends a namespaced parent no cluster-scoped related objects: no Node.
+  const v1 = () => new FakeMetacontroller(env, mc.url, "v1");
+
+  test("a hook reaches Succeeded, its Job keyed by name alone", async () => {
+    const driver = v1();
+    await env.k(["apply", "-f", "-"], hookYaml("v1-ok", NS, spec()));
+    const status = await reconcileUntil("v1-ok", "Succeeded", 60_000, driver);
+    expect(status.message).toBe("Job plexdhook-v1-ok succeeded");
+    const sync = driver.calls.filter((c) => c.hook === "sync").at(-1);
+    expect(Object.keys(sync?.request.children["Job.batch/v1"])).toEqual(["plexdhook-v1-ok"]);
+    expect(sync?.request.related["Node.v1"]).toEqual({});
+  });
+
+  test("a missing node cannot be seen, so the Job is made and the hook stays Pending saying its pod cannot be scheduled", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("v1-no-node", NS, spec({ nodeName: "node-zzz" })));
+    const driver = v1();
+    const status = await waitFor(
+      "v1-no-node to say its pod cannot be scheduled",
+      async () => {
+        await driver.reconcile(NS, "v1-no-node");
+        const s = (await getHook(NS, "v1-no-node")).status;
+        return s?.message?.includes("cannot be scheduled") && s;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(status.phase).toBe("Pending");
   });
 });

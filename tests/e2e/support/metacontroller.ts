@@ -30,7 +30,7 @@ export class FakeMetacontroller {
 
   constructor(
     private readonly env: Setup,
-    private readonly url: string,
+    readonly url: string,
     private readonly version: Version = "v2",
   ) {}
 
