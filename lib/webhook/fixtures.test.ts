@@ -1,7 +1,7 @@
 // Request → response over Metacontroller's wire shape (fixtures/*.request.json), at hook versions v1 and v2.
 
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOOKS } from "./hooks.ts";
 import type { HookKind } from "./wire.ts";
@@ -18,8 +18,13 @@ const answer = (name: string): any => HOOKS[name.split("-")[0] as HookKind](read
 const SYNC_FIELDS = ["status", "children", "resyncAfterSeconds", "finalized"];
 const RULE_FIELDS = ["apiVersion", "resource", "labelSelector", "namespaceSelector", "namespace", "names"];
 
+// After a deliberate change to the Job or the status: UPDATE_FIXTURES=1 bun test lib/webhook/fixtures.test.ts,
+// npm run format, then review the diff of fixtures/*.response.json.
+const update = process.env.UPDATE_FIXTURES === "1";
+
 describe("fixtures", () => {
   test.each(names)("%s answers as %s.response.json", (name) => {
+    if (update) writeFileSync(join(DIR, `${name}.response.json`), `${JSON.stringify(answer(name), null, 2)}\n`);
     expect(answer(name)).toEqual(read(`${name}.response.json`));
   });
 
