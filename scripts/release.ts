@@ -1,4 +1,5 @@
-// Builds the release bundle: dist/plexd-hook-<version>-linux-<arch>.tar.gz for x64 and arm64, and dist/SHA256SUMS.
+// Builds the release: dist/plexd-hook-<version>-linux-<arch>.tar.gz for x64 and arm64, the Helm chart
+// dist/plexd-hook-<version>.tgz, the krew manifest dist/plexd.yaml, and dist/SHA256SUMS over them all.
 //
 // Reproducible: the same commit gives byte-identical tarballs. Bun's compile output is deterministic
 // as long as the output file's name stays the same (Bun embeds it as the bundle's module path), so
@@ -10,6 +11,7 @@ import {
   chmodSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,11 +19,14 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { packChart } from "./chart-package.ts";
+import { krewManifest } from "./krew.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
@@ -100,6 +105,8 @@ function normaliseModes(dir: string, executables: Set<string>): void {
   chmodSync(dir, 0o755);
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
+    // chmod follows a link: leave kubectl-plexd alone, or it would set the mode of the binary it names.
+    if (lstatSync(path).isSymbolicLink()) continue;
     if (statSync(path).isDirectory()) normaliseModes(path, executables);
     else chmodSync(path, executables.has(path) ? 0o755 : 0o644);
   }
@@ -136,6 +143,8 @@ try {
     cpSync(join(ROOT, "deploy", "kubernetes"), join(dir, "manifests", "kubernetes"), { recursive: true, dereference: true });
     cpSync(join(ROOT, "README.md"), join(dir, "README.md"));
     cpSync(join(ROOT, "LICENSE"), join(dir, "LICENSE"));
+    // Run as kubectl-plexd, the binary serves `kubectl plexd …` (put the link on PATH).
+    symlinkSync("plexd-hook", join(dir, "kubectl-plexd"));
     normaliseModes(dir, new Set([binary]));
 
     const tar = join(DIST, `${top}.tar`);
@@ -155,6 +164,19 @@ try {
     run(["gzip", "-n", "-9", tar]);
     tarballs.push(`${top}.tar.gz`);
   }
+  tarballs.sort();
+  const sums = run(["sha256sum", ...tarballs], { cwd: DIST });
+  const krew = sums
+    .trim()
+    .split("\n")
+    .map((line) => line.split(/\s+/) as [string, string])
+    .map(([sha256, file]) => ({ sha256, file, target: file.replace(/^.*-(linux-[a-z0-9]+)\.tar\.gz$/, "$1") }));
+  const baseUrl = process.env.PLEXD_RELEASE_URL ?? `https://github.com/plexsphere/plexd-hook/releases/download/v${version}`;
+  writeFileSync(join(DIST, "plexd.yaml"), krewManifest(version, baseUrl, krew));
+  tarballs.push(
+    packChart(DIST, version, epoch, (cmd) => run(cmd)),
+    "plexd.yaml",
+  );
   tarballs.sort();
   writeFileSync(join(DIST, "SHA256SUMS"), run(["sha256sum", ...tarballs], { cwd: DIST }));
 } finally {

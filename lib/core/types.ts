@@ -40,6 +40,8 @@ export interface PlexdHookSpec {
   activeDeadlineSeconds?: number;
   backoffLimit?: number;
   ttlSecondsAfterFinished?: number;
+  /** Keep the end of the container's log in status.output (opt-in: tailLines 0 or unset keeps none). */
+  output?: { tailLines?: number; maxBytes?: number };
 }
 
 /** metav1.Condition. */
@@ -61,6 +63,10 @@ export interface PlexdHookStatus {
   nodeName?: string;
   observedGeneration?: number;
   conditions?: Condition[];
+  /** Exit code of the hook's container when it failed with one. */
+  exitCode?: number;
+  /** The end of the container's log, when spec.output asks for it. */
+  output?: string;
 }
 
 export interface PlexdHook {

@@ -55,6 +55,8 @@ export interface KubeClient {
   createJob(job: Job): Promise<Job>;
   getJob(namespace: string, name: string): Promise<Job | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+  /** The end of a container's log, as text: its last `tailLines` lines, at most `limitBytes` of them. */
+  podLog(namespace: string, pod: string, container: string, limits: { tailLines: number; limitBytes: number }): Promise<string>;
   createEvent(event: CoreV1Event): Promise<void>;
   /** Events in `namespace` matching `fieldSelector` (e.g. a Job's FailedCreate). */
   listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;

@@ -17,6 +17,9 @@ export interface NodeClientOptions {
   unreachableRetryMs?: number;
 }
 
+/** Reading a finished container's log tail should take a moment; a kubelet that does not answer is given up on. */
+const LOG_TIMEOUT_MS = 20_000;
+
 const hooksPath = (namespace: string): string =>
   namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
 const jobsPath = (namespace: string): string =>
@@ -100,6 +103,21 @@ export class NodeKubeClient implements KubeClient {
       query: { labelSelector },
     });
     return list.items;
+  }
+
+  async podLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    limits: { tailLines: number; limitBytes: number },
+  ): Promise<string> {
+    let text = "";
+    const chunks = this.rest.text(`/api/v1/namespaces/${namespace}/pods/${pod}/log`, {
+      query: { container, ...limits },
+      signal: AbortSignal.timeout(LOG_TIMEOUT_MS),
+    });
+    for await (const chunk of chunks) text += chunk;
+    return text;
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {

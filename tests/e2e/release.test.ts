@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { parse } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
 import { REPO } from "./support/operator.ts";
 
@@ -44,13 +45,35 @@ afterAll(() => {
 });
 
 describe("npm run release", () => {
-  test("writes both tarballs and a SHA256SUMS that covers exactly them", () => {
+  test("writes both tarballs, the chart, the krew manifest and a SHA256SUMS that covers exactly them", () => {
     const sums = sh(["cat", join(DIST, "SHA256SUMS")]).stdout;
     const names = sums
       .trim()
       .split("\n")
       .map((line) => line.split(/\s+/)[1]);
-    expect(names).toEqual(ARCHES.map((arch) => `${top(arch)}.tar.gz`).sort());
+    expect(names).toEqual([...ARCHES.map((arch) => `${top(arch)}.tar.gz`), `plexd-hook-${pkg.version}.tgz`, "plexd.yaml"].sort());
+  });
+
+  test("plexd.yaml gives krew each tarball's sha256 and copies the binary out as kubectl-plexd", async () => {
+    const krew = parse(await Bun.file(join(DIST, "plexd.yaml")).text());
+    const sums = new Map(
+      sh(["sha256sum", ...ARCHES.map(tarball)])
+        .stdout.trim()
+        .split("\n")
+        .map((line) => line.split(/\s+/) as [string, string])
+        .map(([sum, path]) => [basename(path), sum]),
+    );
+    expect(krew.spec.platforms.map((p: any) => [basename(p.uri), p.sha256, p.bin])).toEqual(
+      [...sums].map(([file, sum]) => [file, sum, "kubectl-plexd"]),
+    );
+  });
+
+  test("the chart package holds the chart with the manifests themselves, not links to them", () => {
+    const listing = sh(["tar", "-tvzf", join(DIST, `plexd-hook-${pkg.version}.tgz`)]).stdout;
+    expect(listing).toContain("plexd-hook/Chart.yaml");
+    expect(listing).toContain("plexd-hook/files/daemonset.yaml");
+    expect(listing).toContain("plexd-hook/files/crds/plexdhook-crd.yaml");
+    expect(listing.split("\n").filter((line) => line.startsWith("l"))).toEqual([]);
   });
 
   test("sha256sum -c SHA256SUMS passes", () => {
@@ -71,6 +94,7 @@ describe("npm run release", () => {
         `${root}manifests/install.yaml`,
         `${root}manifests/kubernetes/`,
         ...deployTree(join(REPO, "deploy", "kubernetes"), `${root}manifests/kubernetes/`),
+        `${root}kubectl-plexd`,
         `${root}plexd-hook`,
       ].sort();
       expect(
@@ -86,6 +110,16 @@ describe("npm run release", () => {
       expect(new Set(owners)).toEqual(new Set(["0/0"]));
     },
   );
+
+  test("kubectl-plexd in the tarball is a link to plexd-hook, and answers as the kubectl plugin", () => {
+    const link = sh(["tar", "-tvzf", tarball("x64")])
+      .stdout.split("\n")
+      .find((line) => line.includes("kubectl-plexd"));
+    expect(link).toMatch(/^lrwxrwxrwx .* kubectl-plexd -> plexd-hook$/);
+    const help = sh([join(extracted, top("x64"), "kubectl-plexd")]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("kubectl plexd run NODE");
+  });
 
   test("the x64 binary in the tarball prints the package.json version", () => {
     const result = sh([join(extracted, top("x64"), "plexd-hook"), "--version"]);

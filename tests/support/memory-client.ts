@@ -207,6 +207,15 @@ export class MemoryClient implements KubeClient {
     return this.pods.filter((pod) => matches(pod as Obj, { namespace, labelSelector }));
   }
 
+  /** Container logs by `pod/container`, as the kubelet would serve them. */
+  readonly logs = new Map<string, string>();
+
+  async podLog(namespace: string, pod: string, container: string, limits: { tailLines: number }): Promise<string> {
+    const log = this.logs.get(`${pod}/${container}`);
+    if (log === undefined) throw new ApiError(`GET /api/v1/namespaces/${namespace}/pods/${pod}/log: not found`, 404, "NotFound");
+    return `${log.split("\n").filter(Boolean).slice(-limits.tailLines).join("\n")}\n`;
+  }
+
   async createEvent(event: CoreV1Event): Promise<void> {
     this.events.push(event);
   }

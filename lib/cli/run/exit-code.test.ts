@@ -13,7 +13,7 @@ describe("exitCodeFor()", () => {
       ),
       3,
     ],
-    ["a structured status.exitCode", { phase: "Failed", exitCode: 42, message: "exited with code 3" } as PlexdHookStatus, 42],
+    ["a structured status.exitCode", { phase: "Failed", exitCode: 42, message: "exited with code 3" }, 42],
     [
       "a deadline with no container code",
       failedWith("Job plexdhook-x failed: DeadlineExceeded: Job was active longer than specified deadline"),

@@ -7,7 +7,7 @@ const EXITED = /\bexited with code (\d+)\b/;
 
 /** The failed container's exit code, from status.exitCode or else the status message; undefined if none. */
 export function containerExitCode(status: PlexdHookStatus | undefined): number | undefined {
-  const structured = (status as { exitCode?: unknown } | undefined)?.exitCode;
+  const structured = status?.exitCode;
   if (typeof structured === "number" && Number.isInteger(structured)) return structured;
   const match = EXITED.exec(status?.message ?? "");
   return match ? Number(match[1]) : undefined;

@@ -1,12 +1,10 @@
 // A hook's container log, found through its Job (the pods carrying the Job's controller-uid), as lines.
 
 import { CONTAINER_NAME } from "../../constants.ts";
+import { newestPod, podSelector } from "../../core/pods.ts";
 import type { PlexdHook, Pod } from "../../core/types.ts";
 import { errorText, isForbidden } from "../../kube/errors.ts";
 import type { LogSource, RunClient } from "./client.ts";
-
-/** The Job controller labels its pods with the Job's uid; names can be reused, uids cannot. */
-export const CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";
 
 /** Why no log can be shown, in one line for a person. */
 export class NoLog extends Error {
@@ -20,12 +18,9 @@ export async function hookPod(client: Pick<RunClient, "getJob" | "listPods">, ho
   if (!jobName) throw new NoLog(`no log shown: hook ${hook.metadata.name} has no Job yet`);
   try {
     const job = await client.getJob(namespace, jobName);
-    const uid = job?.metadata?.uid;
-    if (!uid) throw new NoLog(`no log shown: the hook's Job ${jobName} is gone (see status.output if the hook kept it)`);
-    const pods = await client.listPods(namespace, `${CONTROLLER_UID_LABEL}=${uid}`);
-    const newest = pods.toSorted(
-      (a, b) => Date.parse(String(b.metadata?.creationTimestamp ?? 0)) - Date.parse(String(a.metadata?.creationTimestamp ?? 0)),
-    )[0];
+    const selector = job && podSelector(job);
+    if (!selector) throw new NoLog(`no log shown: the hook's Job ${jobName} is gone`);
+    const newest = newestPod(await client.listPods(namespace, selector));
     if (!newest) throw new NoLog(`no log shown: the hook's Job ${jobName} has no pod`);
     return newest;
   } catch (err) {

@@ -67,7 +67,7 @@ export const logsCommand: Subcommand = async (argv, env, terminal, signal, progr
   } catch (err) {
     if (!(err instanceof NoLog)) throw err;
     const status = hook.status ?? {};
-    const kept = (status as { output?: string }).output;
+    const kept = status.output;
     if (kept) {
       terminal.err.write(`${err.message}; the output the hook kept (status.output):\n`);
       terminal.out.write(kept.endsWith("\n") ? kept : `${kept}\n`);

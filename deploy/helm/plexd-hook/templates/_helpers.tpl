@@ -1,0 +1,52 @@
+{{/*
+plexd-hook.move: points an object's namespace, and its subjects' namespaces, from the manifests'
+namespace to .Values.namespace.name. Mutates .obj; prints nothing.
+*/}}
+{{- define "plexd-hook.move" -}}
+{{- $from := .from -}}
+{{- $to := .to -}}
+{{- $meta := .obj.metadata -}}
+{{- if eq (toString $meta.namespace) $from }}{{ $_ := set $meta "namespace" $to }}{{ end -}}
+{{- if and (eq .obj.kind "Namespace") (eq $meta.name $from) }}{{ $_ := set $meta "name" $to }}{{ end -}}
+{{- range .obj.subjects -}}
+{{- if eq (toString .namespace) $from }}{{ $_ := set . "namespace" $to }}{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+plexd-hook.daemonset: applies the image, resources, placement, logging and health-port values to the
+DaemonSet. Mutates .obj; prints nothing.
+*/}}
+{{- define "plexd-hook.daemonset" -}}
+{{- $v := .values -}}
+{{- $pod := .obj.spec.template.spec -}}
+{{- $c := first $pod.containers -}}
+{{- $_ := set $c "image" (printf "%s:%s" $v.image.repository (default .appVersion $v.image.tag)) -}}
+{{- $_ = set $c "imagePullPolicy" $v.image.pullPolicy -}}
+{{- $_ = set $c "resources" $v.resources -}}
+{{- if $v.nodeSelector }}{{ $_ = set $pod "nodeSelector" $v.nodeSelector }}{{ end -}}
+{{- if $v.tolerations }}{{ $_ = set $pod "tolerations" $v.tolerations }}{{ else }}{{ $_ = unset $pod "tolerations" }}{{ end -}}
+{{- $args := list -}}
+{{- range $c.args -}}
+{{- if hasPrefix "--health-addr=" . }}{{ $args = append $args (printf "--health-addr=:%d" (int $v.healthPort)) }}{{ else }}{{ $args = append $args . }}{{ end -}}
+{{- end -}}
+{{- if ne $v.logLevel "info" }}{{ $args = append $args (printf "--log-level=%s" $v.logLevel) }}{{ end -}}
+{{- if ne $v.logFormat "json" }}{{ $args = append $args (printf "--log-format=%s" $v.logFormat) }}{{ end -}}
+{{- $_ = set $c "args" $args -}}
+{{- range $c.ports -}}
+{{- if eq .name "http" }}{{ $_ = set . "containerPort" (int $v.healthPort) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* plexd-hook.wanted: "true" when the values keep this object in the release. */}}
+{{- define "plexd-hook.wanted" -}}
+{{- $v := .values -}}
+{{- $kind := .obj.kind -}}
+{{- $name := .obj.metadata.name -}}
+{{- if eq $kind "Kustomization" -}}
+{{- else if eq $kind "CustomResourceDefinition" }}{{ $v.crds.install }}
+{{- else if eq $kind "Namespace" }}{{ $v.namespace.create }}
+{{- else if and (hasPrefix "ValidatingAdmissionPolicy" $kind) (eq $name "plexd-hook-privileged") }}{{ $v.admissionPolicies.privilegedHooks }}
+{{- else }}true
+{{- end -}}
+{{- end -}}
