@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { API_VERSION, KIND, LABEL_RUN_ID } from "../../constants.ts";
-import type { PlexdHookSpec } from "../../core/types.ts";
+import type { HookParameter, PlexdHookSpec } from "../../core/types.ts";
 import type { RunRequest } from "./options.ts";
 
 /** A hook as `run` posts it: no uid or status yet. */
@@ -10,7 +10,7 @@ export interface NewHook {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace: string; labels: Record<string, string> };
-  spec: Omit<PlexdHookSpec, "parameters"> & { parameters?: Array<Record<string, unknown>>; output?: { tailLines: number } };
+  spec: PlexdHookSpec;
 }
 
 const MAX_NAME = 63;
@@ -54,7 +54,7 @@ export function buildRunHook(request: RunRequest, node: string, runId: string, n
     ...(command !== undefined && { command: [command] }),
     ...(args.length > 0 && { args }),
   };
-  const parameters: Array<Record<string, unknown>> = [
+  const parameters: HookParameter[] = [
     ...request.params.map(({ name, value }) => ({ name, value })),
     ...request.secretParams.map(({ name, secret, key }) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } })),
   ];
