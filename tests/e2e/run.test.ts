@@ -1,10 +1,13 @@
 // `plexd-hook run` and `logs` against the real control plane: exit codes, deadlines, fan-out limits, and a user without pods/log.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { runCommand } from "../../lib/cli/run/command.ts";
 import { logsCommand } from "../../lib/cli/run/logs-command.ts";
 import { type Setup, sharedCluster } from "./support/cluster.ts";
-import { type Operator, startOperator } from "./support/operator.ts";
+import { BINARY, type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "e2e-run";
 let env: Setup;
@@ -67,6 +70,24 @@ describe("plexd-hook run NODE", () => {
     expect(result.code).toBe(1);
   });
 
+  test("--param-from-secret reaches the Job as a secretKeyRef, never as the value", async () => {
+    const result = await run([
+      "node-a",
+      "--name",
+      "secret",
+      "--param",
+      "plain=1",
+      "--param-from-secret",
+      "token=api-creds/token",
+    ]);
+    expect(result.code).toBe(0);
+    const job = await env.json(["get", "job", "plexdhook-secret", "-n", NS]);
+    expect(job.spec.template.spec.containers[0].env.slice(2)).toEqual([
+      { name: "PLEXD_PARAM_PLAIN", value: "1" },
+      { name: "PLEXD_PARAM_TOKEN", valueFrom: { secretKeyRef: { name: "api-creds", key: "token" } } },
+    ]);
+  });
+
   test("--detach prints the name and returns before the hook is done; --rm deletes a finished hook", async () => {
     const detached = await run(["node-a", "--name", "bg", "-d", "--image", "plexd.test/sleep"]);
     expect(detached).toMatchObject({ code: 0, stdout: "bg\n", stderr: "" });
@@ -75,6 +96,32 @@ describe("plexd-hook run NODE", () => {
     expect(removed.code).toBe(0);
     expect((await env.tryK(["get", "plexdhook", "gone", "-n", NS])).code).not.toBe(0);
   });
+});
+
+describe("kubectl plexd", () => {
+  test("serves run through kubectl when the binary is on PATH as kubectl-plexd", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plexd-plugin-"));
+    symlinkSync(BINARY, join(dir, "kubectl-plexd"));
+    const kubectl = (args: string[]) => {
+      const proc = Bun.spawnSync([env.cluster.bin.kubectl, ...args], {
+        env: { PATH: `${dir}:${dirname(env.cluster.bin.kubectl)}:/usr/bin:/bin`, KUBECONFIG: env.cluster.kubeconfig, HOME: dir },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return { code: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
+    };
+    try {
+      expect(kubectl(["plugin", "list", "--name-only"]).stdout).toContain("kubectl-plexd");
+      const help = kubectl(["plexd"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("kubectl plexd run NODE");
+      const result = kubectl(["plexd", "run", "node-b", "-n", NS, "--name", "via-kubectl", "--", "uptime"]);
+      expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^via-kubectl on node-b: Succeeded in \d+\.\d s$/);
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("plexd-hook run --selector", () => {
