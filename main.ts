@@ -5,6 +5,10 @@ import type { Server } from "bun";
 import { explain } from "./lib/cli/explain.ts";
 import { type Cli, helpText, parseCli, UsageError } from "./lib/cli/flags.ts";
 import { type LoadedKubeConfig, loadKubeConfig } from "./lib/cli/kubeconfig.ts";
+import { type Program, pluginHelp, programFor } from "./lib/cli/plugin.ts";
+import { runCommand, type Subcommand } from "./lib/cli/run/command.ts";
+import { terminalConfirm } from "./lib/cli/run/confirm.ts";
+import { logsCommand } from "./lib/cli/run/logs-command.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
@@ -19,7 +23,14 @@ import pkg from "./package.json" with { type: "json" };
 export interface Io {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
+  /** Whether stderr is a terminal: `run` then draws a spinner or a live table. */
+  tty?: boolean;
+  /** Asks a yes/no question (Ctrl-C during `run`); without it the answer is no. */
+  confirm?(question: string): Promise<boolean>;
 }
+
+/** Commands for people with flags of their own; they come first on the command line. */
+const SUBCOMMANDS: Record<string, Subcommand> = { run: runCommand, logs: logsCommand };
 
 /** After SIGTERM, in-flight writes get this long before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -118,17 +129,24 @@ export async function main(
   env: Record<string, string | undefined>,
   io: Io,
   signal: AbortSignal,
+  program: Program = programFor("plexd-hook"),
 ): Promise<number> {
+  const subcommand = SUBCOMMANDS[argv[0] ?? ""];
+  if (subcommand) {
+    const terminal = { out: io.stdout, err: io.stderr, tty: io.tty ?? false, confirm: io.confirm ?? (async () => false) };
+    return subcommand(argv.slice(1), env, terminal, signal, program.name);
+  }
   let cli: Cli;
   try {
     cli = parseCli(argv, env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`error: ${err.message}\nRun 'plexd-hook --help' for usage.\n`);
+    io.stderr.write(`error: ${err.message}\nRun '${program.name} --help' for usage.\n`);
     return 2;
   }
-  if (cli.help) {
-    io.stdout.write(helpText(pkg.version));
+  // A plugin never starts the operator by accident: `kubectl plexd` alone shows what it can do.
+  if (cli.help || (program.plugin && argv.length === 0)) {
+    io.stdout.write(program.plugin ? pluginHelp(pkg.version) : helpText(pkg.version));
     return 0;
   }
   if (cli.version) {
@@ -147,10 +165,14 @@ export async function main(
         io.stderr.write(`error: ${(err as Error).message}\n`);
         return 2;
       }
-    case "run":
+    case "operator":
       return runOperator(cli, env, io, signal);
     case "webhook":
       return runWebhook(cli, io, signal);
+    case "run":
+    case "logs":
+      io.stderr.write(`error: ${cli.command} comes first, its flags after it: ${program.name} ${cli.command} --help\n`);
+      return 2;
   }
 }
 
@@ -164,6 +186,12 @@ if (import.meta.main) {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
-  const code = await main(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr }, stop.signal);
+  const io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    tty: process.stderr.isTTY === true,
+    confirm: terminalConfirm(process.stdin, process.stderr),
+  };
+  const code = await main(process.argv.slice(2), process.env, io, stop.signal, programFor(process.argv0));
   process.exit(code);
 }

@@ -50,6 +50,7 @@ describe("ClusterRole plexd", () => {
     ["", "events", ["create", "patch", "list"]],
     ["coordination.k8s.io", "leases", ["get", "list", "watch", "create", "update"]],
     ["", "pods", ["get", "list"]],
+    ["", "pods/log", ["get"]],
   ])("allows group %p resource %p verbs %p", (group, resource, verbs) => {
     for (const verb of verbs) expect(allows(rules, group, resource, verb)).toBe(true);
   });

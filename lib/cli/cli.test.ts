@@ -7,6 +7,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { ApiError } from "../kube/errors.ts";
 import { explain } from "./explain.ts";
 import { parseCli } from "./flags.ts";
+import { programFor } from "./plugin.ts";
 
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
   let stdout = "";
@@ -46,7 +47,7 @@ describe("parseCli()", () => {
       [],
       {},
       {
-        command: "run",
+        command: "operator",
         namespace: "plexd-system",
         nodeName: "",
         allNodes: false,
@@ -115,6 +116,44 @@ describe("main()", () => {
     ]) {
       expect(stdout).toContain(flag);
     }
+  });
+
+  test("run and logs are commands of their own, with their own help", async () => {
+    const run = await cli(["run", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("plexd-hook run NODE [flags] -- COMMAND [ARG...]");
+    expect(run.stdout).toContain("--max-parallel N");
+    expect((await cli(["logs", "--help"])).stdout).toContain("Usage: plexd-hook logs HOOK [-f] [-n NAMESPACE]");
+    expect(await cli(["run"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "error: Name a NODE or pass --selector KEY=VALUE\nRun 'plexd-hook run --help' for usage.\n",
+    });
+  });
+
+  test("run and logs must come before the flags", async () => {
+    expect(await cli(["--namespace", "x", "run"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "error: run comes first, its flags after it: plexd-hook run --help\n",
+    });
+  });
+
+  test("started as kubectl-plexd, it shows the plugin's help instead of starting the operator", async () => {
+    let stdout = "";
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => {} } };
+    const code = await main([], {}, io, new AbortController().signal, programFor("/usr/local/bin/kubectl-plexd"));
+    expect(code).toBe(0);
+    expect(stdout).toContain("kubectl plexd run NODE [flags] -- COMMAND [ARG...]");
+    const runHelp = { stdout: "" };
+    await main(
+      ["run", "-h"],
+      {},
+      { ...io, stdout: { write: (s: string) => (runHelp.stdout += s) } },
+      new AbortController().signal,
+      programFor("kubectl-plexd"),
+    );
+    expect(runHelp.stdout).toContain("kubectl plexd run NODE [flags]");
   });
 
   test("--version prints the package's semver", async () => {

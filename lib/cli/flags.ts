@@ -60,7 +60,9 @@ const FLAGS = {
 } as const;
 
 export const COMMANDS = {
-  run: "run the operator (the default)",
+  operator: "run the operator (the default when no command is given)",
+  run: "run a command on nodes as PlexdHooks: run NODE -- COMMAND (run --help)",
+  logs: "print a hook's container log: logs HOOK [-f] (logs --help)",
   manifests: "print the CRD and deploy manifests: plexd-hook manifests | kubectl apply -f -",
   version: "print the version",
   webhook: "serve the Metacontroller hooks (customize, sync, finalize) for a CompositeController of PlexdHooks",
@@ -127,7 +129,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) throw new UsageError(`Unexpected argument: ${positionals[1]}`);
-  const command = (positionals[0] ?? "run") as Command;
+  const command = (positionals[0] ?? "operator") as Command;
   if (!(command in COMMANDS)) throw new UsageError(`Unknown command: ${command} (commands: ${Object.keys(COMMANDS).join(", ")})`);
 
   const logLevel = (values["log-level"] ?? "info") as LogLevel;

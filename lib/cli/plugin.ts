@@ -17,3 +17,20 @@ export function programFor(argv0: string): Program {
   const plugin = basename(argv0).startsWith(PLUGIN_FILE);
   return { name: plugin ? "kubectl plexd" : "plexd-hook", plugin };
 }
+
+/** What `kubectl plexd` alone or with --help prints. */
+export function pluginHelp(version: string): string {
+  return [
+    `kubectl plexd ${version}: runs commands on nodes as PlexdHooks of the plexd-hook operator`,
+    "",
+    "Usage:",
+    "  kubectl plexd run NODE [flags] -- COMMAND [ARG...]      run on one node; exits with the command's exit code",
+    "  kubectl plexd run --selector KEY=VALUE [flags] -- ...   run on every matching node, a few at a time",
+    "  kubectl plexd logs HOOK [-f]                            a hook's container log",
+    "  kubectl plexd manifests | kubectl apply -f -            install plexd-hook",
+    "  kubectl plexd version",
+    "",
+    "Run 'kubectl plexd run --help' for run's flags.",
+    "",
+  ].join("\n");
+}

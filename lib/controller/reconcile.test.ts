@@ -191,6 +191,7 @@ function arrange(c: Case) {
       metadata: {
         name: "plexdhook-h",
         namespace: NS,
+        uid: "uid-job-h",
         creationTimestamp: new Date(NOW.getTime() - (c.job.ageSeconds ?? 1) * 1000),
         ownerReferences: [{ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", name: "h", uid, controller: true }],
       },
@@ -238,6 +239,20 @@ describe("reconcile(key): hook and caches in, API calls and status out", () => {
     client.log.length = 0;
     await reconciler.reconcile(`${NS}/h`);
     expect(client.log).toEqual([]);
+  });
+
+  test("reconcile() keeps the end of the pod's log in status.output when a hook that asks for it ends", async () => {
+    const c: Case = {
+      ...(cases["a hook whose Job completed becomes Succeeded"] as Case),
+      hook: { spec: { nodeName: "node-a", output: { tailLines: 2, maxBytes: 9 } }, status: tracked },
+    };
+    const { client, reconciler } = arrange(c);
+    client.pods.push({
+      metadata: { name: "plexdhook-h-x", namespace: NS, labels: { "batch.kubernetes.io/controller-uid": "uid-job-h" } },
+    });
+    client.logs.set("plexdhook-h-x/hook", "one\ntwo\nthree\n");
+    await reconciler.reconcile(`${NS}/h`);
+    expect(client.hook("h")?.status).toMatchObject({ phase: "Succeeded", output: "wo\nthree\n" });
   });
 
   test("reconcile() of a key the cache does not hold does nothing", async () => {

@@ -23,6 +23,7 @@ import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import type { JobCache } from "./job-cache.ts";
 import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS } from "./messages.ts";
+import { withOutput } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
 
@@ -104,7 +105,8 @@ export class Reconciler {
         `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`,
       );
     }
-    await this.deps.status.write(hook, deriveStatus(hook, job, now(), { node }));
+    const status = deriveStatus(hook, job, now(), { node });
+    await this.deps.status.write(hook, await withOutput(this.deps.client, hook, job, status, logger));
     // After the status write, so the Event does not compete with it at the API server.
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
@@ -169,7 +171,7 @@ export class Reconciler {
     }
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
-    const status = deriveStatus(hook, job, now(), { pods, jobEvents });
+    const status = await withOutput(client, hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }), this.deps.logger);
     await this.deps.status.write(hook, status);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     if (!jobFinished(job) && status.phase === "Pending") return { requeueAfterMs: recheckMs(job, now()) };

@@ -23,19 +23,25 @@ function timeOf(value: Date | string | undefined, fallback: Date): string {
   return new Date(value).toISOString();
 }
 
-/** "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
-export function exitSummary(pods: readonly Pod[]): string | undefined {
+/** The first pod whose hook container ended with a non-zero exit code, and how it ended. */
+function failedContainer(pods: readonly Pod[]) {
   for (const pod of pods) {
     for (const status of pod.status?.containerStatuses ?? []) {
       const terminated = status.state?.terminated ?? status.lastState?.terminated;
-      if (status.name === CONTAINER_NAME && terminated && terminated.exitCode !== 0) {
-        const why = terminated.reason ? ` (${terminated.reason})` : "";
-        const said = terminated.message ? `: ${terminated.message.trim()}` : "";
-        return `container ${status.name} in pod ${pod.metadata?.name} exited with code ${terminated.exitCode}${why}${said}`;
-      }
+      if (status.name === CONTAINER_NAME && terminated && terminated.exitCode !== 0) return { pod, terminated };
     }
   }
   return undefined;
+}
+
+/** "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
+export function exitSummary(pods: readonly Pod[]): string | undefined {
+  const failed = failedContainer(pods);
+  if (!failed) return undefined;
+  const { pod, terminated } = failed;
+  const why = terminated.reason ? ` (${terminated.reason})` : "";
+  const said = terminated.message ? `: ${terminated.message.trim()}` : "";
+  return `container ${CONTAINER_NAME} in pod ${pod.metadata?.name} exited with code ${terminated.exitCode}${why}${said}`;
 }
 
 /** Why a pod of the hook has not started: unschedulable, or its container waiting (e.g. on an image pull). */
@@ -73,6 +79,8 @@ export interface Observed {
   message?: string;
   completedAt?: string;
   reason: string;
+  /** The failed container's exit code, for status.exitCode. */
+  exitCode?: number;
 }
 
 export function observeJob(job: Job, pods: readonly Pod[], jobEvents: readonly CoreV1Event[], now: Date): Observed {
@@ -93,6 +101,7 @@ export function observeJob(job: Job, pods: readonly Pod[], jobEvents: readonly C
       reason: failed.reason || REASON_JOB_FAILED,
       message: parts.filter(Boolean).join(": "),
       completedAt: timeOf(failed.lastTransitionTime, now),
+      exitCode: failedContainer(pods)?.terminated.exitCode,
     };
   }
   if ((job.status?.ready ?? 0) > 0) return { phase: "Running", reason: REASON_POD_RUNNING };

@@ -79,7 +79,7 @@ describe("deriveStatus() maps the Job to a phase", () => {
       },
     ],
     [
-      "a failed pod's exit code is in the message",
+      "a failed pod's exit code is in the message and in exitCode",
       { phase: "Running" },
       backoff,
       [failedPod],
@@ -87,6 +87,7 @@ describe("deriveStatus() maps the Job to a phase", () => {
       {
         message:
           "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)",
+        exitCode: 3,
       },
     ],
     ["Running never goes back to Pending", { phase: "Running" }, { active: 1, ready: 0 }, [], "Running", {}],

@@ -111,5 +111,6 @@ export function deriveStatus(hook: PlexdHook, job: Job, now: Date, evidence: Evi
   if (seen.message) next.message = seen.message;
   else delete next.message;
   if (seen.completedAt) next.completedAt = seen.completedAt;
+  if (seen.exitCode !== undefined) next.exitCode = seen.exitCode;
   return next;
 }

@@ -54,6 +54,7 @@ describe("the plexd ServiceAccount", () => {
     ["list", "nodes"],
     ["get", "pods"],
     ["list", "pods"],
+    ["get", "pods/log"],
   ];
   test.each(allowed)("can %s %s", async (verb, resource) => {
     expect(await canI(verb, resource, OPERATOR_ACCOUNT)).toBe(true);
