@@ -7,8 +7,8 @@ import { parse } from "yaml";
 export const CHART_DIR = join(import.meta.dir, "..", "deploy", "helm", "plexd-hook");
 
 /**
- * Writes `<dist>/plexd-hook-<version>.tgz` and returns its name. The chart's files/ link to
- * deploy/kubernetes is followed, so the package carries the manifests themselves. Entries are sorted,
+ * Writes `<dist>/plexd-hook-<version>.tgz` and returns its name. The links in the chart's files/
+ * are followed, so the package carries the manifests themselves. Entries are sorted,
  * dated `epoch`, owned by 0:0 with fixed modes, and gzip -n leaves out the name and time.
  */
 export function packChart(dist: string, version: string, epoch: number, run: (cmd: string[]) => string): string {

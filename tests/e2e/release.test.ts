@@ -72,7 +72,7 @@ describe("npm run release", () => {
     const listing = sh(["tar", "-tvzf", join(DIST, `plexd-hook-${pkg.version}.tgz`)]).stdout;
     expect(listing).toContain("plexd-hook/Chart.yaml");
     expect(listing).toContain("plexd-hook/files/daemonset.yaml");
-    expect(listing).toContain("plexd-hook/files/crds/plexdhook-crd.yaml");
+    expect(listing).toContain("plexd-hook/files/plexdhook-crd.yaml");
     expect(listing.split("\n").filter((line) => line.startsWith("l"))).toEqual([]);
   });
 

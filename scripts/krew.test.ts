@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
-import { krewManifest } from "../../scripts/krew.ts";
+import { krewManifest } from "./krew.ts";
 
 const SHA = "a".repeat(64);
 
