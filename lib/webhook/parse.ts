@@ -57,6 +57,10 @@ function parameters(value: unknown, field: string): void {
     optional(parameter.value, `${at}.value`, (v, f) => text(v, f, false));
     const from = optional(parameter.valueFrom, `${at}.valueFrom`, object);
     if (from) {
+      // The CRD admits exactly one source; a request saying otherwise did not come from the API server.
+      if ((from.configMapKeyRef == null) === (from.secretKeyRef == null)) {
+        throw new ShapeError(`${at}.valueFrom`, "must set exactly one of configMapKeyRef and secretKeyRef");
+      }
       optional(from.configMapKeyRef, `${at}.valueFrom.configMapKeyRef`, keyRef);
       optional(from.secretKeyRef, `${at}.valueFrom.secretKeyRef`, keyRef);
     }

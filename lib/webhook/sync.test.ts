@@ -117,3 +117,16 @@ describe("finalize()", () => {
     expect(HOOKS.sync(body, NOW)).toEqual(HOOKS.finalize(body, NOW));
   });
 });
+
+describe("an existing Job", () => {
+  test("is returned even when the hook could no longer be built into one", () => {
+    const request = fixture("sync-v2-running");
+    request.parent.spec.parameters = [
+      { name: "a-b", value: "1" },
+      { name: "a_b", value: "2" },
+    ];
+    const { children } = sync(request, NOW);
+    expect(children.map((j) => j.metadata?.name)).toEqual(["plexdhook-disk-check-node-a"]);
+    expect(children[0]?.status).toBeUndefined();
+  });
+});

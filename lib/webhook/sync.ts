@@ -41,6 +41,16 @@ function statusWithJob(request: SyncRequest, job: Job, node: string, now: Date):
   return deriveStatus(hook, job, now, { pods, node });
 }
 
+/** The child to return for an existing Job: as built (OnDelete leaves it as it is), or as observed if it cannot be built. */
+function keep(hook: PlexdHook, job: Job, node: string): Job {
+  try {
+    return buildJob(hook, node);
+  } catch {
+    const { status: _status, ...observed } = job;
+    return observed;
+  }
+}
+
 /** The hook's Job among the children Metacontroller claimed for it. */
 function observedJob(request: SyncRequest): Job | undefined {
   const jobName = jobNameFor(request.parent.metadata.name);
@@ -62,7 +72,7 @@ export function sync(request: SyncRequest, now: Date): SyncResponse {
   const job = observedJob(request);
   if (job) {
     const node = job.spec?.template?.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? hook.spec.nodeName ?? "";
-    return respond(statusWithJob(request, job, node, now), [buildJob(hook, node)]);
+    return respond(statusWithJob(request, job, node, now), [keep(hook, job, node)]);
   }
   const current = hook.status ?? {};
   if (isTerminal(current.phase) || request.finalizing) return respond(current, []);
