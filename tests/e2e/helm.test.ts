@@ -25,6 +25,8 @@ async function helm(args: string[]): Promise<{ code: number; stdout: string; std
     env: {
       PATH: process.env.PATH,
       KUBECONFIG: cluster?.kubeconfig ?? "/nonexistent",
+      // Without HOME, client-go puts its discovery cache in .kube/ of the working directory.
+      HOME: home,
       HELM_CACHE_HOME: join(home, "cache"),
       HELM_CONFIG_HOME: join(home, "config"),
       HELM_DATA_HOME: join(home, "data"),
