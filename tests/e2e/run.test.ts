@@ -88,6 +88,38 @@ describe("plexd-hook run NODE", () => {
     ]);
   });
 
+  test("--keep-output asks for status.output; the CRD fills in maxBytes and refuses more than 100 lines", async () => {
+    const result = await run(["node-a", "--name", "kept", "--keep-output", "5", "--", "df", "-h"]);
+    expect(result.code).toBe(0);
+    const hook = await env.json(["get", "plexdhook", "kept", "-n", NS]);
+    expect(hook.spec.output).toEqual({ tailLines: 5, maxBytes: 4096 });
+    // kwok runs no container, so there is no log to keep: the hook still ends, without output.
+    expect(hook.status.phase).toBe("Succeeded");
+    expect(hook.status.output).toBeUndefined();
+    const tooMany = await env.tryK(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "plexd.plexsphere.com/v1alpha1",
+        kind: "PlexdHook",
+        metadata: { name: "too-many", namespace: NS },
+        spec: { hookName: "x", output: { tailLines: 101 } },
+      }),
+    );
+    expect(tooMany.stderr).toContain(
+      "spec.output.tailLines: Invalid value: 101: spec.output.tailLines in body should be less than or equal to 100",
+    );
+  });
+
+  test("logs of a hook on a node that serves no logs says why in one line, and does not hang", async () => {
+    const started = Date.now();
+    const result = await cli(logsCommand, ["ok", "-n", NS]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[0]).toMatch(/^no log shown: /);
+    if (process.env.PLEXD_E2E_VERBOSE) console.error(result.stderr);
+    expect(result.last).toMatch(/^ok: Succeeded/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 40_000);
+
   test("--detach prints the name and returns before the hook is done; --rm deletes a finished hook", async () => {
     const detached = await run(["node-a", "--name", "bg", "-d", "--image", "plexd.test/sleep"]);
     expect(detached).toMatchObject({ code: 0, stdout: "bg\n", stderr: "" });
