@@ -22,7 +22,13 @@ export async function backlog(bench: Bench, hooks: number, actors: readonly Acto
     const actor = await bench.start(kind, { namespace: ns, allNodes: true });
     await Bun.sleep(3_000);
     const rss = { idle: rssMb(actor.pid), peak: 0, settled: 0 };
-    const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, rssMb(actor.pid))), 1_000);
+    const sampler = setInterval(() => {
+      if (actor.exitCode() === null) rss.peak = Math.max(rss.peak, rssMb(actor.pid));
+    }, 1_000);
+    let stopping = false;
+    void actor.exited.then((code) => {
+      if (!stopping) bench.note(`${kind} exited with ${code} during the backlog: ${actor.tail().join(" / ")}`);
+    });
     const cpu0 = cpuSeconds(actor.pid);
     const before = await requestCounts(bench.cluster);
     const from = Date.now();
@@ -41,10 +47,11 @@ export async function backlog(bench: Bench, hooks: number, actors: readonly Acto
     const after = await requestCounts(bench.cluster);
     await Bun.sleep(10_000);
     clearInterval(sampler);
-    rss.settled = rssMb(actor.pid);
+    rss.settled = actor.exitCode() === null ? rssMb(actor.pid) : Number.NaN;
     rss.peak = Math.max(rss.peak, rss.settled);
     const counters = actor.url ? await operatorCounters(actor.url) : undefined;
-    const cpuUsed = cpuSeconds(actor.pid) - cpu0;
+    const cpuUsed = actor.exitCode() === null ? cpuSeconds(actor.pid) - cpu0 : Number.NaN;
+    stopping = true;
     await actor.stop();
     const own = bench.cluster.auditLogPath ? auditCounts(await readAudit(bench.cluster.auditLogPath), from, to) : [];
     bench.results.backlog[kind] = {

@@ -2,7 +2,7 @@
 // Measures the fleet's idle request rate at the API server (its /metrics; the rate without the fleet is
 // subtracted), watches open per node, the API server's CPU and VmRSS without and with the fleet, then
 // BENCH_FLEET_HOOKS (1,000) hooks spread over the fleet: time to Succeeded, and whether each controller
-// received only its own hooks. `npm run bench:fleet [-- --full]`: 50 nodes (200 with --full; or
+// received only its own hooks. `npm run bench:fleet [-- --full]`; BENCH_LABEL names the results file: 50 nodes (200 with --full; or
 // BENCH_FLEET_NODES), measured at a fifth of the fleet and at all of it; BENCH_FLEET_IDLE_S (120).
 
 import type { Actor } from "./support/actors.ts";
@@ -120,8 +120,9 @@ if (import.meta.main) {
   const { writeResults } = await import("./support/report.ts");
   const full = process.argv.includes("--full");
   const n = Number(process.env.BENCH_FLEET_NODES ?? (full ? 200 : 50));
-  const results = newResults(`fleet of ${n}`);
+  const label = process.env.BENCH_LABEL;
+  const results = newResults(`fleet of ${n}${label ? `, ${label}` : ""}`);
   const nodes = fleetNodes(n);
   await withBench({ name: "fleet", nodes }, results, (bench) => fleet(bench, nodes));
-  console.log(`wrote ${writeResults(results, "fleet")}`);
+  console.log(`wrote ${writeResults(results, label ? `fleet-${label}` : "fleet")}`);
 }

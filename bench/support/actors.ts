@@ -28,6 +28,11 @@ export interface Actor {
   url?: string;
   /** Error lines it printed. */
   errors: string[];
+  /** Its exit code, once it has exited. */
+  exitCode(): number | null;
+  exited: Promise<number>;
+  /** The last lines it printed on stderr. */
+  tail(): string[];
   /** SIGTERM; resolves with the milliseconds until it exited. */
   stop(): Promise<number>;
 }
@@ -73,6 +78,9 @@ async function startChild(kind: ActorKind, cmd: string[]): Promise<Actor> {
     kind,
     pid: proc.pid,
     errors,
+    exitCode: () => proc.exitCode,
+    exited: proc.exited,
+    tail: () => errors.slice(-5),
     async stop() {
       const started = performance.now();
       proc.kill("SIGTERM");
@@ -114,6 +122,9 @@ async function startOperatorActor(scope: ActorScope): Promise<Actor> {
     kind: "operator",
     pid: op.proc.pid,
     url,
+    exitCode: () => op.proc.exitCode,
+    exited: op.exited,
+    tail: () => op.stderr.slice(-5),
     get errors() {
       return op.logs.filter((l) => ["error", "fatal", "50", "60"].includes(String(l.level))).map((l) => JSON.stringify(l));
     },
