@@ -54,17 +54,20 @@ async function floor(kubeconfig: string, ns: string, node: string, concurrency: 
     }
   };
 
-  const resourceVersion = await listVersion(rest, hooksPath(ns));
-  const watch = rest.stream<WatchLine>(hooksPath(ns), { query: { watch: true, resourceVersion }, signal: stop.signal });
-  // Everything created after the list's resourceVersion reaches this watch.
+  let resourceVersion = await listVersion(rest, hooksPath(ns));
+  // Everything created after the list's resourceVersion reaches the watch; when the server ends it, the
+  // next one resumes from the last object seen.
   process.stdout.write("ready\n");
-  for await (const event of watch) {
-    if (event.type === "ERROR") throw new Error(`floor watch: ${event.object.message}`);
-    if (event.type !== "ADDED" || event.object.status?.jobName) continue;
-    queue.push(event.object);
-    pump();
+  for (;;) {
+    const query = { watch: true, resourceVersion, allowWatchBookmarks: true };
+    for await (const event of rest.stream<WatchLine>(hooksPath(ns), { query, signal: stop.signal })) {
+      if (event.type === "ERROR") throw new Error(`floor watch: ${event.object.message}`);
+      resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+      if (event.type !== "ADDED" || event.object.status?.jobName) continue;
+      queue.push(event.object);
+      pump();
+    }
   }
-  throw new Error("floor watch ended");
 }
 
 const [kubeconfig, ns, node, concurrency] = process.argv.slice(2);

@@ -19,6 +19,6 @@ await withBench({ name: "bench", nodes: ["node-a", "node-b", "node-c"] }, result
 });
 if (full) {
   const nodes = fleetNodes(Number(process.env.BENCH_FLEET_NODES ?? 200));
-  await withBench({ name: "fleet", nodes }, results, (bench) => fleet(bench, nodes));
+  await withBench({ name: "fleet", nodes, auditLog: true }, results, (bench) => fleet(bench, nodes));
 }
 console.log(`wrote ${writeResults(results)}`);

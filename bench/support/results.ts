@@ -29,8 +29,16 @@ export interface BurstSide {
 
 export interface FleetResult {
   nodes: number[];
-  /** Per fleet size: idle requests/s of the whole fleet (the baseline without it subtracted), by verb and resource. */
-  idle: Array<{ nodes: number; seconds: number; requestsPerSecond: number; byKey: Array<[string, number]> }>;
+  /** Per fleet size: idle requests/s of the whole fleet, by verb and resource. */
+  idle: Array<{
+    nodes: number;
+    seconds: number;
+    /** The operators' own requests (audit log), watches aside. */
+    requestsPerSecond: number;
+    /** Everyone's requests at the API server (/metrics) minus the window without the fleet. */
+    apiServerRate: number;
+    byKey: Array<[string, number]>;
+  }>;
   watchesPerNode: number;
   watchesByResource: Array<[string, number]>;
   apiServer: { before: { cpuPercent: number; rssMb: number }; after: { cpuPercent: number; rssMb: number } };
