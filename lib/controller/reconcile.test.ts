@@ -1,39 +1,11 @@
+// reconcile(key) as a table: each case is a hook and the caches, in; the API calls, outcome and status, out.
+
 import { describe, expect, test } from "bun:test";
-import { pino } from "pino";
-import { type Faults, MemoryClient } from "../../tests/support/memory-client.ts";
-import { keyOf } from "../core/names.ts";
-import type { Self } from "../core/ownership.ts";
-import type { Job, PlexdHookSpec, PlexdHookStatus } from "../core/types.ts";
+import { arrange, type Case, NOW } from "../../tests/support/reconciler.ts";
+import type { Job, PlexdHookStatus } from "../core/types.ts";
 import { ApiError } from "../kube/errors.ts";
-import { Metrics } from "../observe/metrics.ts";
-import { Diagnostics } from "./diagnose.ts";
-import { EventRecorder } from "./events.ts";
-import { HookCache } from "./hook-cache.ts";
-import { JobCache } from "./job-cache.ts";
-import { Reconciler } from "./reconcile.ts";
-import { StatusWriter } from "./status-writer.ts";
-import type { Outcome } from "./work-queue.ts";
 
 const NS = "plexd-system";
-const NOW = new Date("2026-11-22T10:00:00Z");
-const quiet = pino({ level: "silent" });
-
-/** Where the hook's Job is before the reconcile: in the cache, only in the API, or deleted (as last seen). */
-type JobPlace = "cached" | "api" | "gone";
-
-interface Case {
-  hook: { spec?: Partial<PlexdHookSpec>; status?: PlexdHookStatus; ageSeconds?: number };
-  job?: { where: JobPlace; status?: Job["status"]; owner?: "hook" | "other"; ageSeconds?: number };
-  self?: Partial<Self>;
-  faults?: Faults;
-  /** The requests reconcile makes, in order (see MemoryClient.log). */
-  calls: string[];
-  outcome?: Outcome;
-  /** The hook's status afterwards; undefined: never written. */
-  status: Partial<PlexdHookStatus> | undefined;
-  /** Reasons of the Events recorded on the hook. */
-  events?: string[];
-}
 
 const tracked: PlexdHookStatus = { jobName: "plexdhook-h", phase: "Pending", nodeName: "node-a", startedAt: NOW.toISOString() };
 const complete: Job["status"] = { conditions: [{ type: "Complete", status: "True" }], completionTime: NOW };
@@ -175,51 +147,6 @@ const cases: Record<string, Case> = {
     status: { phase: "Succeeded" },
   },
 };
-
-/** Sets up the client and the caches as the case says, and a Reconciler over them. */
-function arrange(c: Case) {
-  const client = new MemoryClient();
-  client.faults = c.faults ?? {};
-  const created = new Date(NOW.getTime() - (c.hook.ageSeconds ?? 1) * 1000);
-  const hook = client.addHook("h", { hookName: "x", ...c.hook.spec }, { status: c.hook.status, created });
-  const hooks = new HookCache();
-  hooks.set("own", keyOf(hook), hook);
-  const jobs = new JobCache();
-  if (c.job) {
-    const uid = c.job.owner === "other" ? "uid-other" : hook.metadata.uid;
-    const job = client.jobs.put({
-      metadata: {
-        name: "plexdhook-h",
-        namespace: NS,
-        uid: "uid-job-h",
-        creationTimestamp: new Date(NOW.getTime() - (c.job.ageSeconds ?? 1) * 1000),
-        ownerReferences: [{ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", name: "h", uid, controller: true }],
-      },
-      status: c.job.status,
-    });
-    if (c.job.where === "cached") jobs.set(keyOf(job), job);
-    if (c.job.where === "gone") {
-      client.jobs.remove(keyOf(job));
-      jobs.remove(keyOf(job), job);
-    }
-  }
-  const now = () => NOW;
-  const events = new EventRecorder(client, "node-a", quiet, now);
-  const reconciler = new Reconciler({
-    client,
-    hooks,
-    jobs,
-    status: new StatusWriter({ client, hooks, events, logger: quiet }),
-    diagnostics: new Diagnostics(client, now),
-    self: () => ({ nodeName: "node-a", allNodes: false, leader: false, ...c.self }),
-    events,
-    metrics: new Metrics(),
-    logger: quiet,
-    config: { transientRetryWindowMs: 0, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
-    now,
-  });
-  return { client, reconciler, hooks };
-}
 
 describe("reconcile(key): hook and caches in, API calls and status out", () => {
   test.each(Object.entries(cases))("reconcile(): %s", async (_name, c) => {

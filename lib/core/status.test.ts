@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createFailure, exitSummary, pendingSummary } from "./job-state.ts";
+import { configError, failedCreate, failedPod, unschedulable } from "../../tests/support/pods.ts";
 import { deriveStatus, failedStatus, pendingStatus } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
@@ -38,22 +38,6 @@ const backoff = {
     { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" },
   ],
 };
-const failedPod: Pod = {
-  metadata: { name: "plexdhook-h-abcde" },
-  status: {
-    containerStatuses: [
-      {
-        name: "hook",
-        image: "i",
-        imageID: "",
-        ready: false,
-        restartCount: 0,
-        state: { terminated: { exitCode: 3, reason: "Error" } },
-      },
-    ],
-  },
-};
-
 describe("deriveStatus() maps the Job to a phase", () => {
   const cases: Array<[string, PlexdHookStatus | undefined, Job["status"], Pod[], Phase, Partial<PlexdHookStatus>]> = [
     ["a Job with no pods yet is Pending", { phase: "Pending", jobName: "plexdhook-h" }, {}, [], "Pending", {}],
@@ -191,83 +175,7 @@ describe("pendingStatus() and failedStatus()", () => {
   });
 });
 
-describe("exitSummary() says how a pod ended", () => {
-  test("exitSummary() names the container, pod and exit code", () => {
-    expect(exitSummary([failedPod])).toBe("container hook in pod plexdhook-h-abcde exited with code 3 (Error)");
-  });
-
-  test("exitSummary() ignores pods that exited 0", () => {
-    const ok = structuredClone(failedPod);
-    ok.status!.containerStatuses![0]!.state!.terminated!.exitCode = 0;
-    expect(exitSummary([ok])).toBeUndefined();
-  });
-});
-
-describe("pendingSummary() says why a pod does not start", () => {
-  const unschedulable: Pod = {
-    metadata: { name: "p1" },
-    status: {
-      phase: "Pending",
-      conditions: [
-        {
-          type: "PodScheduled",
-          status: "False",
-          reason: "Unschedulable",
-          message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
-        },
-      ],
-    },
-  };
-  const unpullable: Pod = {
-    metadata: { name: "p2" },
-    status: {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "hook",
-          image: "x",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "x"' } },
-        },
-      ],
-    },
-  };
-  const creating: Pod = {
-    metadata: { name: "p3" },
-    status: {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "hook",
-          image: "x",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: { waiting: { reason: "ContainerCreating" } },
-        },
-      ],
-    },
-  };
-  const cases: Array<[string, Pod[], string | undefined]> = [
-    [
-      "an unschedulable pod",
-      [unschedulable],
-      "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
-    ],
-    [
-      "an image that cannot be pulled",
-      [unpullable],
-      'container hook in pod p2 is waiting: ImagePullBackOff: Back-off pulling image "x"',
-    ],
-    ["a container being created is normal", [creating], undefined],
-    ["no pods yet", [], undefined],
-  ];
-  test.each(cases)("pendingSummary(): %s", (_name, pods, expected) => {
-    expect(pendingSummary(pods)).toBe(expected);
-  });
-
+describe("deriveStatus() says why a hook is still Pending", () => {
   test("deriveStatus() keeps the hook Pending with that message, and drops it once the pod runs", () => {
     const stuck = deriveStatus(hook({ phase: "Pending" }), job({ active: 1, ready: 0 }), NOW, { pods: [unschedulable] });
     expect(stuck).toMatchObject({ phase: "Pending", message: expect.stringContaining("cannot be scheduled") });
@@ -275,69 +183,30 @@ describe("pendingSummary() says why a pod does not start", () => {
     expect(running.phase).toBe("Running");
     expect(running.message).toBeUndefined();
   });
-});
-
-describe("createFailure() says why a Job has no pod", () => {
-  const event = (message: string, at: string) => ({
-    metadata: {},
-    involvedObject: {},
-    reason: "FailedCreate",
-    message,
-    lastTimestamp: new Date(at),
-  });
-  test("createFailure() picks the latest FailedCreate message", () => {
-    const events = [
-      event("old reason", "2026-11-22T09:00:00Z"),
-      event(
-        'pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found',
-        "2026-11-22T09:05:00Z",
-      ),
-    ];
-    expect(createFailure(events)).toBe(
-      'the Job cannot create its pod: pods "p" is forbidden: error looking up service account ns/plexd: serviceaccount "plexd" not found',
-    );
-    expect(createFailure([])).toBeUndefined();
-  });
 
   test("deriveStatus() keeps a podless Job's hook Pending with that reason", () => {
     const status = deriveStatus(hook({ phase: "Pending" }), job({}), NOW, {
-      jobEvents: [event("exceeded quota: pods=0", "2026-11-22T09:00:00Z")],
+      jobEvents: [failedCreate("exceeded quota: pods=0", "2026-11-22T09:00:00Z")],
     });
     expect(status).toMatchObject({ phase: "Pending", message: "the Job cannot create its pod: exceeded quota: pods=0" });
   });
 });
 
 describe("deriveStatus() names a parameter's missing ConfigMap or Secret", () => {
-  const waiting = (message: string): Pod => ({
-    metadata: { name: "plexdhook-h-abcde" },
-    status: {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "hook",
-          image: "i",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: { waiting: { reason: "CreateContainerConfigError", message } },
-        },
-      ],
-    },
-  });
   const withRef: PlexdHook = {
     ...hook({ jobName: "plexdhook-h", phase: "Pending" }),
     spec: { hookName: "x", parameters: [{ name: "token", valueFrom: { secretKeyRef: { name: "creds", key: "t" } } }] },
   };
 
   test("the kubelet's CreateContainerConfigError becomes a Pending message naming the Secret, key and parameter", () => {
-    const status = deriveStatus(withRef, job({ active: 1 }), NOW, { pods: [waiting('secret "creds" not found')] });
+    const status = deriveStatus(withRef, job({ active: 1 }), NOW, { pods: [configError('secret "creds" not found')] });
     expect(status.phase).toBe("Pending");
     expect(status.message).toBe("Secret ns/creds does not exist (parameter token reads its key t)");
   });
 
   test("a config error about something else keeps the kubelet's words", () => {
     const status = deriveStatus(withRef, job({ active: 1 }), NOW, {
-      pods: [waiting("container has runAsNonRoot and image will run as root")],
+      pods: [configError("container has runAsNonRoot and image will run as root")],
     });
     expect(status.message).toContain("CreateContainerConfigError: container has runAsNonRoot");
   });

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { lstatSync, readFileSync, realpathSync } from "node:fs";
 import { parse } from "yaml";
-import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from "../lib/constants.ts";
+import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from "./constants.ts";
 
 type Schema = {
   type?: string;
