@@ -1,4 +1,4 @@
-// The newcomer demo: local control plane, plexd-hook installed and running, the seed's example hook to Succeeded.
+// The newcomer demo: local control plane, plexd-hook installed and running, the example hook (examples/disk-check.yaml) to Succeeded.
 
 import { join } from "node:path";
 import { startCluster } from "../tests/cluster/cluster.ts";
@@ -56,7 +56,7 @@ try {
     },
   );
 
-  step(`Applying the seed's example hook: kubectl apply -f ${EXAMPLE}`);
+  step(`Applying the example hook: kubectl apply -f ${EXAMPLE}`);
   await kubectl(["apply", "-f", EXAMPLE]);
 
   step("Waiting for it to succeed");

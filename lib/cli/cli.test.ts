@@ -1,12 +1,11 @@
+// The command line as a person meets it: main() with arguments, environment and output passed in.
+
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../main.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { ApiError } from "../kube/errors.ts";
-import { explain } from "./explain.ts";
-import { parseCli } from "./flags.ts";
 import { programFor } from "./plugin.ts";
 
 async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
@@ -39,65 +38,6 @@ current-context: first
 );
 const broken = join(dir, "broken");
 writeFileSync(broken, "clusters: [ {name: \n");
-
-describe("parseCli()", () => {
-  const cases: Array<[string, string[], Record<string, string>, Record<string, unknown>]> = [
-    [
-      "defaults",
-      [],
-      {},
-      {
-        command: "operator",
-        namespace: "plexd-system",
-        nodeName: "",
-        allNodes: false,
-        healthAddr: ":8081",
-        logLevel: "info",
-        logFormat: "json",
-      },
-    ],
-    ["node name from NODE_NAME", [], { NODE_NAME: "n1" }, { nodeName: "n1" }],
-    ["--node-name wins over NODE_NAME", ["--node-name", "n2"], { NODE_NAME: "n1" }, { nodeName: "n2" }],
-    ["cluster mode", ["--all-nodes"], {}, { allNodes: true }],
-    [
-      "every flag",
-      [
-        "--kubeconfig",
-        "k",
-        "--context",
-        "c",
-        "--namespace",
-        "ns",
-        "--log-level",
-        "debug",
-        "--log-format",
-        "text",
-        "--workers",
-        "4",
-        "--health-addr",
-        "",
-      ],
-      {},
-      { kubeconfig: "k", context: "c", namespace: "ns", logLevel: "debug", logFormat: "text", workers: 4, healthAddr: "" },
-    ],
-    ["manifests command", ["manifests", "--image", "r/i:1"], {}, { command: "manifests", image: "r/i:1" }],
-  ];
-  test.each(cases)("parseCli(): %s", (_name, argv, env, expected) => {
-    expect(parseCli(argv, env)).toMatchObject(expected);
-  });
-
-  const bad: Array<[string[], string]> = [
-    [["--bogus"], "Unknown option '--bogus'"],
-    [["--log-level", "loud"], "Invalid --log-level: loud"],
-    [["--log-format", "xml"], "Invalid --log-format: xml"],
-    [["--workers", "0"], "Invalid --workers: 0"],
-    [["--unclaimed-after", "soon"], "Invalid --unclaimed-after: soon"],
-    [["frobnicate"], "Unknown command: frobnicate"],
-  ];
-  test.each(bad)("parseCli(%p) refuses with a clear message", (argv, message) => {
-    expect(() => parseCli(argv, {})).toThrow(message);
-  });
-});
 
 describe("main()", () => {
   test("--help prints usage with every flag and exits 0", async () => {
@@ -218,33 +158,5 @@ describe("main()", () => {
     const errors = stderr.split("\n").filter((line) => line.startsWith("error: "));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toStartWith("error: cannot reach the Kubernetes API server at https://127.0.0.1:1: ");
-  });
-});
-
-describe("explain()", () => {
-  const server = "https://k:6443";
-  const cases: Array<[string, ApiError, string]> = [
-    [
-      "a missing CRD",
-      new ApiError("GET /apis/plexd.plexsphere.com/v1alpha1/namespaces/x/plexdhooks: 404 page not found", 404, "NotFound"),
-      "the PlexdHook CRD (plexdhooks.plexd.plexsphere.com) is not installed: install it with `plexd-hook manifests | kubectl apply -f -` or `kubectl apply -f crds/plexdhook-crd.yaml`",
-    ],
-    [
-      "a forbidden request",
-      new ApiError(
-        'GET /apis/batch/v1/namespaces/x/jobs: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"',
-        403,
-        "Forbidden",
-      ),
-      'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account (plexd-hook manifests | kubectl apply -f -)',
-    ],
-    [
-      "bad credentials",
-      new ApiError("GET /x: Unauthorized", 401, "Unauthorized"),
-      "the API server at https://k:6443 rejected the credentials (401 Unauthorized): Unauthorized",
-    ],
-  ];
-  test.each(cases)("explain() says how to fix %s", (_name, err, line) => {
-    expect(explain(new Error(`kubernetes: plexdhook: watch: ${err.message}`, { cause: err }), server)).toBe(line);
   });
 });

@@ -18,7 +18,7 @@ export interface ParameterSource {
   secretKeyRef?: KeyRef;
 }
 
-/** Exactly one of value (the seed's form) and valueFrom. */
+/** Exactly one of value (inline) and valueFrom (read by the kubelet from a ConfigMap or Secret). */
 export interface HookParameter {
   name: string;
   value?: string;

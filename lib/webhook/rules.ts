@@ -32,7 +32,7 @@ export interface RuleScope {
 const present = (selector: LabelSelector | null | undefined): boolean => selector !== undefined && selector !== null;
 
 /**
- * How the rule selects. Throws a RangeError for the combinations the seed forbids: names with any
+ * How the rule selects. Throws a RangeError for the combinations Metacontroller forbids: names with any
  * selector, and namespace with namespaceSelector.
  */
 export function selectionOf(rule: RelatedResourceRule): Selection {

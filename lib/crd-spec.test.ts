@@ -1,0 +1,123 @@
+// The PlexdHook CRD's spec schema: required fields, bounds, and admission rules whose messages say what to change.
+
+import { describe, expect, test } from "bun:test";
+import { at, type Schema, schema, spec } from "../tests/support/crd.ts";
+
+describe("spec schema", () => {
+  test("spec is required", () => {
+    expect(schema.required).toContain("spec");
+  });
+
+  test.each([
+    // path, type, required in its parent, default
+    ["spec.hookName", "string", true, undefined],
+    ["spec.jobTemplate", "object", false, undefined],
+    ["spec.jobTemplate.image", "string", false, undefined],
+    ["spec.jobTemplate.command", "array", false, undefined],
+    ["spec.jobTemplate.command.[]", "string", false, undefined],
+    ["spec.jobTemplate.args", "array", false, undefined],
+    ["spec.jobTemplate.args.[]", "string", false, undefined],
+    ["spec.parameters", "array", false, undefined],
+    ["spec.parameters.[]", "object", false, undefined],
+    ["spec.parameters.[].name", "string", true, undefined],
+    // value or valueFrom: exactly one, by the item's CEL rule (below).
+    ["spec.parameters.[].value", "string", false, undefined],
+    ["spec.parameters.[].valueFrom", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.name", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.key", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.configMapKeyRef.optional", "boolean", false, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef", "object", false, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.name", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.key", "string", true, undefined],
+    ["spec.parameters.[].valueFrom.secretKeyRef.optional", "boolean", false, undefined],
+    ["spec.privileged", "boolean", false, false],
+    ["spec.nodeName", "string", false, undefined],
+    ["spec.activeDeadlineSeconds", "integer", false, undefined],
+    ["spec.backoffLimit", "integer", false, 0],
+    ["spec.ttlSecondsAfterFinished", "integer", false, undefined],
+  ])("%s is a %s, required: %p, default: %p", (path, type, required, defaultValue) => {
+    expect(at(path).type).toBe(type);
+    expect(at(path).default).toEqual(defaultValue);
+    const steps = path.split(".");
+    const name = steps.pop()!;
+    if (name !== "[]") expect(at(steps.join(".")).required?.includes(name) ?? false).toBe(required);
+  });
+
+  test("a parameter sets exactly one of value and valueFrom, and valueFrom exactly one source, with messages that say so", () => {
+    const item = at("spec.parameters.[]")["x-kubernetes-validations"];
+    expect(item).toEqual([
+      { rule: "has(self.value) != has(self.valueFrom)", message: expect.stringContaining("exactly one of value and valueFrom") },
+    ]);
+    const from = at("spec.parameters.[].valueFrom")["x-kubernetes-validations"];
+    expect(from).toEqual([
+      {
+        rule: "has(self.configMapKeyRef) != has(self.secretKeyRef)",
+        message: expect.stringContaining("exactly one of configMapKeyRef and secretKeyRef"),
+      },
+    ]);
+  });
+
+  test("hookName must be non-empty and at most 63 characters", () => {
+    expect(at("spec.hookName").minLength).toBe(1);
+    expect(at("spec.hookName").maxLength).toBe(63);
+  });
+
+  const hookNameRule = at("spec.hookName")["x-kubernetes-validations"]?.[0];
+  const labelValue = new RegExp(hookNameRule?.rule.match(/matches\('(.*)'\)/)?.[1] ?? "^$");
+  test.each([
+    ["disk-check", true],
+    ["Disk_check.v2", true],
+    ["a", true],
+    ["-disk", false],
+    ["disk-", false],
+    ["disk check", false],
+    ["disk/check", false],
+  ])("hookName's CEL rule judges %p a valid label value: %p", (value, valid) => {
+    expect(labelValue.test(value)).toBe(valid);
+  });
+
+  test("hookName's rule explains what a valid label value is", () => {
+    expect(hookNameRule?.message).toContain("hookName must be a valid label value");
+  });
+
+  test("a set jobTemplate.image must be non-empty, with a message saying so", () => {
+    const rules = at("spec.jobTemplate.image")["x-kubernetes-validations"] ?? [];
+    expect(rules.map((r) => r.rule)).toContain("self.size() > 0");
+    expect(rules[0]?.message).toContain("must be non-empty if set");
+  });
+
+  test("parameter names are non-empty and duplicates are rejected at admission", () => {
+    const parameters = at("spec.parameters");
+    expect(at("spec.parameters.[].name").minLength).toBe(1);
+    expect(parameters["x-kubernetes-list-type"]).toBe("map");
+    expect(parameters["x-kubernetes-list-map-keys"]).toEqual(["name"]);
+  });
+
+  test.each([
+    ["spec.activeDeadlineSeconds", "int64", 1],
+    ["spec.backoffLimit", "int32", 0],
+    ["spec.ttlSecondsAfterFinished", "int32", 0],
+  ])("%s is an %s of at least %d", (path, format, minimum) => {
+    expect(at(path).format).toBe(format);
+    expect(at(path).minimum).toBe(minimum);
+  });
+
+  test("the spec is immutable once created, and the message says to create a new hook", () => {
+    const rule = spec["x-kubernetes-validations"]?.find((r) => r.rule === "self == oldSelf");
+    expect(rule?.message).toContain("immutable");
+    expect(rule?.message).toContain("create a new one");
+  });
+
+  test("every string and array under spec is bounded, so CEL rules stay within their cost budget", () => {
+    const unbounded: string[] = [];
+    const walk = (node: Schema, path: string): void => {
+      if (node.type === "string" && node.maxLength === undefined) unbounded.push(path);
+      if (node.type === "array" && node.maxItems === undefined) unbounded.push(path);
+      for (const [name, child] of Object.entries(node.properties ?? {})) walk(child, `${path}.${name}`);
+      if (node.items) walk(node.items, `${path}[]`);
+    };
+    walk(spec, "spec");
+    expect(unbounded).toEqual([]);
+  });
+});
