@@ -21,11 +21,11 @@ describe("when a Job is worth explaining", () => {
     expect(notStarted(j, NOW)).toBe(expected);
   });
 
-  test("recheckMs() waits out the start grace, then half the Job's age, between 5 s and 2 minutes", () => {
+  test("recheckMs() looks again once the start grace is over and at a minute of age, then no more", () => {
     expect(recheckMs(job("a", 1), NOW)).toBe(10_000);
-    expect(recheckMs(job("a", 12), NOW)).toBe(6_000);
-    expect(recheckMs(job("a", 60), NOW)).toBe(30_000);
-    expect(recheckMs(job("a", 3_600), NOW)).toBe(120_000);
+    expect(recheckMs(job("a", 12), NOW)).toBe(48_000);
+    expect(recheckMs(job("a", 60), NOW)).toBeUndefined();
+    expect(recheckMs(job("a", 3_600), NOW)).toBeUndefined();
   });
 });
 

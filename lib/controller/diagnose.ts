@@ -15,13 +15,20 @@ function ageMs(job: Job, now: Date): number {
   return created === undefined ? 0 : now.getTime() - new Date(created).getTime();
 }
 
+/** The second and last look at a Job that has not started, without an event asking for it. */
+const LAST_RECHECK_AGE_MS = 60_000;
+
 /**
- * How soon to look again at a Job that has not started: not before its start grace is over (most
- * Jobs have started by then and need no second look), then half its age, at most 2 minutes.
+ * How soon to look again at a Job that has not started, if at all: once its start grace is over (most
+ * Jobs have started by then and need no second look), and once more at a minute of age. After that its
+ * own changes and the periodic resync bring it back: in a backlog of thousands of queued Jobs, timed
+ * rechecks were most of the controller's work (13 per hook) and told nothing new.
  */
-export function recheckMs(job: Job, now: Date): number {
+export function recheckMs(job: Job, now: Date): number | undefined {
   const age = ageMs(job, now);
-  return Math.max(START_GRACE_MS + 1_000 - age, Math.min(120_000, Math.max(5_000, Math.round(age / 2))));
+  if (age < START_GRACE_MS + 1_000) return START_GRACE_MS + 1_000 - age;
+  if (age < LAST_RECHECK_AGE_MS) return LAST_RECHECK_AGE_MS - age;
+  return undefined;
 }
 
 /** A Job that should have a running pod by now and has none. */

@@ -174,7 +174,8 @@ export class Reconciler {
     const status = await withOutput(client, hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }), this.deps.logger);
     await this.deps.status.write(hook, status);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
-    if (!jobFinished(job) && status.phase === "Pending") return { requeueAfterMs: recheckMs(job, now()) };
+    const recheck = !jobFinished(job) && status.phase === "Pending" ? recheckMs(job, now()) : undefined;
+    if (recheck !== undefined) return { requeueAfterMs: recheck };
     // No watch tells this controller about a Job it does not cache: look again now and then.
     if (!cached && !jobFinished(job)) return { requeueAfterMs: UNWATCHED_JOB_RECHECK_MS };
   }
