@@ -12,6 +12,15 @@ export const CONTAINER_NAME = "hook";
 export const SERVICE_ACCOUNT = "plexd";
 export const DEFAULT_IMAGE = "busybox:latest";
 export const DEFAULT_BACKOFF_LIMIT = 0;
+/** A hook Job's time limit when the hook sets none: long enough for an upgrade, short enough that a stuck task ends. */
+export const DEFAULT_ACTIVE_DEADLINE_SECONDS = 6 * 60 * 60;
+/** How long a hook pod stays bound to a NotReady or unreachable node before it is evicted (Kubernetes' own default). */
+export const NODE_LOST_TOLERATION_SECONDS = 300;
+/**
+ * The node label that marks a control-plane node (kubeadm, k3s, RKE2). The older
+ * node-role.kubernetes.io/master is left out: the API server warns on every Job that names it.
+ */
+export const CONTROL_PLANE_NODE_LABEL = "node-role.kubernetes.io/control-plane";
 
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "plexd";

@@ -23,17 +23,20 @@ const daemonSetImage = (docs: Manifest[]): string | undefined =>
   docs.find((d) => d.kind === "DaemonSet")?.spec?.template?.spec?.containers?.[0]?.image;
 
 describe("renderManifests()", () => {
-  test("emits the CRD first, then the namespace, account, roles, binding and DaemonSet", () => {
+  test("emits the CRD first, then the namespace, accounts, roles, bindings, admission policies and DaemonSet", () => {
     const kinds = manifestsOf(renderManifests()).map((d) => d.kind);
     expect(kinds).toEqual([
       "CustomResourceDefinition",
       "Namespace",
       "ServiceAccount",
-      "ClusterRole",
-      "ClusterRole",
-      "ClusterRole",
+      "ServiceAccount",
+      ...Array(5).fill("ClusterRole"),
+      "RoleBinding",
       "ClusterRoleBinding",
-      "ClusterRoleBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
       "DaemonSet",
     ]);
   });
@@ -64,13 +67,16 @@ describe("renderManifests()", () => {
     expect(docs.filter((d) => d.kind !== "DaemonSet")).toEqual(plain.filter((d) => d.kind !== "DaemonSet"));
   });
 
-  test("moves every namespaced object and the binding's subject to the given namespace", () => {
+  test("moves every namespaced object and the bindings' subjects to the given namespace", () => {
     const docs = manifestsOf(renderManifests({ namespace: "ops" }));
     expect(docs.find((d) => d.kind === "Namespace")?.metadata?.name).toBe("ops");
-    for (const kind of ["ServiceAccount", "DaemonSet"]) {
-      expect(docs.find((d) => d.kind === kind)?.metadata?.namespace).toBe("ops");
+    for (const kind of ["ServiceAccount", "RoleBinding", "DaemonSet"]) {
+      for (const doc of docs.filter((d) => d.kind === kind)) expect(doc.metadata?.namespace).toBe("ops");
     }
-    expect(docs.find((d) => d.kind === "ClusterRoleBinding")?.subjects?.[0]?.namespace).toBe("ops");
+    for (const kind of ["RoleBinding", "ClusterRoleBinding"]) {
+      const subjects = docs.find((d) => d.kind === kind)?.subjects ?? [];
+      expect(subjects.map((s) => s.namespace)).toEqual(["ops", "ops"]);
+    }
     expect(renderManifests({ namespace: "ops" })).not.toContain("plexd-system");
   });
 

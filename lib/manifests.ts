@@ -2,10 +2,12 @@
 
 import { type Document, isSeq, parse, parseAllDocuments } from "yaml";
 import crd from "../crds/plexdhook-crd.yaml" with { type: "text" };
+import admissionPolicies from "../deploy/kubernetes/admission-policy.yaml" with { type: "text" };
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
+import roleBinding from "../deploy/kubernetes/rolebinding.yaml" with { type: "text" };
 import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
 import compositeController from "../deploy/metacontroller/compositecontroller.yaml" with { type: "text" };
 import metacontrollerRbac from "../deploy/metacontroller/rbac.yaml" with { type: "text" };
@@ -15,13 +17,15 @@ import { DNS_LABEL } from "./core/names.ts";
 export type Mode = "native" | "metacontroller";
 
 /**
- * Install order: the CRD first, then what the operator needs, the DaemonSet last. With Metacontroller:
- * the webhook and the CompositeController in place of the DaemonSet (deploy/metacontroller holds the
- * same namespace and ServiceAccount as copies, for kustomize; the binary embeds deploy/kubernetes's).
+ * Install order: the CRD first, then what the operator needs and the admission policies, the DaemonSet
+ * last. With Metacontroller: the webhook and the CompositeController in place of the DaemonSet
+ * (deploy/metacontroller holds the same namespace and ServiceAccount as copies, for kustomize; the
+ * binary embeds deploy/kubernetes's). The admission policies hold in both modes: the opt-in for
+ * privileged and control-plane hooks does not depend on who creates the Jobs.
  */
 const SOURCES: Record<Mode, readonly string[]> = {
-  native: [crd, namespace, serviceAccount, clusterRoles, clusterRoleBinding, daemonSet],
-  metacontroller: [crd, namespace, serviceAccount, metacontrollerRbac, webhook, compositeController],
+  native: [crd, namespace, serviceAccount, clusterRoles, roleBinding, clusterRoleBinding, admissionPolicies, daemonSet],
+  metacontroller: [crd, namespace, serviceAccount, metacontrollerRbac, admissionPolicies, webhook, compositeController],
 };
 
 const HOOKS = ["customize", "sync", "finalize"] as const;
@@ -32,8 +36,9 @@ const DEFAULT_NAMESPACE: string = parse(namespace).metadata.name;
 /**
  * Returns the CRD and every deploy manifest as one multi-document YAML stream, ready for
  * `kubectl apply -f -`, for `mode` native (the DaemonSet) or metacontroller (the webhook). `image`
- * replaces the DaemonSet's or webhook Deployment's image; `namespace` moves the Namespace,
- * every namespaced object and the binding's ServiceAccount subject out of plexd-system. Files that
+ * replaces the DaemonSet's or webhook Deployment's image; `namespace` moves the Namespace, every
+ * namespaced object (the RoleBinding included) and the bindings' ServiceAccount subjects out of
+ * plexd-system. Files that
  * need no change are emitted byte for byte, comments included.
  */
 export function renderManifests(opts: { image?: string; namespace?: string; mode?: Mode } = {}): string {

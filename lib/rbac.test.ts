@@ -75,12 +75,33 @@ test("ClusterRole plexd-hook-reader grants exactly get, list and watch on plexdh
   );
 });
 
-test("the ClusterRoleBinding gives ClusterRole plexd to the plexd ServiceAccount in its namespace", () => {
-  const [binding] = manifests("clusterrolebinding.yaml");
-  const [account] = manifests("serviceaccount.yaml");
+test("ClusterRole plexd grants only namespaced resources, so a RoleBinding can hold all of it", () => {
+  const clusterScoped = ["nodes", "namespaces", "clusterroles", "clusterrolebindings", "customresourcedefinitions"];
+  expect((role("plexd").rules ?? []).flatMap((r) => r.resources).filter((r) => clusterScoped.includes(r))).toEqual([]);
+});
+
+test("the RoleBinding gives ClusterRole plexd to both operator accounts, in their own namespace only", () => {
+  const [binding] = manifests("rolebinding.yaml");
+  const accounts = manifests("serviceaccount.yaml");
+  const namespace = accounts[0]?.metadata.namespace;
+  expect(binding?.kind).toBe("RoleBinding");
+  expect(binding?.metadata.namespace).toBe(namespace);
   expect(binding?.roleRef).toMatchObject({ kind: "ClusterRole", name: "plexd" });
-  expect(account?.metadata.name).toBe(SERVICE_ACCOUNT);
-  expect(binding?.subjects).toEqual([{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: account?.metadata.namespace }]);
+  expect(accounts.map((a) => a.metadata.name)).toEqual([SERVICE_ACCOUNT, `${SERVICE_ACCOUNT}-cluster`]);
+  expect(binding?.subjects).toEqual(accounts.map((a) => ({ kind: "ServiceAccount", name: a.metadata.name, namespace })));
+});
+
+test("the only ClusterRoleBinding lists nodes (the lost-node report), nothing else", () => {
+  const bindings = manifests("clusterrolebinding.yaml");
+  expect(bindings.map((b) => b.roleRef?.name)).toEqual(["plexd-hook-nodes"]);
+  expect(expand(role("plexd-hook-nodes").rules ?? [])).toEqual(["/nodes:list"]);
+});
+
+test("ClusterRole plexd-hook-privileged-author grants only the two opt-ins the admission policy asks for", () => {
+  expect(expand(role("plexd-hook-privileged-author").rules ?? [])).toEqual([
+    `${GROUP}/${PLURAL}/control-plane:use`,
+    `${GROUP}/${PLURAL}/privileged:use`,
+  ]);
 });
 
 test("the kustomization lists every manifest in deploy/kubernetes, the CRD included", () => {

@@ -116,7 +116,7 @@ describe("lifecycle and targeting", () => {
     launch(client);
     client.addHook("bad", { hookName: "x", nodeName: "node-a" });
     await waitFor("Pending", () => phaseOf(client, "bad") === "Pending");
-    const labels = { "batch.kubernetes.io/job-name": "plexdhook-bad" };
+    const labels = { "batch.kubernetes.io/controller-uid": "uid-job-plexdhook-bad" };
     client.pods.push({ ...failedPod, metadata: { name: "plexdhook-bad-x1", namespace: NS, labels } });
     client.setJobStatus("plexdhook-bad", {
       conditions: [

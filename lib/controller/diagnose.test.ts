@@ -4,8 +4,8 @@ import type { Job } from "../core/types.ts";
 import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
-const job = (name: string, ageSeconds: number, status: Job["status"] = {}): Job => ({
-  metadata: { name, namespace: "ns", creationTimestamp: new Date(NOW.getTime() - ageSeconds * 1000) },
+const job = (name: string, ageSeconds: number, status: Job["status"] = {}, uid = `uid-${name}`): Job => ({
+  metadata: { name, namespace: "ns", uid, creationTimestamp: new Date(NOW.getTime() - ageSeconds * 1000) },
   status,
 });
 
@@ -40,11 +40,16 @@ test("Diagnostics shares one namespace-wide list of FailedCreate Events among Jo
   client.events.push(
     {
       metadata: { namespace: "ns" },
-      involvedObject: { kind: "Job", name: "b" },
+      involvedObject: { kind: "Job", name: "b", uid: "uid-b" },
       reason: "FailedCreate",
       message: "exceeded quota",
     },
-    { metadata: { namespace: "ns" }, involvedObject: { kind: "Job", name: "x" }, reason: "FailedCreate", message: "other" },
+    {
+      metadata: { namespace: "ns" },
+      involvedObject: { kind: "Job", name: "x", uid: "uid-x" },
+      reason: "FailedCreate",
+      message: "other",
+    },
   );
   const diagnostics = new Diagnostics(client, () => NOW);
   expect((await diagnostics.createFailures(job("b", 60))).map((e) => e.message)).toEqual(["exceeded quota"]);
@@ -71,4 +76,40 @@ test("Diagnostics lists a pending Job's pods at most once a minute, and all Jobs
   // A failed Job's pods (its exit code) are always read.
   await diagnostics.pods(job("f", 60, { failed: 1, conditions: [{ type: "Failed", status: "True" }] }));
   expect(lists()).toBe(12);
+});
+
+describe("a Job recreated under the same name (a hook deleted and created again)", () => {
+  const FAILED: Job["status"] = { conditions: [{ type: "Failed", status: "True" }] };
+  const podOf = (jobUid: string, exitCode: number) => ({
+    metadata: {
+      name: `plexdhook-x-${exitCode}`,
+      namespace: "ns",
+      labels: { "batch.kubernetes.io/job-name": "plexdhook-x", "batch.kubernetes.io/controller-uid": jobUid },
+    },
+    status: {
+      containerStatuses: [
+        { name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode } } },
+      ],
+    },
+  });
+
+  test("pods() returns only the pods of this Job's UID, not the old Job's of the same name", async () => {
+    const client = new MemoryClient();
+    client.pods.push(podOf("old-uid", 3), podOf("new-uid", 7));
+    const pods = await new Diagnostics(client, () => NOW).pods(job("plexdhook-x", 60, FAILED, "new-uid"));
+    expect(pods.map((p) => p.status?.containerStatuses?.[0]?.state?.terminated?.exitCode)).toEqual([7]);
+  });
+
+  test("createFailures() returns only the Events whose involvedObject.uid is this Job's", async () => {
+    const client = new MemoryClient();
+    const failure = (uid: string, message: string) => ({
+      metadata: { namespace: "ns" },
+      involvedObject: { kind: "Job", name: "plexdhook-x", uid },
+      reason: "FailedCreate",
+      message,
+    });
+    client.events.push(failure("old-uid", "old quota"), failure("new-uid", "new quota"));
+    const events = await new Diagnostics(client, () => NOW).createFailures(job("plexdhook-x", 60, {}, "new-uid"));
+    expect(events.map((e) => e.message)).toEqual(["new quota"]);
+  });
 });

@@ -1,4 +1,7 @@
 // Why a hook's Job has not started: its pods (scheduling, image pulls, exit codes) and its FailedCreate Events.
+//
+// Both are matched by the Job's UID, never its name: a hook deleted and created again under the same
+// name gets a Job of the same name, and must not inherit the old Job's exit code or events.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import { jobFailed, jobFinished } from "../core/job-state.ts";
@@ -9,6 +12,8 @@ import type { KubeClient } from "../kube/client.ts";
 export const START_GRACE_MS = 10_000;
 /** One namespace-wide list of FailedCreate Events serves every Job for this long. */
 const EVENTS_TTL_MS = 10_000;
+/** The label the Job controller puts on every pod of a Job: the Job's UID. */
+export const LABEL_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
 
 function ageMs(job: Job, now: Date): number {
   const created = job.metadata?.creationTimestamp;
@@ -58,10 +63,10 @@ export class Diagnostics {
    * reason: within a global budget, and not more than once a minute per Job).
    */
   async pods(job: Job): Promise<Pod[]> {
-    const name = job.metadata?.name ?? "";
-    const key = `${job.metadata?.namespace}/${name}`;
+    const uid = job.metadata?.uid;
+    const key = `${job.metadata?.namespace}/${job.metadata?.name}`;
     const failed = jobFailed(job);
-    if (!failed && !(notStarted(job, this.now()) && (job.status?.active ?? 0) > 0)) {
+    if (!uid || (!failed && !(notStarted(job, this.now()) && (job.status?.active ?? 0) > 0))) {
       this.podLists.delete(key);
       return [];
     }
@@ -69,7 +74,7 @@ export class Diagnostics {
     const last = this.podLists.get(key);
     if (!failed && last && (now - last.at < PODS_TTL_MS || !this.take(now))) return last.pods;
     if (!failed && !last && !this.take(now)) return [];
-    const pods = await this.client.listPods(job.metadata?.namespace ?? "", `batch.kubernetes.io/job-name=${name}`);
+    const pods = await this.client.listPods(job.metadata?.namespace ?? "", `${LABEL_CONTROLLER_UID}=${uid}`);
     if (failed) this.podLists.delete(key);
     else this.podLists.set(key, { at: now, pods });
     return pods;
@@ -86,7 +91,8 @@ export class Diagnostics {
 
   /** FailedCreate Events of a Job without pods, from a list shared by all Jobs of the namespace. */
   async createFailures(job: Job): Promise<CoreV1Event[]> {
-    if (!notStarted(job, this.now()) || (job.status?.active ?? 0) > 0) return [];
+    const uid = job.metadata?.uid;
+    if (!uid || !notStarted(job, this.now()) || (job.status?.active ?? 0) > 0) return [];
     const namespace = job.metadata?.namespace ?? "";
     let cached = this.events.get(namespace);
     if (!cached || this.now().getTime() - cached.at > EVENTS_TTL_MS) {
@@ -96,6 +102,6 @@ export class Diagnostics {
       list.catch(() => this.events.delete(namespace));
     }
     const all = await cached.list;
-    return all.filter((event) => event.involvedObject?.name === job.metadata?.name);
+    return all.filter((event) => event.involvedObject?.uid === uid);
   }
 }

@@ -39,13 +39,31 @@ describe("buildJob() follows every row of the seed's Job tables", () => {
     ["serviceAccountName", pod?.serviceAccountName, "plexd"],
     ["restartPolicy", pod?.restartPolicy, "Never"],
     ["automountServiceAccountToken off", pod?.automountServiceAccountToken, false],
-    ["tolerates every taint", pod?.tolerations, [{ operator: "Exists" }]],
+    ["non-privileged: seccomp RuntimeDefault", container?.securityContext?.seccompProfile, { type: "RuntimeDefault" }],
+    [
+      "tolerates every taint, a lost node's NoExecute taints for 300 s only (listed first: the first match counts)",
+      pod?.tolerations,
+      [
+        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+        { operator: "Exists" },
+      ],
+    ],
+    [
+      "stays off control-plane nodes",
+      pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+      [
+        {
+          matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" }],
+        },
+      ],
+    ],
     ["one container named hook", pod?.containers.map((c) => c.name), ["hook"]],
     ["image from jobTemplate", container?.image, "alpine:3.19"],
     ["command from jobTemplate", container?.command, ["/bin/sh", "-c"]],
     ["args from jobTemplate", container?.args, ["df -h /dev/sda1"]],
     ["backoffLimit defaults to 0", job.spec?.backoffLimit, 0],
-    ["no deadline unless asked", job.spec?.activeDeadlineSeconds, undefined],
+    ["a 6-hour deadline unless asked", job.spec?.activeDeadlineSeconds, 21_600],
     ["no TTL unless asked", job.spec?.ttlSecondsAfterFinished, undefined],
     ["pod template carries the labels", job.spec?.template.metadata?.labels?.["plexd.plexsphere.com/node"], "node01"],
     [
@@ -95,6 +113,12 @@ describe("buildJob() variations", () => {
       { parameters: undefined },
       (j) => j.spec?.template.spec?.containers[0]?.env?.map((e) => e.name),
       ["PLEXD_NODE_ID", "PLEXD_HOOK_NAME"],
+    ],
+    [
+      "allowControlPlane drops the control-plane affinity",
+      { allowControlPlane: true },
+      (j) => j.spec?.template.spec?.affinity,
+      undefined,
     ],
     ["backoffLimit from the spec", { backoffLimit: 3 }, (j) => j.spec?.backoffLimit, 3],
     ["activeDeadlineSeconds from the spec", { activeDeadlineSeconds: 30 }, (j) => j.spec?.activeDeadlineSeconds, 30],

@@ -1,9 +1,11 @@
 // The pure Job builder: one PlexdHook and a node in, the batch/v1 Job that runs it out.
 
-import type { V1Container, V1SecurityContext } from "@kubernetes/client-node";
+import type { V1Affinity, V1Container, V1SecurityContext, V1Toleration } from "@kubernetes/client-node";
 import {
   API_VERSION,
   CONTAINER_NAME,
+  CONTROL_PLANE_NODE_LABEL,
+  DEFAULT_ACTIVE_DEADLINE_SECONDS,
   DEFAULT_BACKOFF_LIMIT,
   DEFAULT_IMAGE,
   KIND,
@@ -12,6 +14,7 @@ import {
   LABEL_MANAGED_BY,
   LABEL_NODE,
   MANAGED_BY_VALUE,
+  NODE_LOST_TOLERATION_SECONDS,
   SERVICE_ACCOUNT,
 } from "../constants.ts";
 import { buildEnv } from "./env.ts";
@@ -23,6 +26,31 @@ const RESTRICTED: V1SecurityContext = {
   readOnlyRootFilesystem: true,
   allowPrivilegeEscalation: false,
   capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/**
+ * Every taint is tolerated (like the DaemonSet: a hook aimed at a tainted node still runs), except
+ * that a pod on a node that went NotReady or unreachable is evicted after NODE_LOST_TOLERATION_SECONDS.
+ * Order matters: the taint manager takes the first toleration that matches each taint.
+ */
+const TOLERATIONS: V1Toleration[] = [
+  ...["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({
+    key,
+    operator: "Exists",
+    effect: "NoExecute",
+    tolerationSeconds: NODE_LOST_TOLERATION_SECONDS,
+  })),
+  { operator: "Exists" },
+];
+
+/** Keeps a hook off control-plane nodes unless it opted in (an opt-in the admission policy guards). */
+const AVOID_CONTROL_PLANE: V1Affinity = {
+  nodeAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: CONTROL_PLANE_NODE_LABEL, operator: "DoesNotExist" }] }],
+    },
+  },
 };
 
 /** The labels every hook Job and its pods carry. */
@@ -70,18 +98,18 @@ export function buildJob(hook: PlexdHook, nodeName: string): Job {
     },
     spec: {
       backoffLimit: spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
-      ...(spec.activeDeadlineSeconds !== undefined && { activeDeadlineSeconds: spec.activeDeadlineSeconds }),
+      activeDeadlineSeconds: spec.activeDeadlineSeconds ?? DEFAULT_ACTIVE_DEADLINE_SECONDS,
       ...(spec.ttlSecondsAfterFinished !== undefined && { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished }),
       template: {
         metadata: { labels: { ...labels } },
         spec: {
           nodeSelector: { [LABEL_HOSTNAME]: nodeName },
           serviceAccountName: SERVICE_ACCOUNT,
-          // The plexd account may create Jobs cluster-wide; a hook must not inherit that.
+          // The plexd account may create Jobs; a hook must not inherit that.
           automountServiceAccountToken: false,
           restartPolicy: "Never",
-          // Like the DaemonSet: a hook aimed at a tainted node still runs there.
-          tolerations: [{ operator: "Exists" }],
+          tolerations: structuredClone(TOLERATIONS),
+          ...(!spec.allowControlPlane && { affinity: structuredClone(AVOID_CONTROL_PLANE) }),
           containers: [container],
         },
       },

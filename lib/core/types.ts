@@ -36,6 +36,8 @@ export interface PlexdHookSpec {
   jobTemplate?: JobTemplate;
   parameters?: HookParameter[];
   privileged?: boolean;
+  /** Opt-in (guarded at admission) to run on a control-plane node; otherwise the Job avoids them. */
+  allowControlPlane?: boolean;
   nodeName?: string;
   activeDeadlineSeconds?: number;
   backoffLimit?: number;

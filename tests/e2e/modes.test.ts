@@ -24,7 +24,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const token = async (...flags: string[]) => (await env.k(["create", "token", "plexd", "-n", "plexd-system", ...flags])).trim();
+// plexd-cluster: these runs have no node in their credentials (the plexd account is held to its pod's node).
+const token = async (...flags: string[]) =>
+  (await env.k(["create", "token", "plexd-cluster", "-n", "plexd-system", ...flags])).trim();
 
 /** A kubeconfig for the shared cluster whose one user is `user` (a kubeconfig `user:` object). */
 function kubeconfig(file: string, user: Record<string, unknown>): string {

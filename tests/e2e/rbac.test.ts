@@ -1,4 +1,4 @@
-// Least privilege, proven against the real RBAC: the plexd and plexd-hook-reader ClusterRoles, and the operator run under them.
+// Least privilege, proven against the real RBAC: ClusterRoles plexd and plexd-hook-reader, and the operator run under them.
 
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -161,7 +161,7 @@ describe("plexd-hook-reader bound to a user", () => {
   });
 });
 
-describe("the operator under exactly the plexd ClusterRole", () => {
+describe("the operator as the DaemonSet's pod on node-b: its pod-bound token, ClusterRole plexd through a RoleBinding", () => {
   const phaseOf = async (name: string) => (await env.json(["get", "ph", name, "-n", NS])).status?.phase as string | undefined;
   const hooks: Array<[string, Record<string, unknown>, string]> = [
     ["targeted", { hookName: "targeted", nodeName: "node-b" }, "Succeeded"],
@@ -174,7 +174,8 @@ describe("the operator under exactly the plexd ClusterRole", () => {
   let exitCode: number | undefined;
 
   beforeAll(async () => {
-    const operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-b"]);
+    const kubeconfig = await env.nodeKubeconfig("node-b");
+    const operator = startOperator(["--kubeconfig", kubeconfig, "--namespace", NS, "--node-name", "node-b"]);
     try {
       await operator.waitReady();
       for (const [name, spec] of hooks) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));

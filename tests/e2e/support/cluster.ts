@@ -4,18 +4,36 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type Cluster, type StartOptions, startCluster } from "../../cluster/cluster.ts";
+import { waitFor } from "../../support/wait.ts";
 import { REPO } from "./operator.ts";
+
+/** The namespace `kubectl apply -k deploy/kubernetes` installs the operator's accounts in. */
+export const INSTALL_NAMESPACE = "plexd-system";
 
 export interface Setup {
   cluster: Cluster;
-  /** A kubeconfig with a TokenRequest token of the plexd ServiceAccount: only the project's RBAC applies. */
+  /**
+   * A kubeconfig with a TokenRequest token of the plexd-cluster ServiceAccount (cluster mode and laptop
+   * runs: the project's RBAC and the Job-shape policy apply, Jobs may go to any node).
+   */
   operatorKubeconfig: string;
+  /**
+   * A kubeconfig with a plexd token bound to the DaemonSet's pod on `node`, as that pod has it: the
+   * plexd-hook-jobs policy lets it create Jobs for `node` only.
+   */
+  nodeKubeconfig(node: string): Promise<string>;
+  /** A kubeconfig file (named `file` in the cluster's directory) that authenticates with `token`. */
+  tokenKubeconfig(file: string, token: string): string;
   /** kubectl as admin; throws with kubectl's stderr when it fails. */
   k(args: string[], stdin?: string): Promise<string>;
   /** kubectl as admin, without throwing. */
   tryK(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   json<T = any>(args: string[]): Promise<T>;
-  /** Creates a namespace holding the plexd ServiceAccount that hook Jobs run as. */
+  /**
+   * Creates a namespace holding the plexd ServiceAccount that hook Jobs run as, and a RoleBinding
+   * there giving the operator's accounts ClusterRole plexd (what an installation serving another
+   * namespace does); returns once the authorizer knows the binding.
+   */
   namespace(name: string): Promise<string>;
 }
 
@@ -29,11 +47,11 @@ export async function setUp(cluster: Cluster): Promise<Setup> {
   const json = async (args: string[]) => JSON.parse(await k([...args, "-o", "json"]));
   await k(["apply", "--server-side", "-k", join(REPO, "deploy", "kubernetes")]);
   await k(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"]);
-  const token = (await k(["create", "token", "plexd", "-n", "plexd-system", "--duration=4h"])).trim();
-  const operatorKubeconfig = join(cluster.dir, "plexd-operator.kubeconfig");
-  writeFileSync(
-    operatorKubeconfig,
-    `apiVersion: v1
+  const writeKubeconfig = (file: string, token: string): string => {
+    const path = join(cluster.dir, file);
+    writeFileSync(
+      path,
+      `apiVersion: v1
 kind: Config
 clusters:
 - name: local
@@ -49,16 +67,66 @@ contexts:
   context: { cluster: local, user: plexd }
 current-context: plexd
 `,
-  );
+    );
+    return path;
+  };
+  const token = (account: string, ...flags: string[]) =>
+    k(["create", "token", account, "-n", INSTALL_NAMESPACE, "--duration=4h", ...flags]).then((t) => t.trim());
+  const operatorKubeconfig = writeKubeconfig("plexd-cluster.kubeconfig", await token("plexd-cluster"));
+  const nodeKubeconfigs = new Map<string, Promise<string>>();
   return {
     cluster,
     operatorKubeconfig,
     k,
     tryK,
     json,
+    tokenKubeconfig: writeKubeconfig,
+    nodeKubeconfig(node) {
+      let config = nodeKubeconfigs.get(node);
+      if (!config) {
+        config = (async () => {
+          const pod = await waitFor(
+            async () =>
+              (
+                await json([
+                  "get",
+                  "pods",
+                  "-n",
+                  INSTALL_NAMESPACE,
+                  "-l",
+                  "app.kubernetes.io/name=plexd-hook",
+                  "--field-selector",
+                  `spec.nodeName=${node}`,
+                ])
+              ).items[0],
+            `the DaemonSet's pod on ${node}`,
+            60_000,
+            200,
+          );
+          const bound = await token(
+            "plexd",
+            "--bound-object-kind=Pod",
+            `--bound-object-name=${pod.metadata.name}`,
+            `--bound-object-uid=${pod.metadata.uid}`,
+          );
+          return writeKubeconfig(`plexd-${node}.kubeconfig`, bound);
+        })();
+        nodeKubeconfigs.set(node, config);
+      }
+      return config;
+    },
     async namespace(name) {
       await k(["create", "namespace", name]);
       await k(["create", "serviceaccount", "plexd", "-n", name]);
+      const subjects = ["plexd", "plexd-cluster"].map((account) => `--serviceaccount=${INSTALL_NAMESPACE}:${account}`);
+      await k(["create", "rolebinding", "plexd", "--clusterrole=plexd", "-n", name, ...subjects]);
+      const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
+      await waitFor(
+        async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
+        `the operator's RoleBinding in ${name} to take effect`,
+        10_000,
+        50,
+      );
       return name;
     },
   };

@@ -1,0 +1,376 @@
+// Least privilege and the admission policies, proven by the real API server: can-i tables, a node's token, opt-ins.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildJob } from "../../lib/core/build-job.ts";
+import type { Job, PlexdHook } from "../../lib/core/types.ts";
+import { seedSpec } from "../support/seed.ts";
+import { waitFor } from "../support/wait.ts";
+import { hookYaml, INSTALL_NAMESPACE, type Setup, sharedCluster } from "./support/cluster.ts";
+import { startOperator } from "./support/operator.ts";
+
+const NS = "e2e-security";
+/** A namespace the operator's accounts have no RoleBinding in. */
+const OTHER = "e2e-security-other";
+const PLEXD = `system:serviceaccount:${INSTALL_NAMESPACE}:plexd`;
+const PLEXD_CLUSTER = `system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
+let env: Setup;
+
+beforeAll(async () => {
+  env = await sharedCluster();
+  await env.namespace(NS);
+  await env.k(["create", "namespace", OTHER]);
+}, 600_000);
+
+/** `kubectl auth can-i` as `as` ("resource/subresource" allowed): "-A" checks every namespace, "" a cluster-scoped resource. */
+async function canI(as: string, verb: string, resource: string, namespace: string): Promise<boolean> {
+  const where = namespace === "-A" ? ["-A"] : namespace ? ["-n", namespace] : [];
+  const [type, subresource] = resource.split("/");
+  const sub = subresource ? [`--subresource=${subresource}`] : [];
+  const result = await env.tryK(["auth", "can-i", verb, type as string, ...sub, `--as=${as}`, ...where]);
+  if (result.code > 1) throw new Error(`kubectl auth can-i failed: ${result.stderr}`);
+  return result.stdout.trim() === "yes";
+}
+
+describe("kubectl auth can-i --as the operator's accounts (RoleBinding in the hooks' namespace only)", () => {
+  // [verb, resource, namespace, expected]
+  const table: Array<[string, string, string, boolean]> = [
+    ["create", "jobs.batch", INSTALL_NAMESPACE, true],
+    ["create", "jobs.batch", NS, true],
+    ["create", "jobs.batch", "kube-system", false],
+    ["create", "jobs.batch", OTHER, false],
+    ["create", "jobs.batch", "-A", false],
+    ["list", "pods", INSTALL_NAMESPACE, true],
+    ["list", "pods", OTHER, false],
+    ["list", "pods", "kube-system", false],
+    ["list", "pods", "-A", false],
+    ["get", "pods", "default", false],
+    ["list", "plexdhooks.plexd.plexsphere.com", INSTALL_NAMESPACE, true],
+    ["list", "plexdhooks.plexd.plexsphere.com", OTHER, false],
+    ["list", "plexdhooks.plexd.plexsphere.com", "-A", false],
+    ["update", "plexdhooks.plexd.plexsphere.com/status", OTHER, false],
+    ["create", "events", "kube-system", false],
+    ["list", "events", OTHER, false],
+    ["create", "leases.coordination.k8s.io", "kube-system", false],
+    ["create", "leases.coordination.k8s.io", INSTALL_NAMESPACE, true],
+    ["get", "secrets", INSTALL_NAMESPACE, false],
+    ["create", "pods", INSTALL_NAMESPACE, false],
+    ["delete", "jobs.batch", INSTALL_NAMESPACE, false],
+    // Cluster-wide and read-only: the Lease holder's report on hooks whose node is gone or NotReady.
+    ["list", "nodes", "", true],
+    ["watch", "nodes", "", true],
+    ["update", "nodes", "", false],
+    ["patch", "nodes/status", "", false],
+    ["delete", "nodes", "", false],
+    ["create", "clusterrolebindings.rbac.authorization.k8s.io", "", false],
+  ];
+  for (const account of [PLEXD, PLEXD_CLUSTER]) {
+    test.each(table)(`${account.split(":").pop()}: can-i %s %s in %p is %p`, async (verb, resource, namespace, expected) => {
+      expect(await canI(account, verb, resource, namespace)).toBe(expected);
+    });
+  }
+});
+
+/** A hook object for building Jobs the way the operator would, owned by a real PlexdHook. */
+async function ownerHook(name: string): Promise<PlexdHook> {
+  await env.k(["apply", "-f", "-"], hookYaml(name, NS, seedSpec({ nodeName: "node-z" })));
+  return env.json(["get", "plexdhook", name, "-n", NS]);
+}
+
+/** Creates `job` with `kubeconfig`, for real or as a server-side dry run (admission runs either way). */
+async function createJob(job: Job, kubeconfig: string, dryRun = true) {
+  const args = ["create", "-f", "-", ...(dryRun ? ["--dry-run=server"] : [])];
+  return env.cluster.kubectl(args, { kubeconfig, stdin: JSON.stringify(job) });
+}
+
+describe("the plexd-hook-jobs policy: a token taken from node A cannot start a Job on node B", () => {
+  let hook: PlexdHook;
+  let nodeA: string;
+  beforeAll(async () => {
+    hook = await ownerHook("pinned");
+    nodeA = await env.nodeKubeconfig("node-a");
+  });
+
+  test("the token of the DaemonSet pod on node-a carries node-a in its user's extra", async () => {
+    const review = await env.cluster.kubectl(["auth", "whoami", "-o", "json"], { kubeconfig: nodeA });
+    expect(review.code).toBe(0);
+    const user = JSON.parse(review.stdout).status.userInfo;
+    expect(user.username).toBe(PLEXD);
+    expect(user.extra["authentication.kubernetes.io/node-name"]).toEqual(["node-a"]);
+  });
+
+  test("creating a Job for node-b with it is refused with the policy's message", async () => {
+    const result = await createJob(buildJob(hook, "node-b"), nodeA);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("ValidatingAdmissionPolicy 'plexd-hook-jobs'");
+    expect(result.stderr).toContain(
+      "a plexd token bound to node node-a may create Jobs only for that node (nodeSelector kubernetes.io/hostname: node-a), and this Job is pinned to node-b",
+    );
+  });
+
+  test("creating a Job for node-a with it is allowed, for real", async () => {
+    const job = buildJob(hook, "node-a");
+    // Its own name, so the dry runs below do not meet it.
+    job.metadata!.name = "plexdhook-pinned-for-real";
+    const result = await createJob(job, nodeA, false);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const created = await env.json(["get", "job", "plexdhook-pinned-for-real", "-n", NS]);
+    expect(created.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-a" });
+  });
+
+  test("pinning by spec.template.spec.nodeName instead is refused", async () => {
+    const job = buildJob(hook, "node-a");
+    job.metadata!.name = "plexdhook-by-node-name";
+    job.spec!.template.spec!.nodeName = "node-b";
+    const result = await createJob(job, nodeA);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("never by spec.template.spec.nodeName");
+  });
+
+  test.each([
+    ["an unbound plexd token", () => env.k(["create", "token", "plexd", "-n", INSTALL_NAMESPACE])],
+    [
+      "a plexd token bound to a Secret",
+      async () => {
+        await env.k(["create", "secret", "generic", "e2e-security-bound", "-n", INSTALL_NAMESPACE]);
+        return env.k([
+          "create",
+          "token",
+          "plexd",
+          "-n",
+          INSTALL_NAMESPACE,
+          "--bound-object-kind=Secret",
+          "--bound-object-name=e2e-security-bound",
+        ]);
+      },
+    ],
+  ])("%s (no node) may create no Job at all, and is told to use plexd-cluster", async (what, mint) => {
+    const kubeconfig = env.tokenKubeconfig(`${what.replaceAll(" ", "-")}.kubeconfig`, (await mint()).trim());
+    const result = await createJob(buildJob(hook, "node-a"), kubeconfig);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("this plexd token is not bound to a pod on a node");
+    expect(result.stderr).toContain("plexd-cluster ServiceAccount");
+  });
+
+  test("the plexd-cluster account (cluster mode, laptops) may create Jobs for any node", async () => {
+    for (const node of ["node-a", "node-b", "node-c"]) {
+      const result = await createJob(buildJob(hook, node), env.operatorKubeconfig);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+  });
+
+  // Each Job below is one the builder would never make; the cluster identity is held to the shape too.
+  const misshapen: Array<[string, (job: Job) => void, string]> = [
+    ["without an owner", (job) => delete job.metadata!.ownerReferences, "must have a PlexdHook as its controller owner"],
+    [
+      "owned by a Deployment",
+      (job) => Object.assign(job.metadata!.ownerReferences![0]!, { apiVersion: "apps/v1", kind: "Deployment" }),
+      "must have a PlexdHook as its controller owner",
+    ],
+    ["running as the default account", (job) => delete job.spec!.template.spec!.serviceAccountName, "serviceAccountName plexd"],
+    [
+      "mounting its account's token",
+      (job) => (job.spec!.template.spec!.automountServiceAccountToken = true),
+      "automountServiceAccountToken: false",
+    ],
+  ];
+  test.each(misshapen)("a Job %s is refused, also to plexd-cluster", async (_what, spoil, message) => {
+    const job = buildJob(hook, "node-a");
+    spoil(job);
+    for (const kubeconfig of [env.operatorKubeconfig, nodeA]) {
+      const result = await createJob(job, kubeconfig);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(message);
+    }
+  });
+
+  test("other users' Jobs are not the policy's business", async () => {
+    const job = buildJob(hook, "node-b");
+    delete job.metadata!.ownerReferences;
+    const result = await createJob(job, env.cluster.kubeconfig);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
+describe("the plexd-hook-privileged policy: privileged and control-plane hooks are opt-in", () => {
+  let author: string;
+  let privilegedAuthor: string;
+  let elsewhere: string;
+  const create = (kubeconfig: string, name: string, spec: Partial<PlexdHook["spec"]>) =>
+    env.cluster.kubectl(["create", "--dry-run=server", "-f", "-"], { kubeconfig, stdin: hookYaml(name, NS, seedSpec(spec)) });
+
+  beforeAll(async () => {
+    const bind = (name: string, role: string, user: string, namespace = NS) =>
+      env.k(["create", "rolebinding", name, `--clusterrole=${role}`, `--user=${user}`, "-n", namespace]);
+    await bind("author", "plexd-hook-author", "author");
+    await bind("privileged-author", "plexd-hook-author", "privileged-author");
+    await bind("privileged-author-opt-in", "plexd-hook-privileged-author", "privileged-author");
+    await bind("elsewhere", "plexd-hook-author", "elsewhere");
+    // An opt-in granted in another namespace does not count here.
+    await bind("elsewhere-opt-in", "plexd-hook-privileged-author", "elsewhere", OTHER);
+    author = await env.cluster.kubeconfigFor("author");
+    privilegedAuthor = await env.cluster.kubeconfigFor("privileged-author");
+    elsewhere = await env.cluster.kubeconfigFor("elsewhere");
+    const may = (user: string) => canI(user, "create", "plexdhooks.plexd.plexsphere.com", NS);
+    await waitFor(
+      async () =>
+        (await may("author")) &&
+        (await may("privileged-author")) &&
+        (await may("elsewhere")) &&
+        (await canI("privileged-author", "use", "plexdhooks.plexd.plexsphere.com/privileged", NS)),
+      "the bindings to take effect",
+      10_000,
+      50,
+    );
+  });
+
+  test("an author without the opt-in creates the seed's example hook", async () => {
+    const result = await create(author, "seed-example", {});
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test.each([
+    [
+      "a privileged hook",
+      { privileged: true },
+      "privileged hooks are opt-in: author may not use plexdhooks/privileged in namespace e2e-security; a RoleBinding there to ClusterRole plexd-hook-privileged-author (verb use on plexdhooks/privileged) allows it",
+    ],
+    [
+      "a hook allowed on control-plane nodes",
+      { allowControlPlane: true },
+      "hooks on control-plane nodes are opt-in: author may not use plexdhooks/control-plane in namespace e2e-security; a RoleBinding there to ClusterRole plexd-hook-privileged-author (verb use on plexdhooks/control-plane) allows it",
+    ],
+  ])("an author without the opt-in cannot create %s, and is told which grant allows it", async (_what, spec, message) => {
+    const result = await create(author, "refused", spec);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("ValidatingAdmissionPolicy 'plexd-hook-privileged'");
+    expect(result.stderr).toContain(message);
+  });
+
+  test("an opt-in bound in another namespace does not count", async () => {
+    const result = await create(elsewhere, "refused", { privileged: true });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("elsewhere may not use plexdhooks/privileged in namespace e2e-security");
+  });
+
+  test.each([
+    ["an author bound to plexd-hook-privileged-author", () => privilegedAuthor],
+    ["a cluster admin, with no extra step", () => env.cluster.kubeconfig],
+  ])("%s creates privileged and control-plane hooks", async (_who, kubeconfig) => {
+    for (const spec of [{ privileged: true }, { allowControlPlane: true }, { privileged: true, allowControlPlane: true }]) {
+      const result = await create(kubeconfig(), "opted-in", spec);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+  });
+});
+
+describe("Pod Security: the level a hook's pod meets, checked by server-side dry runs", () => {
+  const hook = (privileged: boolean): PlexdHook => ({
+    metadata: { name: "pss", namespace: "", uid: "00000000-0000-0000-0000-000000000001" },
+    spec: seedSpec({ privileged }),
+  });
+  /** The Job's pod as the Job controller would create it, in `namespace`. */
+  const podOf = (privileged: boolean, namespace: string) => {
+    const template = buildJob(hook(privileged), "node-a").spec!.template;
+    return JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "pss-check", namespace, labels: template.metadata?.labels },
+      spec: template.spec,
+    });
+  };
+  const levels = ["restricted", "baseline"] as const;
+
+  beforeAll(async () => {
+    for (const level of levels) {
+      await env.namespace(`e2e-pss-${level}`);
+      await env.k(["label", "namespace", `e2e-pss-${level}`, `pod-security.kubernetes.io/enforce=${level}`]);
+    }
+  });
+
+  test("a non-privileged hook's pod meets baseline", async () => {
+    const result = await env.tryK(["create", "--dry-run=server", "-f", "-"], podOf(false, "e2e-pss-baseline"));
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test("it falls short of restricted only by runAsNonRoot (hook images may run as root)", async () => {
+    const result = await env.tryK(["create", "--dry-run=server", "-f", "-"], podOf(false, "e2e-pss-restricted"));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('violates PodSecurity "restricted:latest": runAsNonRoot != true');
+    expect(result.stderr).not.toContain("seccompProfile");
+    expect(result.stderr).not.toContain("allowPrivilegeEscalation");
+    expect(result.stderr).not.toContain("unrestricted capabilities");
+  });
+
+  test("a privileged hook's pod meets only the privileged level", async () => {
+    const result = await env.tryK(["create", "--dry-run=server", "-f", "-"], podOf(true, "e2e-pss-baseline"));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('violates PodSecurity "baseline:latest": privileged');
+  });
+});
+
+describe("a control-plane node runs only hooks that opted in", () => {
+  const CP_NS = "e2e-security-cp";
+  const NODE = "cp-1";
+  const phaseAndMessage = async (name: string) => {
+    const status = (await env.json(["get", "plexdhook", name, "-n", CP_NS])).status ?? {};
+    return `${status.phase} ${status.message ?? ""}`;
+  };
+
+  beforeAll(async () => {
+    await env.namespace(CP_NS);
+    // A kwok node labelled as kubeadm labels its control-plane nodes.
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: NODE,
+        labels: { "kubernetes.io/hostname": NODE, "kubernetes.io/os": "linux", "node-role.kubernetes.io/control-plane": "" },
+        annotations: { "kwok.x-k8s.io/node": "fake" },
+      },
+    };
+    await env.k(["apply", "-f", "-"], JSON.stringify(node));
+    await env.k(["wait", "--for=condition=Ready", `node/${NODE}`, "--timeout=60s"]);
+  }, 90_000);
+
+  afterAll(async () => {
+    await env.tryK(["delete", "namespace", CP_NS, "--wait=false"]);
+    await env.tryK(["delete", "node", NODE, "--wait=false"]);
+  });
+
+  test("a hook without allowControlPlane stays Pending there with the scheduler's reason; one with it succeeds", async () => {
+    const operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", CP_NS, "--all-nodes"]);
+    try {
+      await operator.waitReady();
+      await env.k(["apply", "-f", "-"], hookYaml("cp-plain", CP_NS, { hookName: "cp", nodeName: NODE }));
+      await env.k(
+        ["apply", "-f", "-"],
+        hookYaml("cp-opted-in", CP_NS, { hookName: "cp", nodeName: NODE, allowControlPlane: true }),
+      );
+      await waitFor(
+        async () => (await phaseAndMessage("cp-opted-in")).startsWith("Succeeded"),
+        "the opted-in hook to succeed",
+        30_000,
+        200,
+      );
+      const pending = await waitFor(
+        async () => {
+          const now = await phaseAndMessage("cp-plain");
+          return now.includes("cannot be scheduled") ? now : undefined;
+        },
+        "the plain hook to say why it does not start",
+        40_000,
+        500,
+      );
+      expect(pending).toStartWith("Pending ");
+      expect(pending).toContain("didn't match Pod's node affinity/selector");
+    } finally {
+      expect(await operator.stop()).toBe(0);
+    }
+  }, 90_000);
+});
