@@ -250,10 +250,10 @@ describe("admission", () => {
     }
   });
 
-  test("a minimal hook (only hookName) is accepted and defaults privileged to false and backoffLimit to 0", async () => {
+  test("a minimal hook (only hookName) is accepted and defaults privileged and allowControlPlane to false and backoffLimit to 0", async () => {
     await env.k(["create", "-f", "-"], manifest("minimal", { hookName: "minimal" }));
     const created = await env.json(["get", "ph", "minimal", "-n", NS]);
-    expect(created.spec).toEqual({ hookName: "minimal", privileged: false, backoffLimit: 0 });
+    expect(created.spec).toEqual({ hookName: "minimal", privileged: false, allowControlPlane: false, backoffLimit: 0 });
   });
 
   test("parameters from a ConfigMap or Secret key are accepted next to plain values", async () => {

@@ -142,6 +142,7 @@ describe("phases on the real Job controller", () => {
 
   test("a hook in a namespace without the plexd ServiceAccount stays Pending with the Job controller's reason", async () => {
     await env.k(["create", "namespace", "e2e-no-sa"]);
+    await env.grantOperator("e2e-no-sa");
     const other = operator("e2e-no-sa", "--node-name", "node-b");
     await other.waitReady();
     await env.k(["apply", "-f", "-"], hookYaml("no-sa", "e2e-no-sa", { hookName: "s", nodeName: "node-b" }));
@@ -262,7 +263,7 @@ describe("targeting across a fleet of three node controllers", () => {
       .filter(
         (e) =>
           e.stage === "ResponseComplete" &&
-          e.user?.username === "system:serviceaccount:plexd-system:plexd" &&
+          e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster" &&
           (e.verb === "watch" || e.verb === "list"),
       )
       .map((e) => decodeURIComponent(e.requestURI as string))

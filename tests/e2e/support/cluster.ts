@@ -35,6 +35,8 @@ export interface Setup {
    * namespace does); returns once the authorizer knows the binding.
    */
   namespace(name: string): Promise<string>;
+  /** Only the RoleBinding of namespace(), for a namespace made otherwise. */
+  grantOperator(namespace: string): Promise<void>;
 }
 
 export async function setUp(cluster: Cluster): Promise<Setup> {
@@ -73,6 +75,17 @@ current-context: plexd
   const token = (account: string, ...flags: string[]) =>
     k(["create", "token", account, "-n", INSTALL_NAMESPACE, "--duration=4h", ...flags]).then((t) => t.trim());
   const operatorKubeconfig = writeKubeconfig("plexd-cluster.kubeconfig", await token("plexd-cluster"));
+  async function grantOperator(name: string): Promise<void> {
+    const subjects = ["plexd", "plexd-cluster"].map((account) => `--serviceaccount=${INSTALL_NAMESPACE}:${account}`);
+    await k(["create", "rolebinding", "plexd", "--clusterrole=plexd", "-n", name, ...subjects]);
+    const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
+    await waitFor(
+      async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
+      `the operator's RoleBinding in ${name} to take effect`,
+      10_000,
+      50,
+    );
+  }
   const nodeKubeconfigs = new Map<string, Promise<string>>();
   return {
     cluster,
@@ -118,17 +131,10 @@ current-context: plexd
     async namespace(name) {
       await k(["create", "namespace", name]);
       await k(["create", "serviceaccount", "plexd", "-n", name]);
-      const subjects = ["plexd", "plexd-cluster"].map((account) => `--serviceaccount=${INSTALL_NAMESPACE}:${account}`);
-      await k(["create", "rolebinding", "plexd", "--clusterrole=plexd", "-n", name, ...subjects]);
-      const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
-      await waitFor(
-        async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
-        `the operator's RoleBinding in ${name} to take effect`,
-        10_000,
-        50,
-      );
+      await grantOperator(name);
       return name;
     },
+    grantOperator,
   };
 }
 
