@@ -13,13 +13,18 @@ const byKind = (list: any[], kind: string): any[] => list.filter((d) => d.kind =
 describe("renderManifests({ mode: 'metacontroller' })", () => {
   const all = docs(renderManifests({ mode: "metacontroller" }));
 
-  test("emits the CRD, namespace, hook account, Metacontroller's RBAC, the webhook and the CompositeController", () => {
+  test("emits the CRD, namespace, hook accounts, Metacontroller's RBAC, the admission policies, the webhook and the CompositeController", () => {
     expect(all.map((d) => d.kind)).toEqual([
       "CustomResourceDefinition",
       "Namespace",
       "ServiceAccount",
+      "ServiceAccount",
       "ClusterRole",
       "ClusterRoleBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
       "ServiceAccount",
       "Deployment",
       "Service",
