@@ -17,7 +17,7 @@ describe("explain()", () => {
         403,
         "Forbidden",
       ),
-      'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account (plexd-hook manifests | kubectl apply -f -)',
+      'forbidden: jobs.batch is forbidden: User "system:serviceaccount:x:y" cannot list resource "jobs" in API group "batch" in the namespace "x"; the operator needs the plexd ClusterRole bound to its account by a RoleBinding in the hook namespace (plexd-hook manifests | kubectl apply -f -)',
     ],
     [
       "bad credentials",

@@ -93,28 +93,35 @@ export class PlexdHookController {
       ...{ client, hooks, jobs, status, diagnostics, self, events, metrics, logger },
       ...{ config: config.reconcile, now: config.now },
     });
-    const work = queue.run(async (key) => {
-      try {
-        const outcome = await reconciler.reconcile(key);
-        metrics.reconciles.inc({ result: outcome ? "requeue" : "success" });
-        return outcome;
-      } catch (err) {
-        metrics.reconciles.inc({ result: "error" });
-        // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
-        const line = { hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 };
-        logger[err instanceof Retry ? "debug" : "warn"](line, "reconcile failed, retrying");
-        throw err;
-      }
-    }, stop);
+    // Workers start once the hook and Job caches hold full lists: before that, a missing Job may only be unseen.
+    const cachesSynced = Promise.withResolvers<void>();
+    stop.addEventListener("abort", () => cachesSynced.resolve(), { once: true });
+    const work = cachesSynced.promise.then(() =>
+      queue.run(async (key) => {
+        try {
+          const outcome = await reconciler.reconcile(key);
+          metrics.reconciles.inc({ result: outcome ? "requeue" : "success" });
+          return outcome;
+        } catch (err) {
+          metrics.reconciles.inc({ result: "error" });
+          // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
+          const line = { hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 };
+          logger[err instanceof Retry ? "debug" : "warn"](line, "reconcile failed, retrying");
+          throw err;
+        }
+      }, stop),
+    );
     const resync = setInterval(() => {
       jobs.prune(config.resyncPeriodMs);
       for (const key of hooks.keys()) enqueue(key);
     }, config.resyncPeriodMs);
-
     // Ready once every watch has delivered its first full list.
     const unsynced = new Set(["jobs", ...watches.hooks.map(([source]) => source)]);
     const synced = (source: string) => (): void => {
-      if (unsynced.delete(source) && unsynced.size === 0) logger.debug({}, "caches synced");
+      if (unsynced.delete(source) && unsynced.size === 0) {
+        logger.debug({}, "caches synced");
+        cachesSynced.resolve();
+      }
       this.synced ||= unsynced.size === 0;
     };
     const feed = (source: string, stream: HookStream, onSynced = synced(source)): Promise<void> =>

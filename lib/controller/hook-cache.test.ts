@@ -61,4 +61,15 @@ describe("HookCache", () => {
     expect(cache.values()).toHaveLength(2);
     expect(cache.countPhases()).toEqual({ None: 1, Pending: 0, Running: 0, Succeeded: 1, Failed: 0 });
   });
+
+  test("update() never goes back to an older resourceVersion: the newer object the watch delivered wins", () => {
+    const cache = new HookCache();
+    // The watch already delivered rv 9 (someone else's write) when the answer to our PATCH (rv 8) arrives.
+    cache.set("own", "ns/a", hook("a", "9", { phase: "Running" }));
+    cache.update("ns/a", hook("a", "8", { phase: "Pending" }));
+    expect(cache.get("ns/a")?.metadata.resourceVersion).toBe("9");
+    expect(cache.get("ns/a")?.status?.phase).toBe("Running");
+    cache.update("ns/a", hook("a", "10", { phase: "Succeeded" }));
+    expect(cache.get("ns/a")?.status?.phase).toBe("Succeeded");
+  });
 });

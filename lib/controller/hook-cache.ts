@@ -61,9 +61,16 @@ export class HookCache {
     return this.get(key) !== undefined;
   }
 
-  /** Replaces the hook wherever a watch holds it, e.g. with the answer to our own status write. */
+  /**
+   * Replaces the hook wherever a watch holds it, e.g. with the answer to our own status write, unless
+   * that watch already delivered a newer one: going back to an older resourceVersion would make every
+   * later write conflict.
+   */
   update(key: string, hook: PlexdHook): void {
-    for (const map of this.sources.values()) if (map.has(key)) map.set(key, hook);
+    for (const map of this.sources.values()) {
+      const held = map.get(key);
+      if (held) map.set(key, newer(hook, held));
+    }
   }
 
   keys(): Set<string> {

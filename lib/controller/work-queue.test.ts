@@ -107,6 +107,23 @@ describe("WorkQueue", () => {
     expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
   });
 
+  test("addAfter() keeps the earliest due time when a key is added again with a shorter delay", async () => {
+    const times: number[] = [];
+    const { queue, stop, done } = running(async () => {
+      times.push(performance.now());
+    });
+    const start = performance.now();
+    queue.addAfter("k", 60_000);
+    queue.addAfter("k", 30);
+    // A longer delay later does not push it back either.
+    queue.addAfter("k", 60_000);
+    await waitFor(() => times.length === 1, "the key to come back after the shorter delay", 2_000);
+    stop();
+    await done;
+    expect((times[0] as number) - start).toBeGreaterThanOrEqual(25);
+    expect((times[0] as number) - start).toBeLessThan(2_000);
+  });
+
   test("stopping lets keys in flight finish, drops the rest and ignores later adds", async () => {
     const finished: string[] = [];
     const hold = gate();

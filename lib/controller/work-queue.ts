@@ -23,7 +23,8 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Keys waiting to be added, with when they are due. */
+  private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; due: number }>();
   private readonly options: WorkQueueOptions;
   private wake: (() => void) | undefined;
   private stopped = false;
@@ -58,13 +59,22 @@ export class WorkQueue {
     this.wake?.();
   }
 
+  /** Adds `key` after `ms`; a key already waiting keeps the earlier of the two due times (client-go's delaying queue). */
   addAfter(key: string, ms: number): void {
-    if (this.stopped || this.timers.has(key)) return;
+    if (this.stopped) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const due = Date.now() + ms;
+    const waiting = this.timers.get(key);
+    if (waiting && waiting.due <= due) return;
+    if (waiting) clearTimeout(waiting.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, ms);
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, due });
   }
 
   private report(): void {
@@ -115,7 +125,7 @@ export class WorkQueue {
     } finally {
       signal.removeEventListener("abort", onAbort);
       this.stopped = true;
-      for (const timer of this.timers.values()) clearTimeout(timer);
+      for (const { timer } of this.timers.values()) clearTimeout(timer);
       this.timers.clear();
       await Promise.all(running);
     }

@@ -2,8 +2,8 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { KubeConfig } from "@kubernetes/client-node";
-import { ApiError } from "./errors.ts";
-import { Rest } from "./rest.ts";
+import { ApiError, isTransient } from "./errors.ts";
+import { CREDENTIALS_UNAVAILABLE, Rest } from "./rest.ts";
 
 interface Seen {
   method: string;
@@ -145,5 +145,34 @@ describe("Rest.stream()", () => {
     for await (const event of rest().stream("/watch", { query: { watch: true, resourceVersion: "7" } })) events.push(event);
     expect(events).toEqual([{ type: "ADDED", object: { n: 1 } }, { type: "MODIFIED", object: { n: 2 } }, { type: "DELETED" }]);
     expect(last().query).toEqual({ watch: "true", resourceVersion: "7" });
+  });
+});
+
+describe("credentials that cannot be had are transient, like a server that does not answer", () => {
+  const withUser = (user: Record<string, unknown>): Rest => {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
+      users: [{ name: "u", ...user }],
+      contexts: [{ name: "x", cluster: "c", user: "u" }],
+      currentContext: "x",
+    });
+    return new Rest(config);
+  };
+
+  test.each([
+    ["an exec credential plugin that fails", { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "false" } }],
+    [
+      "client certificate files that cannot be read",
+      { certFile: "/nonexistent/plexd/client.crt", keyFile: "/nonexistent/plexd/client.key" },
+    ],
+  ])("%s: an ApiError with status 0 (isTransient) saying so", async (_what, user) => {
+    const err = await withUser(user)
+      .request("GET", "/api/v1/namespaces/x/pods")
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ statusCode: 0, reason: CREDENTIALS_UNAVAILABLE });
+    expect(isTransient(err)).toBe(true);
+    expect((err as ApiError).message).toStartWith("GET /api/v1/namespaces/x/pods: cannot get credentials: ");
   });
 });

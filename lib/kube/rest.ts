@@ -23,6 +23,8 @@ interface Tls {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The reason of an ApiError raised when the kubeconfig's credentials cannot be had (plugin, files). */
+export const CREDENTIALS_UNAVAILABLE = "CredentialsUnavailable";
 /** Auth headers (exec plugins, rotated token files) are fetched again after this long or after a 401. */
 const HEADER_TTL_MS = 5_000;
 
@@ -113,7 +115,11 @@ export class Rest {
     const url = this.url(path, options.query);
     const what = `${method} ${path}`;
     for (let attempt = 0; ; attempt++) {
-      const { tls, headers } = await this.auth(attempt > 0);
+      const { tls, headers } = await this.auth(attempt > 0).catch((err) => {
+        // An exec plugin that fails or a certificate file being rotated is as passing as a server
+        // that does not answer: transient (status 0), never a reason to fail a hook for good.
+        throw new ApiError(`${what}: cannot get credentials: ${errorText(err)}`, 0, CREDENTIALS_UNAVAILABLE, { cause: err });
+      });
       const init: RequestInit & { tls?: Tls; timeout?: boolean } = {
         method,
         headers: { accept: options.accept ?? "application/json", ...headers },
