@@ -94,7 +94,7 @@ const refused: Array<[string, object, string]> = [
   [
     "a parameter without a value",
     hook("r-no-value", { hookName: "x", parameters: [{ name: "p" }] }),
-    "spec.parameters[0].value: Required value",
+    "spec.parameters[0]: Invalid value: each parameter sets exactly one of value and valueFrom",
   ],
   [
     "a parameter with an empty name",
