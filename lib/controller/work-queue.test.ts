@@ -117,7 +117,7 @@ describe("WorkQueue", () => {
     queue.addAfter("k", 30);
     // A longer delay later does not push it back either.
     queue.addAfter("k", 60_000);
-    await waitFor(() => times.length === 1, "the key to come back after the shorter delay", 2_000);
+    await waitFor("the key to come back after the shorter delay", () => times.length === 1, { timeoutMs: 2_000 });
     stop();
     await done;
     expect((times[0] as number) - start).toBeGreaterThanOrEqual(25);

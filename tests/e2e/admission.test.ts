@@ -1,7 +1,7 @@
 // Bad input, counted: malformed and hostile PlexdHooks sent to the real API server while the operator runs.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { waitFor } from "../support/wait.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
@@ -273,13 +273,12 @@ describe(`${refused.length + accepted.length} malformed or hostile PlexdHooks`, 
     for (const [what, document, phase, check] of accepted) {
       const name = (document as { metadata: { name: string } }).metadata.name;
       const status = await waitFor(
+        `${what} to end`,
         async () => {
           const s = (await env.json(["get", "plexdhook", name, "-n", NS])).status;
           return s?.phase === "Succeeded" || s?.phase === "Failed" ? s : undefined;
         },
-        `${what} to end`,
-        60_000,
-        200,
+        { timeoutMs: 60_000, intervalMs: 200 },
       );
       expect([what, status.phase]).toEqual([what, phase]);
       const job = status.jobName ? await env.json(["get", "job", status.jobName, "-n", NS]) : undefined;
@@ -291,10 +290,9 @@ describe(`${refused.length + accepted.length} malformed or hostile PlexdHooks`, 
     expect(operator.proc.exitCode).toBeNull();
     await env.k(["create", "-f", "-"], JSON.stringify(hook("canary", { hookName: "canary", nodeName: "node-b" })));
     await waitFor(
-      async () => (await env.json(["get", "plexdhook", "canary", "-n", NS])).status?.phase === "Succeeded",
       "the canary hook to succeed",
-      20_000,
-      100,
+      async () => (await env.json(["get", "plexdhook", "canary", "-n", NS])).status?.phase === "Succeeded",
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect(operator.logs.filter((l) => l.level === "fatal")).toEqual([]);
   });

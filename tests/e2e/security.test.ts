@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildJob } from "../../lib/core/build-job.ts";
 import type { Job, PlexdHook } from "../../lib/core/types.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { seedSpec } from "../support/seed.ts";
-import { waitFor } from "../support/wait.ts";
 import { hookYaml, INSTALL_NAMESPACE, type Setup, sharedCluster } from "./support/cluster.ts";
 import { startOperator } from "./support/operator.ts";
 
@@ -55,9 +55,10 @@ describe("kubectl auth can-i --as the operator's accounts (RoleBinding in the ho
     ["get", "secrets", INSTALL_NAMESPACE, false],
     ["create", "pods", INSTALL_NAMESPACE, false],
     ["delete", "jobs.batch", INSTALL_NAMESPACE, false],
-    // Cluster-wide and read-only: the Lease holder's report on hooks whose node is gone or NotReady.
+    // Cluster-wide and read-only: the Lease holder's report on hooks whose node was lost.
     ["list", "nodes", "", true],
-    ["watch", "nodes", "", true],
+    ["watch", "nodes", "", false],
+    ["get", "nodes", "", false],
     ["update", "nodes", "", false],
     ["patch", "nodes/status", "", false],
     ["delete", "nodes", "", false],
@@ -215,14 +216,13 @@ describe("the plexd-hook-privileged policy: privileged and control-plane hooks a
     elsewhere = await env.cluster.kubeconfigFor("elsewhere");
     const may = (user: string) => canI(user, "create", "plexdhooks.plexd.plexsphere.com", NS);
     await waitFor(
+      "the bindings to take effect",
       async () =>
         (await may("author")) &&
         (await may("privileged-author")) &&
         (await may("elsewhere")) &&
         (await canI("privileged-author", "use", "plexdhooks.plexd.plexsphere.com/privileged", NS)),
-      "the bindings to take effect",
-      10_000,
-      50,
+      { timeoutMs: 10_000, intervalMs: 50 },
     );
   });
 
@@ -352,20 +352,17 @@ describe("a control-plane node runs only hooks that opted in", () => {
         ["apply", "-f", "-"],
         hookYaml("cp-opted-in", CP_NS, { hookName: "cp", nodeName: NODE, allowControlPlane: true }),
       );
-      await waitFor(
-        async () => (await phaseAndMessage("cp-opted-in")).startsWith("Succeeded"),
-        "the opted-in hook to succeed",
-        30_000,
-        200,
-      );
+      await waitFor("the opted-in hook to succeed", async () => (await phaseAndMessage("cp-opted-in")).startsWith("Succeeded"), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       const pending = await waitFor(
+        "the plain hook to say why it does not start",
         async () => {
           const now = await phaseAndMessage("cp-plain");
           return now.includes("cannot be scheduled") ? now : undefined;
         },
-        "the plain hook to say why it does not start",
-        40_000,
-        500,
+        { timeoutMs: 40_000, intervalMs: 500 },
       );
       expect(pending).toStartWith("Pending ");
       expect(pending).toContain("didn't match Pod's node affinity/selector");

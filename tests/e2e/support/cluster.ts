@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type Cluster, type StartOptions, startCluster } from "../../cluster/cluster.ts";
-import { waitFor } from "../../support/wait.ts";
+import { waitFor } from "../../cluster/wait.ts";
 import { REPO } from "./operator.ts";
 
 /** The namespace `kubectl apply -k deploy/kubernetes` installs the operator's accounts in. */
@@ -80,10 +80,9 @@ current-context: plexd
     await k(["create", "rolebinding", "plexd", "--clusterrole=plexd", "-n", name, ...subjects]);
     const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
     await waitFor(
-      async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
       `the operator's RoleBinding in ${name} to take effect`,
-      10_000,
-      50,
+      async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
+      { timeoutMs: 10_000, intervalMs: 50 },
     );
   }
   const nodeKubeconfigs = new Map<string, Promise<string>>();
@@ -99,6 +98,7 @@ current-context: plexd
       if (!config) {
         config = (async () => {
           const pod = await waitFor(
+            `the DaemonSet's pod on ${node}`,
             async () =>
               (
                 await json([
@@ -112,9 +112,7 @@ current-context: plexd
                   `spec.nodeName=${node}`,
                 ])
               ).items[0],
-            `the DaemonSet's pod on ${node}`,
-            60_000,
-            200,
+            { timeoutMs: 60_000, intervalMs: 200 },
           );
           const bound = await token(
             "plexd",
