@@ -71,18 +71,21 @@ describe("the seed's watch-create-status cycle", () => {
     await waitFor("Failed", () => phaseOf(client, "taken") === "Failed");
     expect(logged("job name held by another owner, waiting").length).toBeGreaterThan(0);
     expect(client.hook("taken")?.status?.message).toBe(
-      "Job plexdhook-taken exists and belongs to another owner (uid old-uid): delete that Job, or give this PlexdHook another name",
+      "Job plexdhook-taken exists and is not this PlexdHook's (its controller is another PlexdHook (uid old-uid)), so it is neither adopted nor run again: delete that Job and create this PlexdHook again, or create it under another name",
     );
+    // The test's own create, and the controller's one attempt (AlreadyExists).
+    expect(client.calls.createJob).toBe(2);
   });
 
-  test("a Job that already exists is logged at info and the hook still gets its status", async () => {
+  test("a Job that already exists is logged at info; not being the hook's, it is reported, not adopted", async () => {
     const client = new MemoryClient();
     // Created behind the controller's back, so its cache does not know it.
     await client.createJob({ metadata: { name: "plexdhook-pre", namespace: NS, labels: {} } });
     const { logged } = launch(client);
     client.addHook("pre", { hookName: "x", nodeName: "node-a" });
-    await waitFor("Pending", () => phaseOf(client, "pre") === "Pending");
+    await waitFor("Failed", () => phaseOf(client, "pre") === "Failed");
     expect(client.hook("pre")?.status?.jobName).toBe("plexdhook-pre");
+    expect(client.hook("pre")?.status?.conditions?.[0]?.reason).toBe("JobOwnedElsewhere");
     expect(logged("plexdhook job already exists")[0]).toMatchObject({ level: "info", hook: "pre", job: "plexdhook-pre" });
   });
 
@@ -106,7 +109,9 @@ describe("the seed's watch-create-status cycle", () => {
       failures-- > 0 ? new ApiError("etcdserver: leader changed", 503, "ServiceUnavailable") : undefined;
     launch(client);
     client.addHook("flaky", { hookName: "x", nodeName: "node-a" });
-    await waitFor("Pending", () => phaseOf(client, "flaky") === "Pending");
+    // Pending comes with the claim, before the create; JobCreated True only once the Job exists.
+    const created = () => client.hook("flaky")?.status?.conditions?.some((c) => c.type === "JobCreated" && c.status === "True");
+    await waitFor("JobCreated", created);
     expect(client.calls.createJob).toBe(3);
   });
 

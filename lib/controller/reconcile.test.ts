@@ -9,11 +9,25 @@ const NS = "plexd-system";
 
 const tracked: PlexdHookStatus = { jobName: "plexdhook-h", phase: "Pending", nodeName: "node-a", startedAt: NOW.toISOString() };
 const complete: Job["status"] = { conditions: [{ type: "Complete", status: "True" }], completionTime: NOW };
+/** What the claim written before the create leaves when the controller dies before seeing its Job. */
+const claimed: PlexdHookStatus = {
+  ...tracked,
+  conditions: [
+    {
+      type: "JobCreated",
+      status: "Unknown",
+      reason: "JobCreating",
+      message: "Creating Job plexdhook-h on node node-a",
+      lastTransitionTime: NOW.toISOString(),
+    },
+  ],
+};
+const claimThenCreate = ["updateHookStatus h", "createJob plexdhook-h", "updateHookStatus h"];
 
 const cases: Record<string, Case> = {
   "a new hook aimed at this node gets its Job, then Pending": {
     hook: { spec: { nodeName: "node-a" } },
-    calls: ["createJob plexdhook-h", "updateHookStatus h"],
+    calls: claimThenCreate,
     status: { phase: "Pending", jobName: "plexdhook-h", nodeName: "node-a", startedAt: NOW.toISOString() },
     events: ["JobCreated"],
   },
@@ -30,14 +44,14 @@ const cases: Record<string, Case> = {
   "the Lease holder runs a hook without spec.nodeName on its own node": {
     hook: {},
     self: { leader: true },
-    calls: ["createJob plexdhook-h", "updateHookStatus h"],
+    calls: claimThenCreate,
     status: { phase: "Pending", nodeName: "node-a" },
     events: ["JobCreated"],
   },
   "cluster mode pins the Job to spec.nodeName": {
     hook: { spec: { nodeName: "node-c" } },
     self: { allNodes: true, nodeName: "", leader: true },
-    calls: ["createJob plexdhook-h", "updateHookStatus h"],
+    calls: claimThenCreate,
     status: { phase: "Pending", nodeName: "node-c" },
     events: ["JobCreated"],
   },
@@ -58,7 +72,7 @@ const cases: Record<string, Case> = {
   "AlreadyExists reads the Job and records it": {
     hook: { spec: { nodeName: "node-a" } },
     job: { where: "api", owner: "hook" },
-    calls: ["createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
+    calls: ["updateHookStatus h", "createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
     status: { phase: "Pending", jobName: "plexdhook-h" },
     events: [],
   },
@@ -73,7 +87,48 @@ const cases: Record<string, Case> = {
     hook: { spec: { nodeName: "node-a" }, ageSeconds: 120 },
     job: { where: "cached", owner: "other" },
     calls: ["updateHookStatus h"],
-    status: { phase: "Failed", message: expect.stringContaining("belongs to another owner (uid uid-other)") },
+    status: {
+      phase: "Failed",
+      message: expect.stringContaining("is not this PlexdHook's (its controller is another PlexdHook (uid uid-other))"),
+    },
+    events: ["HookFailed"],
+  },
+  "a Job with no PlexdHook as controller (orphaned, or made by someone else) is reported at once, never adopted": {
+    hook: { spec: { nodeName: "node-a" }, ageSeconds: 1 },
+    job: { where: "api", owner: "none" },
+    calls: ["updateHookStatus h", "createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
+    status: { phase: "Failed", message: expect.stringContaining("it has no PlexdHook as its controller") },
+    events: ["HookFailed"],
+  },
+  "a claimed hook whose Job is gone ends Failed and gets no second Job (the controller died after the create)": {
+    hook: { spec: { nodeName: "node-a" }, status: claimed },
+    calls: ["getJob plexdhook-h", "updateHookStatus h"],
+    status: { phase: "Failed", message: expect.stringContaining("so it is not run again. Create a new PlexdHook") },
+    events: ["HookFailed"],
+  },
+  "a claimed hook whose Job is seen records JobCreated": {
+    hook: { spec: { nodeName: "node-a" }, status: claimed },
+    job: { where: "cached", owner: "hook" },
+    calls: ["updateHookStatus h"],
+    outcome: { requeueAfterMs: 10_000 },
+    status: {
+      phase: "Pending",
+      conditions: [expect.objectContaining({ type: "JobCreated", status: "True" }), expect.anything()],
+    },
+    events: [],
+  },
+  "a followed Job that is now another owner's is not taken for this hook's": {
+    hook: { spec: { nodeName: "node-a" }, status: tracked, ageSeconds: 120 },
+    job: { where: "cached", owner: "other", status: complete },
+    calls: ["updateHookStatus h"],
+    status: { phase: "Failed", message: expect.stringContaining("is not this PlexdHook's") },
+    events: ["HookFailed"],
+  },
+  "a deleted Job of another owner does not say how this hook ended": {
+    hook: { spec: { nodeName: "node-a" }, status: tracked },
+    job: { where: "gone", owner: "other", status: complete },
+    calls: ["getJob plexdhook-h", "updateHookStatus h"],
+    status: { phase: "Failed", message: expect.stringContaining("Job plexdhook-h no longer exists") },
     events: ["HookFailed"],
   },
   "parameters that map to one variable fail the hook without a Job": {
@@ -93,7 +148,7 @@ const cases: Record<string, Case> = {
   "a forbidden create fails the hook with the API's message": {
     hook: { spec: { nodeName: "node-a" } },
     faults: { createJob: () => new ApiError("jobs.batch is forbidden", 403, "Forbidden") },
-    calls: ["createJob plexdhook-h", "updateHookStatus h"],
+    calls: claimThenCreate,
     status: { phase: "Failed", message: expect.stringContaining("Creating Job plexdhook-h failed: jobs.batch is forbidden") },
     events: ["HookFailed"],
   },

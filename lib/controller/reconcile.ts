@@ -11,8 +11,9 @@ import {
   REASON_JOB_CREATED,
   REASON_JOB_MISSING,
   REASON_JOB_OWNED_ELSEWHERE,
+  REASON_JOB_UNCONFIRMED,
 } from "../core/reasons.ts";
-import { deriveStatus, failedStatus, isTerminal } from "../core/status.ts";
+import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal } from "../core/status.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isAlreadyExists, isTransient } from "../kube/errors.ts";
@@ -56,6 +57,8 @@ export class Reconciler {
   private readonly warnedNoNode = new Set<string>();
   /** When each hook's run of transient create errors began. */
   private readonly transientSince = new Map<string, number>();
+  /** UIDs of hooks this process claimed and has not yet created a Job for (or given up on). */
+  private readonly creating = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -81,28 +84,78 @@ export class Reconciler {
     return hook.status?.jobName ? this.track(target) : this.ensureJob(target);
   }
 
-  /** Creates the hook's Job unless it exists, then records it (Pending, jobName, startedAt) in the status. */
+  /**
+   * At most once: the status names the Job (a claim, written with the hook's resourceVersion) before the
+   * Job is created, so no later reconcile, here or after a crash, creates it again.
+   */
   private async ensureJob(target: Target): Promise<Outcome> {
     const { hook, node, jobName } = target;
-    const { logger, now, config } = this.deps;
-    const name = hook.metadata.name;
+    const { logger, now } = this.deps;
     const cached = this.deps.jobs.get(target.jobKey);
-    const found = cached ? { job: cached, created: false } : await this.create(target);
-    if ("outcome" in found) return found.outcome;
-    const { job, created } = found;
-    this.transientSince.delete(keyOf(hook));
+    if (cached) return this.record(target, cached, false);
+    let desired: Job;
+    try {
+      desired = buildJob(hook, node);
+    } catch (err) {
+      logger.error({ hook: hook.metadata.name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
+      return this.fail(hook, REASON_INVALID_SPEC, errorText(err));
+    }
+    await this.deps.status.write(hook, claimedStatus(hook, jobName, node, now()));
+    this.creating.add(hook.metadata.uid);
+    return this.create({ ...target, hook: this.deps.hooks.get(keyOf(hook)) ?? hook }, desired);
+  }
+
+  /** Creates the claimed hook's Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
+  private async create(target: Target, desired: Job): Promise<Outcome> {
+    const { hook, node, jobName } = target;
+    const { client, logger, metrics } = this.deps;
+    const name = hook.metadata.name;
+    const started = performance.now();
+    let job: Job | undefined;
+    try {
+      job = await client.createJob(desired);
+      metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
+      logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
+      this.creating.delete(hook.metadata.uid);
+      return this.record(target, job, true);
+    } catch (err) {
+      if (isAlreadyExists(err)) {
+        logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
+        job = await client.getJob(hook.metadata.namespace, jobName);
+        if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
+      } else if (isTransient(err) && this.keepTrying(hook)) {
+        // The claim stays: the next reconcile of this process tries again (see track).
+        logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
+        throw err;
+      } else {
+        // A create that timed out may still have been carried out.
+        job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
+        if (job) logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
+      }
+      this.creating.delete(hook.metadata.uid);
+      if (job) return this.record(target, job, false);
+      logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
+      return this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
+    }
+  }
+
+  /** Records the Job in the status if it is this hook's: its controller owner reference carries the hook's UID. */
+  private async record(target: Target, job: Job, created: boolean): Promise<Outcome> {
+    const { hook, node, jobName } = target;
+    const { logger, now, config } = this.deps;
     const owner = controllerRef(job)?.uid;
-    if (owner !== undefined && owner !== hook.metadata.uid) {
+    if (owner !== hook.metadata.uid) {
       // Most often the Job of a deleted hook of the same name that garbage collection is about to remove.
       const age = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
-      if (age < config.ownedElsewhereGiveUpMs) {
-        logger.info({ hook: name, job: jobName, owner }, "job name held by another owner, waiting");
+      if (owner !== undefined && age < config.ownedElsewhereGiveUpMs) {
+        logger.info({ hook: hook.metadata.name, job: jobName, owner }, "job name held by another owner, waiting");
         return { requeueAfterMs: config.ownedElsewhereRetryMs };
       }
+      const held = owner ? `its controller is another PlexdHook (uid ${owner})` : "it has no PlexdHook as its controller";
       return this.fail(
         hook,
         REASON_JOB_OWNED_ELSEWHERE,
-        `Job ${jobName} exists and belongs to another owner (uid ${owner}): delete that Job, or give this PlexdHook another name`,
+        `Job ${jobName} exists and is not this PlexdHook's (${held}), so it is neither adopted nor run again: delete that Job and create this PlexdHook again, or create it under another name`,
       );
     }
     const status = deriveStatus(hook, job, now(), { node });
@@ -111,57 +164,27 @@ export class Reconciler {
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
 
-  /** Builds and creates the Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
-  private async create(target: Target): Promise<{ job: Job; created: boolean } | { outcome: Outcome }> {
-    const { hook, node, jobName } = target;
-    const { client, logger, metrics } = this.deps;
-    const name = hook.metadata.name;
-    let desired: Job;
-    try {
-      desired = buildJob(hook, node);
-    } catch (err) {
-      logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
-      return { outcome: await this.fail(hook, REASON_INVALID_SPEC, errorText(err)) };
-    }
-    const started = performance.now();
-    try {
-      const job = await client.createJob(desired);
-      metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
-      logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
-      return { job, created: true };
-    } catch (err) {
-      if (isAlreadyExists(err)) {
-        logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-        const job = await client.getJob(hook.metadata.namespace, jobName);
-        if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-        return { job, created: false };
-      }
-      if (isTransient(err) && this.keepTrying(hook)) {
-        logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
-        throw err;
-      }
-      // A create that timed out may still have been carried out.
-      const job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
-      if (job) {
-        logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-        return { job, created: false };
-      }
-      logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
-      return { outcome: await this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`) };
-    }
-  }
-
-  /** Once the status names the Job: follow it to its end. */
+  /** Once the status names the Job: follow it to its end. Only a Job with this hook's UID as controller counts. */
   private async track(target: Target): Promise<Outcome> {
-    const { hook, jobName, jobKey } = target;
+    const { hook, node, jobName, jobKey } = target;
     const { client, jobs, diagnostics, now } = this.deps;
     // Not in the cache: just created and not yet seen, deleted, not made by us (no node label), or running
     // on another node (an untargeted hook an earlier Lease holder started); ask.
     const cached = jobs.get(jobKey);
     const existing = cached ?? (await client.getJob(hook.metadata.namespace, jobName));
+    if (existing && controllerRef(existing)?.uid !== hook.metadata.uid) return this.record(target, existing, false);
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
     const gone = jobs.gone(jobKey);
-    const job = existing ?? (gone && jobFinished(gone) ? gone : undefined);
+    const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);
+    if (!job && isClaimOnly(hook)) {
+      // This process claimed the hook and its create failed transiently: it knows no Job was made yet.
+      if (this.creating.has(hook.metadata.uid)) return this.create(target, buildJob(hook, node));
+      return this.fail(
+        hook,
+        REASON_JOB_UNCONFIRMED,
+        `Job ${jobName} was being created when its controller stopped, and it does not exist now: it may have run and been removed (ttlSecondsAfterFinished), so it is not run again. Create a new PlexdHook to run the task`,
+      );
+    }
     if (!job) {
       return this.fail(
         hook,

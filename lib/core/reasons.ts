@@ -10,6 +10,10 @@ export const REASON_INVALID_SPEC = "InvalidSpec";
 export const REASON_JOB_OWNED_ELSEWHERE = "JobOwnedElsewhere";
 /** The hook's Job vanished before it said how it ended. */
 export const REASON_JOB_MISSING = "JobMissing";
+/** The hook is claimed (its status names the Job) and the Job is being created. */
+export const REASON_JOB_CREATING = "JobCreating";
+/** The hook was claimed, its Job is not there, and whether it was created (and ran) is unknown. */
+export const REASON_JOB_UNCONFIRMED = "JobCreationUnconfirmed";
 /** The hook names a node where no controller took it. */
 export const REASON_NO_CONTROLLER = "NoController";
 /** The hook's node has been NotReady or gone too long: its controller died with it, its outcome is unknown. */

@@ -5,7 +5,7 @@ import { LABEL_HOSTNAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
 import { configErrorSummary } from "./config-refs.ts";
 import { observeJob } from "./job-state.ts";
-import { REASON_JOB_CREATED, REASON_NO_CONTROLLER } from "./reasons.ts";
+import { REASON_JOB_CREATED, REASON_JOB_CREATING, REASON_NO_CONTROLLER } from "./reasons.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const RANK: Record<Phase, number> = { Pending: 0, Running: 1, Succeeded: 2, Failed: 2 };
@@ -48,6 +48,34 @@ export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Dat
   };
 }
 
+/**
+ * The claim written before the Job is created: the status names the Job (so no later reconcile, here or
+ * after a crash, creates it again) with JobCreated Unknown until the Job is seen.
+ */
+export function claimedStatus(hook: PlexdHook, jobName: string, nodeName: string, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  const message = `Creating Job ${jobName} on node ${nodeName}`;
+  return {
+    ...current,
+    jobName,
+    phase: "Pending",
+    startedAt: current.startedAt ?? now.toISOString(),
+    nodeName,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "Unknown", reason: REASON_JOB_CREATING, message },
+      now,
+    ),
+  };
+}
+
+/** Whether the hook is claimed but its Job has not been seen yet. */
+export function isClaimOnly(hook: PlexdHook): boolean {
+  const created = hook.status?.conditions?.find((c) => c.type === CONDITION_JOB_CREATED);
+  return Boolean(hook.status?.jobName) && created?.reason === REASON_JOB_CREATING;
+}
+
 /** What is known besides the Job; pods and Events are read only when they can explain something. */
 export interface Evidence {
   /** The Job's pods: a failed one's exit code, or why none starts. */
@@ -85,7 +113,8 @@ export function deriveStatus(hook: PlexdHook, job: Job, now: Date, evidence: Evi
   if (isTerminal(hook.status?.phase)) return hook.status ?? {};
   // The first time, the hook records its Job and where it really runs (an earlier leader may have pinned it elsewhere).
   const ranOn = job.spec?.template.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? evidence.node;
-  const current = hook.status?.jobName ? hook.status : pendingStatus(hook, job.metadata?.name ?? "", ranOn, now);
+  const recorded = hook.status?.jobName && !isClaimOnly(hook);
+  const current = recorded ? (hook.status as PlexdHookStatus) : pendingStatus(hook, job.metadata?.name ?? "", ranOn, now);
   const seen = observeJob(job, evidence.pods ?? [], evidence.jobEvents ?? [], now);
   // A pod held back by a parameter's missing ConfigMap or Secret: name it, in the words the webhook uses.
   const missing = seen.phase === "Pending" ? configErrorSummary(hook, evidence.pods ?? []) : undefined;

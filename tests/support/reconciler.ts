@@ -25,7 +25,8 @@ type JobPlace = "cached" | "api" | "gone";
 /** One row of the table: the hook (always `h`) and its Job as they are, and what reconcile() should do. */
 export interface Case {
   hook: { spec?: Partial<PlexdHookSpec>; status?: PlexdHookStatus; ageSeconds?: number };
-  job?: { where: JobPlace; status?: Job["status"]; owner?: "hook" | "other"; ageSeconds?: number };
+  /** owner: the controller owner reference names this hook's UID, another PlexdHook's, or nothing. */
+  job?: { where: JobPlace; status?: Job["status"]; owner?: "hook" | "other" | "none"; ageSeconds?: number };
   self?: Partial<Self>;
   faults?: Faults;
   /** The requests reconcile makes, in order (see MemoryClient.log). */
@@ -48,13 +49,14 @@ export function arrange(c: Case) {
   const jobs = new JobCache();
   if (c.job) {
     const uid = c.job.owner === "other" ? "uid-other" : hook.metadata.uid;
+    const owner = { apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", name: "h", uid, controller: true };
     const job = client.jobs.put({
       metadata: {
         name: "plexdhook-h",
         namespace: NS,
         uid: "uid-job-h",
         creationTimestamp: new Date(NOW.getTime() - (c.job.ageSeconds ?? 1) * 1000),
-        ownerReferences: [{ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", name: "h", uid, controller: true }],
+        ownerReferences: c.job.owner === "none" ? [] : [owner],
       },
       status: c.job.status,
     });
