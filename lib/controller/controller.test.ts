@@ -10,6 +10,28 @@ import { ApiError } from "../kube/errors.ts";
 afterEach(stopAll);
 
 describe("start() and stop()", () => {
+  test("workers start only once the hook and the Job caches have synced", async () => {
+    const client = new MemoryClient();
+    // The Job watch delivers its first list late: until then the controller cannot know which Jobs exist.
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const watchJobs = client.watchJobs.bind(client);
+    client.watchJobs = async (scope) => {
+      const stream = await watchJobs(scope);
+      return (async function* () {
+        await released;
+        yield* stream;
+      })();
+    };
+    client.addHook("early", { hookName: "x", nodeName: "node-a" });
+    const { controller } = launch(client);
+    await Bun.sleep(200);
+    expect([client.calls.createJob, client.calls.updateHookStatus, controller.ready]).toEqual([0, 0, false]);
+    release();
+    await waitFor("Pending", () => phaseOf(client, "early") === "Pending");
+    expect(controller.ready).toBe(true);
+  });
+
   test("start() rejects with a 'kubernetes: plexdhook: watch:' error when the first watch fails", async () => {
     const client = new MemoryClient();
     const cause = new ApiError("the server could not find the requested resource", 404, "NotFound");
