@@ -61,7 +61,7 @@ describe("followers at idle", () => {
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line))
-      .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd")
+      .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster")
       .filter((e) => e.objectRef?.namespace === NS && e.verb !== "watch")
       .filter((e) => Date.parse(e.requestReceivedTimestamp) >= from && Date.parse(e.requestReceivedTimestamp) <= to);
     const leases = requests.filter((e) => e.objectRef?.resource === "leases");

@@ -131,7 +131,8 @@ describe("helm install, upgrade and uninstall on the local control plane", () =>
   test("helm install, then a hook reaches Succeeded under the chart's ServiceAccount and RBAC", async () => {
     await helmOk(["install", "plexd-hook", CHART]);
     await k(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"]);
-    const token = (await k(["create", "token", "plexd", "-n", NS, "--duration=1h"])).trim();
+    // plexd-cluster: a plexd token not bound to a DaemonSet pod may create no Job (plexd-hook-jobs policy).
+    const token = (await k(["create", "token", "plexd-cluster", "-n", NS, "--duration=1h"])).trim();
     const kubeconfig = join(cluster.dir, "chart-operator.kubeconfig");
     writeFileSync(
       kubeconfig,
