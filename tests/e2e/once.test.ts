@@ -1,0 +1,178 @@
+// A hook's task runs at most once and only its own Job counts: orphaned and foreign Jobs, SIGKILL and 403s around a short TTL.
+
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { waitFor } from "../cluster/wait.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { type Operator, startOperator } from "./support/operator.ts";
+
+let env: Setup;
+
+beforeAll(async () => {
+  env = await sharedCluster();
+}, 600_000);
+
+/** Successful Job creates in `namespace`, as the API server's audit log has them. */
+function jobCreates(namespace: string): string[] {
+  return readFileSync(env.cluster.auditLogPath as string, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter(
+      (e) =>
+        e.stage === "ResponseComplete" &&
+        e.verb === "create" &&
+        e.objectRef?.resource === "jobs" &&
+        e.objectRef?.namespace === namespace &&
+        e.responseStatus?.code === 201,
+    )
+    .map((e) => `${e.user.username} ${e.objectRef.name ?? ""}`);
+}
+
+const statusOf = async (namespace: string, name: string) =>
+  (await env.json(["get", "plexdhook", name, "-n", namespace])).status ?? {};
+const reasonOf = (status: { conditions?: Array<{ type: string; reason: string }> }) =>
+  status.conditions?.find((c) => c.type === "JobCreated")?.reason;
+const ended = (namespace: string, name: string) =>
+  waitFor(
+    `${namespace}/${name} to end`,
+    async () => {
+      const status = await statusOf(namespace, name);
+      return status.phase === "Succeeded" || status.phase === "Failed" ? status : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+const jobGone = (namespace: string, job: string) =>
+  waitFor(
+    `Job ${job} to be removed by its TTL`,
+    async () => (await env.tryK(["get", "job", job, "-n", namespace])).stderr.includes("NotFound"),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+/** Resolves as soon as the operator logged that it created a Job (polls its log lines as they arrive). */
+const created = (operator: Operator) =>
+  waitFor("the Job create", () => operator.logs.some((l) => l.msg === "plexdhook job created"), {
+    timeoutMs: 30_000,
+    intervalMs: 2,
+  });
+
+describe("only a Job whose controller owner reference carries the hook's UID counts", () => {
+  const NS = "e2e-once-owner";
+  let operator: Operator;
+  beforeAll(async () => {
+    await env.namespace(NS);
+    operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]);
+    await operator.waitReady();
+  });
+
+  test("a Job orphaned by --cascade=orphan is not adopted by a new hook of the same name", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("orphaned", NS, { hookName: "o", nodeName: "node-a" }));
+    expect((await ended(NS, "orphaned")).phase).toBe("Succeeded");
+    await env.k(["delete", "plexdhook", "orphaned", "-n", NS, "--cascade=orphan"]);
+    await waitFor(
+      "the garbage collector to orphan the Job",
+      async () => ((await env.json(["get", "job", "plexdhook-orphaned", "-n", NS])).metadata.ownerReferences ?? []).length === 0,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    await env.k(["apply", "-f", "-"], hookYaml("orphaned", NS, { hookName: "o", nodeName: "node-a" }));
+    const status = await ended(NS, "orphaned");
+    expect(status.phase).toBe("Failed");
+    expect(reasonOf(status)).toBe("JobOwnedElsewhere");
+    expect(status.message).toContain(
+      "Job plexdhook-orphaned exists and is not this PlexdHook's (it has no PlexdHook as its controller)",
+    );
+    expect(status.message).toContain("delete that Job and create this PlexdHook again, or create it under another name");
+    expect(jobCreates(NS).filter((c) => c.includes("plexdhook-orphaned"))).toHaveLength(1);
+  });
+
+  test("a Job pre-created by someone who may create Jobs is reported, logged as existing, and left alone", async () => {
+    await env.k(["create", "job", "plexdhook-foreign", "-n", NS, "--image=busybox", "--", "true"]);
+    await env.k(["apply", "-f", "-"], hookYaml("foreign", NS, { hookName: "f", nodeName: "node-a" }));
+    const status = await ended(NS, "foreign");
+    expect(status.phase).toBe("Failed");
+    expect(reasonOf(status)).toBe("JobOwnedElsewhere");
+    expect(operator.logs.filter((l) => l.msg === "plexdhook job already exists" && l.hook === "foreign")).toHaveLength(1);
+    const job = await env.json(["get", "job", "plexdhook-foreign", "-n", NS]);
+    expect(job.metadata.ownerReferences).toBeUndefined();
+    expect(job.spec.template.spec.containers[0].image).toBe("busybox");
+  });
+});
+
+describe("at most once, even when the Job is gone before the controller looks again", () => {
+  test("SIGKILL right after the create, the Job finished and removed by a TTL of 0: no second Job after the restart", async () => {
+    const NS = await env.namespace("e2e-once-kill");
+    const args = ["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"];
+    const first = startOperator(args);
+    await first.waitReady();
+    await env.k(["apply", "-f", "-"], hookYaml("killed", NS, { hookName: "k", nodeName: "node-a", ttlSecondsAfterFinished: 0 }));
+    await created(first);
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    // The claim (written before the create) names the Job, whatever the kill cut off after it.
+    expect((await statusOf(NS, "killed")).jobName).toBe("plexdhook-killed");
+    await jobGone(NS, "plexdhook-killed");
+
+    const second = startOperator(args);
+    try {
+      await second.waitReady();
+      const status = await ended(NS, "killed");
+      expect(status.phase).toBe("Failed");
+      expect(["JobCreationUnconfirmed", "JobMissing"]).toContain(reasonOf(status) ?? "");
+      expect(status.message).toMatch(/[Cc]reate a new PlexdHook/);
+      // Give a second create every chance to happen before counting.
+      await Bun.sleep(2_000);
+      expect(jobCreates(NS)).toEqual(["system:serviceaccount:plexd-system:plexd-cluster plexdhook-killed"]);
+      expect(second.logs.filter((l) => l.msg === "plexdhook job created")).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  test("status writes refused (403) while the TTL removes the finished Job: no second Job, and the hook ends once writes work again", async () => {
+    const NS = await env.namespace("e2e-once-403");
+    // Its own user, so its permissions can be swapped under it: everything ClusterRole plexd has but the status.
+    const role = JSON.parse(await env.k(["get", "clusterrole", "plexd", "-o", "json"]));
+    const noStatus = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "plexd-without-status", namespace: NS },
+      rules: role.rules.filter((r: { resources: string[] }) => !r.resources.includes("plexdhooks/status")),
+    };
+    await env.k(["apply", "-f", "-"], JSON.stringify(noStatus));
+    await env.k(["create", "rolebinding", "full", "--clusterrole=plexd", "--user=once-operator", "-n", NS]);
+    const kubeconfig = await env.cluster.kubeconfigFor("once-operator");
+    const can = async (verb: string) =>
+      (
+        await env.tryK(["auth", "can-i", verb, "plexdhooks", "--subresource=status", "--as=once-operator", "-n", NS])
+      ).stdout.trim() === "yes";
+    await waitFor("the full binding", () => can("update"), { timeoutMs: 10_000, intervalMs: 50 });
+
+    const operator = startOperator(["--kubeconfig", kubeconfig, "--namespace", NS, "--all-nodes"]);
+    try {
+      await operator.waitReady();
+      await env.k(
+        ["apply", "-f", "-"],
+        hookYaml("denied", NS, { hookName: "d", nodeName: "node-a", ttlSecondsAfterFinished: 0 }),
+      );
+      await created(operator);
+      await env.k(["create", "rolebinding", "no-status", "--role=plexd-without-status", "--user=once-operator", "-n", NS]);
+      await env.k(["delete", "rolebinding", "full", "-n", NS]);
+      await waitFor("the status permission to be gone", async () => !(await can("update")), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
+      await jobGone(NS, "plexdhook-denied");
+      const refused = () =>
+        operator.logs.filter((l) => l.msg === "plexdhook status update failed" && /forbidden/i.test(String(l.error)));
+      await waitFor("status writes to be refused with 403", () => refused().length >= 2, { timeoutMs: 30_000, intervalMs: 100 });
+      expect(jobCreates(NS)).toHaveLength(1);
+
+      await env.k(["create", "rolebinding", "full", "--clusterrole=plexd", "--user=once-operator", "-n", NS]);
+      const status = await ended(NS, "denied");
+      // The controller saw its Job finish before the TTL removed it, so it still knows how it ended.
+      expect(status.phase).toBe("Succeeded");
+      expect(jobCreates(NS)).toEqual(["once-operator plexdhook-denied"]);
+    } finally {
+      await operator.stop();
+    }
+  }, 150_000);
+});
