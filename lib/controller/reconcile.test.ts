@@ -100,11 +100,21 @@ const cases: Record<string, Case> = {
     status: { phase: "Failed", message: expect.stringContaining("it has no PlexdHook as its controller") },
     events: ["HookFailed"],
   },
-  "a claimed hook whose Job is gone ends Failed and gets no second Job (the controller died after the create)": {
+  "a claimed hook whose Job is gone ends Failed and gets no second Job (the controller died after the create, a TTL may have removed it)":
+    {
+      hook: { spec: { nodeName: "node-a", ttlSecondsAfterFinished: 0 }, status: claimed },
+      calls: ["getJob plexdhook-h", "updateHookStatus h"],
+      status: { phase: "Failed", message: expect.stringContaining("so it is not run again. Create a new PlexdHook") },
+      events: ["HookFailed"],
+    },
+  "a claimed hook without a TTL whose Job is missing gets it (nothing could have removed a Job that existed)": {
     hook: { spec: { nodeName: "node-a" }, status: claimed },
-    calls: ["getJob plexdhook-h", "updateHookStatus h"],
-    status: { phase: "Failed", message: expect.stringContaining("so it is not run again. Create a new PlexdHook") },
-    events: ["HookFailed"],
+    calls: ["getJob plexdhook-h", "createJob plexdhook-h", "updateHookStatus h"],
+    status: {
+      phase: "Pending",
+      conditions: [expect.objectContaining({ type: "JobCreated", status: "True" }), expect.anything()],
+    },
+    events: ["JobCreated"],
   },
   "a claimed hook whose Job is seen records JobCreated": {
     hook: { spec: { nodeName: "node-a" }, status: claimed },

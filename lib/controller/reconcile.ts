@@ -23,7 +23,7 @@ import { type Diagnostics, recheckMs } from "./diagnose.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import type { JobCache } from "./job-cache.ts";
-import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS } from "./messages.ts";
+import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS, ownedElsewhereMessage, unconfirmedMessage } from "./messages.ts";
 import { withOutput } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
@@ -151,12 +151,7 @@ export class Reconciler {
         logger.info({ hook: hook.metadata.name, job: jobName, owner }, "job name held by another owner, waiting");
         return { requeueAfterMs: config.ownedElsewhereRetryMs };
       }
-      const held = owner ? `its controller is another PlexdHook (uid ${owner})` : "it has no PlexdHook as its controller";
-      return this.fail(
-        hook,
-        REASON_JOB_OWNED_ELSEWHERE,
-        `Job ${jobName} exists and is not this PlexdHook's (${held}), so it is neither adopted nor run again: delete that Job and create this PlexdHook again, or create it under another name`,
-      );
+      return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, ownedElsewhereMessage(jobName, owner));
     }
     const status = deriveStatus(hook, job, now(), { node });
     await this.deps.status.write(hook, await withOutput(this.deps.client, hook, job, status, logger));
@@ -177,13 +172,11 @@ export class Reconciler {
     const gone = jobs.gone(jobKey);
     const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);
     if (!job && isClaimOnly(hook)) {
-      // This process claimed the hook and its create failed transiently: it knows no Job was made yet.
-      if (this.creating.has(hook.metadata.uid)) return this.create(target, buildJob(hook, node));
-      return this.fail(
-        hook,
-        REASON_JOB_UNCONFIRMED,
-        `Job ${jobName} was being created when its controller stopped, and it does not exist now: it may have run and been removed (ttlSecondsAfterFinished), so it is not run again. Create a new PlexdHook to run the task`,
-      );
+      // Created again only when no Job can have existed: this process knows its create failed, or no
+      // ttlSecondsAfterFinished could have removed one (the hook, its owner, still exists).
+      const neverMade = this.creating.has(hook.metadata.uid) || hook.spec.ttlSecondsAfterFinished === undefined;
+      if (neverMade) return this.create(target, buildJob(hook, node));
+      return this.fail(hook, REASON_JOB_UNCONFIRMED, unconfirmedMessage(jobName));
     }
     if (!job) {
       return this.fail(

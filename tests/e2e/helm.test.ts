@@ -117,7 +117,7 @@ describe("the chart", () => {
       ).keys(),
     ];
     expect(
-      keys.filter((key) => /^(CustomResourceDefinition|Namespace)\//.test(key) || key.includes("plexd-hook-privileged")),
+      keys.filter((key) => /^(CustomResourceDefinition|Namespace)\//.test(key) || /\/plexd-hook-privileged$/.test(key)),
     ).toEqual([]);
     expect(keys).toContain(`DaemonSet/${NS}/plexd-hook`);
   });

@@ -100,7 +100,9 @@ describe("only a Job whose controller owner reference carries the hook's UID cou
 describe("at most once, even when the Job is gone before the controller looks again", () => {
   test("SIGKILL right after the create, the Job finished and removed by a TTL of 0: no second Job after the restart", async () => {
     const NS = await env.namespace("e2e-once-kill");
-    const args = ["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"];
+    // The DaemonSet's own identity on node-a: a node controller needs no Lease for hooks aimed at its node,
+    // so the restarted one acts at once (an --all-nodes replica would first wait out its killed twin's Lease).
+    const args = ["--kubeconfig", await env.nodeKubeconfig("node-a"), "--namespace", NS, "--node-name", "node-a"];
     const first = startOperator(args);
     await first.waitReady();
     await env.k(["apply", "-f", "-"], hookYaml("killed", NS, { hookName: "k", nodeName: "node-a", ttlSecondsAfterFinished: 0 }));
@@ -120,7 +122,7 @@ describe("at most once, even when the Job is gone before the controller looks ag
       expect(status.message).toMatch(/[Cc]reate a new PlexdHook/);
       // Give a second create every chance to happen before counting.
       await Bun.sleep(2_000);
-      expect(jobCreates(NS)).toEqual(["system:serviceaccount:plexd-system:plexd-cluster plexdhook-killed"]);
+      expect(jobCreates(NS)).toEqual(["system:serviceaccount:plexd-system:plexd plexdhook-killed"]);
       expect(second.logs.filter((l) => l.msg === "plexdhook job created")).toEqual([]);
     } finally {
       await second.stop();
