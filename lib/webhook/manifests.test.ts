@@ -76,7 +76,7 @@ describe("renderManifests({ mode: 'metacontroller' })", () => {
 });
 
 describe("deploy/metacontroller", () => {
-  test.each(["namespace.yaml", "serviceaccount.yaml"])(
+  test.each(["namespace.yaml", "serviceaccount.yaml", "admission-policy.yaml"])(
     "%s is the same as deploy/kubernetes's (kustomize cannot read it from there; copy it over if this fails)",
     (file) => {
       const copy = readFileSync(join(ROOT, "deploy/metacontroller", file), "utf8");
@@ -84,15 +84,17 @@ describe("deploy/metacontroller", () => {
     },
   );
 
-  test("kustomization.yaml lists exactly the files the binary embeds, and the CRD base", () => {
+  test("kustomization.yaml builds the same objects as manifests --mode metacontroller", () => {
     const kustomization = docs(readFileSync(join(ROOT, "deploy/metacontroller/kustomization.yaml"), "utf8"))[0];
-    expect(kustomization.resources).toEqual([
-      "crds",
-      "namespace.yaml",
-      "serviceaccount.yaml",
-      "rbac.yaml",
-      "webhook.yaml",
-      "compositecontroller.yaml",
-    ]);
+    const files = kustomization.resources.map((r: string) =>
+      r === "crds" ? join(ROOT, "crds/plexdhook-crd.yaml") : join(ROOT, "deploy/metacontroller", r),
+    );
+    const fromFiles = files.flatMap((file: string) => docs(readFileSync(file, "utf8")));
+    const key = (d: any) => `${d.kind}/${d.metadata?.namespace ?? ""}/${d.metadata?.name}`;
+    const embedded = docs(renderManifests({ mode: "metacontroller" }));
+    expect(fromFiles.map(key).sort()).toEqual(embedded.map(key).sort());
+    expect(fromFiles.toSorted((a: any, b: any) => key(a).localeCompare(key(b)))).toEqual(
+      embedded.toSorted((a: any, b: any) => key(a).localeCompare(key(b))),
+    );
   });
 });
