@@ -1,5 +1,7 @@
 // The few raw API calls the cluster needs while it boots, made with the admin client certificate.
+import type { Child } from "./child.ts";
 import type { ClientCert } from "./pki.ts";
+import { waitFor } from "./wait.ts";
 
 /** What it takes to reach the API server as a given client. */
 export interface ApiConnection {
@@ -37,4 +39,29 @@ export async function apiRequest(conn: ApiConnection, method: string, path: stri
     // /readyz answers plain text.
   }
   return { status: res.status, body: parsed };
+}
+
+/** Waits until the API server answers /readyz with 200. */
+export async function waitApiServerReady(conn: ApiConnection, children: readonly Child[], timeoutMs: number): Promise<void> {
+  await waitFor(
+    "kube-apiserver /readyz",
+    async () => ((await apiRequest(conn, "GET", "/readyz")).status === 200 ? true : undefined),
+    { timeoutMs, children },
+  );
+}
+
+export async function waitDefaultServiceAccount(
+  conn: ApiConnection,
+  children: readonly Child[],
+  timeoutMs: number,
+): Promise<void> {
+  // Pods are rejected in a namespace until the controller manager has created its ServiceAccount.
+  await waitFor(
+    "the default ServiceAccount",
+    async () => {
+      const res = await apiRequest(conn, "GET", "/api/v1/namespaces/default/serviceaccounts/default");
+      return res.status === 200 ? true : undefined;
+    },
+    { timeoutMs, children },
+  );
 }

@@ -2,10 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ApiConnection } from "./api.ts";
-import { apiRequest, connect } from "./api.ts";
+import { connect, waitApiServerReady, waitDefaultServiceAccount } from "./api.ts";
 import type { BinPaths } from "./binaries.ts";
-import { ensureBinaries } from "./binaries.ts";
+import { ensureBinaries, ensureNodeBinaries } from "./binaries.ts";
 import type { Child } from "./child.ts";
 import { startChild } from "./child.ts";
 import { createClient, createComponentClients } from "./clients.ts";
@@ -13,14 +12,17 @@ import * as components from "./components.ts";
 import type { KubectlResult } from "./kubectl.ts";
 import { runKubectl } from "./kubectl.ts";
 import { createNodes, DEFAULT_NODES, waitNodesSchedulable } from "./nodes.ts";
-import { createPki } from "./pki.ts";
+import { createPki, issueClientCert } from "./pki.ts";
 import { freePorts } from "./ports.ts";
+import { hostAddress, realNodeUnavailable } from "./real-node/host.ts";
+import type { RealNode } from "./real-node/node.ts";
+import { grantKubeletApi, startRealNode } from "./real-node/node.ts";
 import { trackDirectory, untrackDirectory } from "./reaper.ts";
-import { waitFor } from "./wait.ts";
 import { recordProcessGroup, startWatchdog } from "./watchdog.ts";
 
 export type { BinPaths } from "./binaries.ts";
 export type { KubectlResult } from "./kubectl.ts";
+export type { RealNode } from "./real-node/node.ts";
 
 export interface StartOptions {
   /** Names of the kwok nodes to create; default node-a, node-b, node-c. */
@@ -29,6 +31,11 @@ export interface StartOptions {
   auditLog?: boolean;
   /** Goes into the temporary directory's name, to tell clusters apart. */
   name?: string;
+  /**
+   * Also join real-0: a kubelet with containerd and runc running real containers (needs root; one
+   * per machine at a time). When the machine cannot, startCluster throws with the reason in one line.
+   */
+  realNode?: boolean;
 }
 
 export interface Cluster {
@@ -41,6 +48,8 @@ export interface Cluster {
   bin: BinPaths;
   nodes: readonly string[];
   auditLogPath?: string;
+  /** The real node, when asked for. */
+  realNode?: RealNode;
   kubectl(args: string[], opts?: { stdin?: string; kubeconfig?: string }): Promise<KubectlResult>;
   /** A kubeconfig authenticating with a client certificate as `user` in `groups` (RBAC applies). */
   kubeconfigFor(user: string, groups?: string[]): Promise<string>;
@@ -60,28 +69,8 @@ const READY_TIMEOUT_MS = 90_000;
 // A port found free can be taken by someone else before the component binds it; then start over.
 const ATTEMPTS = 3;
 
-async function waitApiServerReady(conn: ApiConnection, children: readonly Child[]): Promise<void> {
-  await waitFor(
-    "kube-apiserver /readyz",
-    async () => ((await apiRequest(conn, "GET", "/readyz")).status === 200 ? true : undefined),
-    { timeoutMs: READY_TIMEOUT_MS, children },
-  );
-}
-
-async function waitDefaultServiceAccount(conn: ApiConnection, children: readonly Child[]): Promise<void> {
-  // Pods are rejected in a namespace until the controller manager has created its ServiceAccount.
-  await waitFor(
-    "the default ServiceAccount",
-    async () => {
-      const res = await apiRequest(conn, "GET", "/api/v1/namespaces/default/serviceaccounts/default");
-      return res.status === 200 ? true : undefined;
-    },
-    { timeoutMs: READY_TIMEOUT_MS, children },
-  );
-}
-
-async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
-  const nodes = opts.nodes ?? DEFAULT_NODES;
+async function startOnce(opts: StartOptions, bin: BinPaths, hostIp: string | undefined): Promise<Cluster> {
+  const kwokNodes = opts.nodes ?? DEFAULT_NODES;
   const dir = mkdtempSync(join(tmpdir(), `plexd-${opts.name ?? "cluster"}-`));
   trackDirectory(dir);
   mkdirSync(join(dir, "logs"));
@@ -92,20 +81,31 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
     children.push(child);
     return child;
   };
+  let realNode: RealNode | undefined;
   const stopAll = async (): Promise<void> => {
+    // The kubelet first: it must not see its API server vanish and start evicting.
+    await realNode?.stop();
     await Promise.all(children.map((c) => c.stop(0)));
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     untrackDirectory(dir);
   };
 
   try {
-    const [pki, [etcdClientPort, etcdPeerPort, apiServerPort]] = await Promise.all([createPki(join(dir, "pki")), freePorts(3)]);
+    const [pki, [etcdClientPort, etcdPeerPort, apiServerPort]] = await Promise.all([
+      createPki(join(dir, "pki"), hostIp === undefined ? [] : [hostIp]),
+      freePorts(3),
+    ]);
+    const kubeletClient =
+      hostIp === undefined
+        ? undefined
+        : await issueClientCert(pki, join(dir, "pki"), "apiserver-kubelet-client", components.KUBELET_CLIENT_USER);
     const layout: components.Layout = {
       dir,
       etcdClientPort: etcdClientPort!,
       etcdPeerPort: etcdPeerPort!,
       apiServerPort: apiServerPort!,
       pki,
+      ...(hostIp === undefined ? {} : { hostIp, kubeletClient }),
       ...(opts.auditLog === true ? { auditPolicy: join(dir, "audit-policy.yaml"), auditLog: join(dir, "audit.log") } : {}),
     };
     if (layout.auditPolicy !== undefined) await Bun.write(layout.auditPolicy, components.AUDIT_POLICY);
@@ -113,12 +113,13 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
     start("etcd", bin.etcd, components.etcdArgs(layout));
     // The API server retries etcd while that starts, so both boot at once.
     let apiServer = start("kube-apiserver", bin.kubeApiserver, components.apiServerArgs(layout));
-    const server = `https://127.0.0.1:${apiServerPort}`;
+    const server = `https://${hostIp ?? "127.0.0.1"}:${apiServerPort}`;
     const clients = await createComponentClients(pki, dir, server);
     const schedulerConfig = join(dir, "kube-scheduler.yaml");
     await Bun.write(schedulerConfig, components.schedulerConfig(clients.scheduler.kubeconfig));
     const conn = await connect(server, pki.caCert, clients.admin.cert);
-    await waitApiServerReady(conn, children);
+    await waitApiServerReady(conn, children, READY_TIMEOUT_MS);
+    if (hostIp !== undefined) await grantKubeletApi(conn, components.KUBELET_CLIENT_USER);
 
     // The controller manager gives up if the API server is not healthy within seconds of its own
     // start, so it (and, for symmetry, the other clients) starts only now.
@@ -128,8 +129,16 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
     // HOME points into the cluster so a developer's ~/.kwok/kwok.yaml cannot add stages.
     start("kwok", bin.kwok, components.kwokArgs(clients.kwok.kubeconfig), { HOME: dir });
 
-    await createNodes(conn, nodes);
-    await Promise.all([waitDefaultServiceAccount(conn, children), waitNodesSchedulable(conn, nodes, children, READY_TIMEOUT_MS)]);
+    await createNodes(conn, kwokNodes);
+    await Promise.all([
+      waitDefaultServiceAccount(conn, children, READY_TIMEOUT_MS),
+      waitNodesSchedulable(conn, kwokNodes, children, READY_TIMEOUT_MS),
+    ]);
+    if (hostIp !== undefined) {
+      const bins = await ensureNodeBinaries();
+      realNode = await startRealNode({ server, pki, hostIp, bin: bins, conn, timeoutMs: READY_TIMEOUT_MS });
+    }
+    const nodes = realNode === undefined ? kwokNodes : [...kwokNodes, realNode.name];
 
     let stopped = false;
     return {
@@ -139,6 +148,7 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
       dir,
       bin,
       nodes,
+      ...(realNode === undefined ? {} : { realNode }),
       ...(layout.auditLog === undefined ? {} : { auditLogPath: layout.auditLog }),
       kubectl: (args, o = {}) => runKubectl(bin.kubectl, o.kubeconfig ?? clients.admin.kubeconfig, args, o.stdin),
       async kubeconfigFor(user, groups = []) {
@@ -153,7 +163,7 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
       async startApiServer() {
         if (apiServer.isRunning()) return;
         apiServer = start("kube-apiserver", bin.kubeApiserver, components.apiServerArgs(layout));
-        await waitApiServerReady(conn, children);
+        await waitApiServerReady(conn, children, READY_TIMEOUT_MS);
       },
       async stop() {
         if (stopped) return;
@@ -169,10 +179,16 @@ async function startOnce(opts: StartOptions, bin: BinPaths): Promise<Cluster> {
 
 /** Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok, and the nodes. */
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
-  const bin = await ensureBinaries();
+  let hostIp: string | undefined;
+  if (opts.realNode === true) {
+    const unavailable = realNodeUnavailable();
+    if (unavailable !== undefined) throw new Error(unavailable);
+    hostIp = hostAddress();
+  }
+  const bin = await ensureBinaries({ withNode: opts.realNode === true });
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(opts, bin);
+      return await startOnce(opts, bin, hostIp);
     } catch (err) {
       const portTaken = err instanceof Error && err.message.includes("address already in use");
       if (!portTaken || attempt >= ATTEMPTS) throw err;

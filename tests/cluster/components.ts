@@ -14,7 +14,14 @@ export interface Layout {
   pki: Pki;
   auditPolicy?: string;
   auditLog?: string;
+  /** With a real node: the machine's address, which the API server binds and advertises. */
+  hostIp?: string;
+  /** With a real node: the API server's client certificate for the kubelet API. */
+  kubeletClient?: { cert: string; key: string };
 }
+
+/** The API server's identity towards kubelets, named as kubeadm names it. */
+export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
 export const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24";
 // Fake pod IPs must not look like service IPs.
@@ -43,10 +50,11 @@ export function etcdArgs(l: Layout): string[] {
 }
 
 export function apiServerArgs(l: Layout): string[] {
+  const address = l.hostIp ?? "127.0.0.1";
   const args = [
     `--etcd-servers=http://127.0.0.1:${l.etcdClientPort}`,
-    "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
     `--secure-port=${l.apiServerPort}`,
     `--cert-dir=${join(l.dir, "apiserver")}`,
     `--tls-cert-file=${l.pki.serverCert}`,
@@ -61,10 +69,22 @@ export function apiServerArgs(l: Layout): string[] {
     `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
     "--allow-privileged=true",
     "--profiling=false",
+  ];
+  if (l.hostIp === undefined || l.kubeletClient === undefined) {
     // The default reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which
     // validation rejects (loopback) every ten seconds; no pod here could use it anyway.
-    "--endpoint-reconciler-type=none",
-  ];
+    args.push("--endpoint-reconciler-type=none");
+  } else {
+    // Pods on the real node reach the API server through the kubernetes Service (kube-proxy), and
+    // the API server reaches the kubelet (logs, exec) at its InternalIP, authenticated both ways.
+    args.push(
+      "--kubelet-preferred-address-types=InternalIP,Hostname",
+      `--kubelet-client-certificate=${l.kubeletClient.cert}`,
+      `--kubelet-client-key=${l.kubeletClient.key}`,
+      `--kubelet-certificate-authority=${l.pki.caCert}`,
+      "--enable-admission-plugins=NodeRestriction",
+    );
+  }
   if (l.auditPolicy !== undefined && l.auditLog !== undefined) {
     args.push(`--audit-policy-file=${l.auditPolicy}`, `--audit-log-path=${l.auditLog}`);
   }

@@ -35,16 +35,11 @@ function subject(commonName: string, organisations: readonly string[]): string {
   return `/CN=${commonName}${organisations.map((o) => `/O=${o}`).join("")}`;
 }
 
-/** Signs a client certificate for `user` in `groups` with the cluster's CA. */
-export async function issueClientCert(
-  pki: Pki,
-  dir: string,
-  fileName: string,
-  user: string,
-  groups: readonly string[] = [],
-): Promise<ClientCert> {
+/** Signs a certificate for `subject` with the cluster's CA; `extensions` are openssl -addext values. */
+async function issueCert(pki: Pki, dir: string, fileName: string, subj: string, extensions: string[]): Promise<ClientCert> {
   const cert = join(dir, `${fileName}.crt`);
   const key = join(dir, `${fileName}.key`);
+  const addext = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", ...extensions];
   await openssl([
     "req",
     "-x509",
@@ -56,23 +51,47 @@ export async function issueClientCert(
     "-days",
     VALID_DAYS,
     "-subj",
-    subject(user, groups),
+    subj,
     "-CA",
     pki.caCert,
     "-CAkey",
     pki.caKey,
-    "-addext",
-    "basicConstraints=critical,CA:FALSE",
-    "-addext",
-    "keyUsage=critical,digitalSignature,keyEncipherment",
-    "-addext",
-    "extendedKeyUsage=clientAuth",
+    ...addext.flatMap((ext) => ["-addext", ext]),
   ]);
   return { cert, key };
 }
 
-/** Creates the CA, the API server's serving certificate and the service-account key pair in `dir`. */
-export async function createPki(dir: string): Promise<Pki> {
+/** Signs a client certificate for `user` in `groups` with the cluster's CA. */
+export function issueClientCert(
+  pki: Pki,
+  dir: string,
+  fileName: string,
+  user: string,
+  groups: readonly string[] = [],
+): Promise<ClientCert> {
+  return issueCert(pki, dir, fileName, subject(user, groups), ["extendedKeyUsage=clientAuth"]);
+}
+
+/** Signs a serving certificate (a kubelet's) for `user` in `groups`, valid for `sans` (`DNS:x`, `IP:y`). */
+export function issueServingCert(
+  pki: Pki,
+  dir: string,
+  fileName: string,
+  user: string,
+  groups: readonly string[],
+  sans: readonly string[],
+): Promise<ClientCert> {
+  return issueCert(pki, dir, fileName, subject(user, groups), [
+    "extendedKeyUsage=serverAuth",
+    `subjectAltName=${sans.join(",")}`,
+  ]);
+}
+
+/**
+ * Creates the CA, the API server's serving certificate (also valid for `extraIps`) and the
+ * service-account key pair in `dir`.
+ */
+export async function createPki(dir: string, extraIps: readonly string[] = []): Promise<Pki> {
   const pki: Pki = {
     caCert: join(dir, "ca.crt"),
     caKey: join(dir, "ca.key"),
@@ -89,6 +108,7 @@ export async function createPki(dir: string): Promise<Pki> {
     "DNS:kubernetes.default.svc.cluster.local",
     "IP:127.0.0.1",
     `IP:${KUBERNETES_SERVICE_IP}`,
+    ...extraIps.map((ip) => `IP:${ip}`),
   ].join(",");
 
   await mkdir(dir, { recursive: true });
@@ -109,31 +129,7 @@ export async function createPki(dir: string): Promise<Pki> {
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
   ]).then(() =>
-    openssl([
-      "req",
-      "-x509",
-      ...NEW_KEY,
-      "-keyout",
-      pki.serverKey,
-      "-out",
-      pki.serverCert,
-      "-days",
-      VALID_DAYS,
-      "-subj",
-      "/CN=kube-apiserver",
-      "-CA",
-      pki.caCert,
-      "-CAkey",
-      pki.caKey,
-      "-addext",
-      `subjectAltName=${sans}`,
-      "-addext",
-      "basicConstraints=critical,CA:FALSE",
-      "-addext",
-      "keyUsage=critical,digitalSignature,keyEncipherment",
-      "-addext",
-      "extendedKeyUsage=serverAuth",
-    ]),
+    issueCert(pki, dir, "apiserver", "/CN=kube-apiserver", ["extendedKeyUsage=serverAuth", `subjectAltName=${sans}`]),
   );
   const serviceAccountKeys = openssl([
     "genpkey",
