@@ -6,7 +6,10 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
-import { REPO } from "./support/operator.ts";
+import { installMissing } from "../cluster/apt.ts";
+import { waitFor } from "../cluster/wait.ts";
+import { hookYaml, sharedCluster } from "./support/cluster.ts";
+import { REPO, startOperator } from "./support/operator.ts";
 
 const DIST = join(REPO, "dist");
 const ARCHES = ["x64", "arm64"] as const;
@@ -138,4 +141,45 @@ describe("npm run release", () => {
     const result = sh(["file", "--brief", join(extracted, top("arm64"), "plexd-hook")]);
     expect(result.stdout).toMatch(/^ELF 64-bit LSB (pie )?executable, ARM aarch64/);
   });
+});
+
+describe("the arm64 binary, run under qemu-aarch64-static", () => {
+  // The arm64 glibc from libc6-arm64-cross stands in for an arm64 node's.
+  const QEMU = ["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"];
+
+  beforeAll(() => {
+    const missing = installMissing([
+      { pkg: "qemu-user-static", file: "/usr/bin/qemu-aarch64-static" },
+      { pkg: "libc6-arm64-cross", file: "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1" },
+    ]);
+    if (missing !== undefined) throw new Error(missing);
+  });
+
+  test("prints the version", () => {
+    const result = sh([...QEMU, join(extracted, top("arm64"), "plexd-hook"), "--version"]);
+    expect(result.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  test("takes a hook to Succeeded against the local control plane", async () => {
+    const env = await sharedCluster();
+    const ns = await env.namespace("e2e-release-arm64");
+    const args = ["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--node-name", "node-a"];
+    const operator = startOperator(args, {}, [...QEMU, join(extracted, top("arm64"), "plexd-hook")]);
+    try {
+      await env.k(["apply", "-f", "-"], hookYaml("arm64", ns, { hookName: "arm64", nodeName: "node-a" }));
+      const phase = await waitFor(
+        "the arm64 operator's hook to finish",
+        async () => {
+          const status = (await env.json(["get", "plexdhook", "arm64", "-n", ns])).status;
+          return status?.phase === "Succeeded" || status?.phase === "Failed" ? status.phase : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(phase).toBe("Succeeded");
+      // Nothing else runs an operator for this namespace: the emulated arm64 one handled the hook.
+      expect(operator.logs.some((l) => l.msg === "plexdhook job created")).toBe(true);
+    } finally {
+      expect(await operator.stop()).toBe(0);
+    }
+  }, 240_000);
 });

@@ -31,9 +31,14 @@ process.on("exit", () => {
   for (const proc of live) proc.kill("SIGKILL");
 });
 
-export function startOperator(args: string[], env: Record<string, string | undefined> = {}): Operator {
-  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run npm run build first`);
-  const proc = Bun.spawn([BINARY, "--health-addr", "127.0.0.1:0", ...args], {
+/** Starts the operator; `command` runs another build of it (e.g. the arm64 one under qemu). */
+export function startOperator(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  command: string[] = [BINARY],
+): Operator {
+  if (!existsSync(command.at(-1)!)) throw new Error(`${command.at(-1)} is missing: run npm run build first`);
+  const proc = Bun.spawn([...command, "--health-addr", "127.0.0.1:0", ...args], {
     cwd: REPO,
     env: { PATH: process.env.PATH, HOME: "/nonexistent", ...env },
     stdin: "ignore",
