@@ -5,6 +5,11 @@ import { addImage, writeArchive } from "../../../scripts/oci.ts";
 import { PAUSE_IMAGE } from "./config.ts";
 
 export const BUSYBOX_IMAGE = "docker.io/library/busybox:latest";
+/**
+ * The same busybox under a fixed tag: a pod asking for a `:latest` image without a pull policy gets
+ * `Always` and goes to the registry, which real-0 does not have; pods here use this name.
+ */
+export const BUSYBOX_FIXED = "docker.io/library/busybox:1.35";
 // A fixed date: these images depend only on their inputs, so re-importing them changes nothing.
 const EPOCH = 0;
 const ARCH = process.arch === "arm64" ? "arm64" : "amd64";
@@ -47,8 +52,8 @@ export function importBaseImages(socket: string, dir: string, pauseBinary: strin
     busyboxRoot(busybox);
 
     const images = [
-      { ref: PAUSE_IMAGE, root: pauseRoot, config: { User: "65535:65535", Entrypoint: ["/pause"] } },
-      { ref: BUSYBOX_IMAGE, root: busybox, config: { Env: ["PATH=/bin"], Cmd: ["sh"] } },
+      { refs: [PAUSE_IMAGE], root: pauseRoot, config: { User: "65535:65535", Entrypoint: ["/pause"] } },
+      { refs: [BUSYBOX_IMAGE, BUSYBOX_FIXED], root: busybox, config: { Env: ["PATH=/bin"], Cmd: ["sh"] } },
     ];
     for (const [i, image] of images.entries()) {
       const layout = join(work, `layout-${i}`);
@@ -60,7 +65,12 @@ export function importBaseImages(socket: string, dir: string, pauseBinary: strin
         createdBy: "tests/cluster/real-node/images.ts",
       });
       const archive = join(work, `image-${i}.tar`);
-      writeArchive(layout, archive, [{ ref: image.ref, manifest }], EPOCH);
+      writeArchive(
+        layout,
+        archive,
+        image.refs.map((ref) => ({ ref, manifest })),
+        EPOCH,
+      );
       importImage(socket, archive);
     }
   } finally {
