@@ -81,7 +81,8 @@ function finish(result: Result): never {
 
 const build = Bun.spawnSync([bun, "run", "scripts/build.ts"], { cwd: root, stdout: "inherit", stderr: "inherit" });
 if (build.exitCode !== 0) finish({ passed: 0, failed: 1 });
-await ensureBinaries();
+// The real node's kubelet and kube-proxy too, in the same go build (CI caches .cache/ with them).
+await ensureBinaries({ withNode: true });
 
 const args = Bun.argv.slice(2);
 const write = (chunk: Uint8Array): void => {
