@@ -18,14 +18,21 @@ download() {
     if [ -f "$file" ] && echo "$sha  $file" | sha256sum --check --status; then continue; fi
     spec="$name=$version"
     [ "$arch" = all ] || spec="$name:$arch=$version"
-    (cd "$2" && apt-get download -qq "$spec" 2>/dev/null) || {
+    # Into a directory of its own, then renamed: two builds may share the cache.
+    tmp=$(mktemp -d "$2/.download.XXXXXX")
+    (cd "$tmp" && apt-get download -qq "$spec" 2>/dev/null) || {
+      rm -rf "$tmp"
       echo "rootfs.sh: apt-get download $spec failed (for arm64: dpkg --add-architecture arm64 && apt-get update)" >&2
       exit 1
     }
-    echo "$sha  $file" | sha256sum --check --status || {
-      echo "rootfs.sh: $file does not have the SHA-256 packages.txt pins" >&2
+    got="$tmp/$(basename "$file")"
+    echo "$sha  $got" | sha256sum --check --status || {
+      rm -rf "$tmp"
+      echo "rootfs.sh: $spec does not have the SHA-256 packages.txt pins" >&2
       exit 1
     }
+    mv "$got" "$file"
+    rm -rf "$tmp"
   done
 }
 
