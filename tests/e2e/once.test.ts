@@ -1,6 +1,6 @@
 // A hook's task runs at most once and only its own Job counts: orphaned and foreign Jobs, SIGKILL and 403s around a short TTL.
 
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
@@ -62,6 +62,9 @@ describe("only a Job whose controller owner reference carries the hook's UID cou
     await env.namespace(NS);
     operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]);
     await operator.waitReady();
+  });
+  afterAll(async () => {
+    await operator?.stop();
   });
 
   test("a Job orphaned by --cascade=orphan is not adopted by a new hook of the same name", async () => {
