@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { reproducibleTarFlags } from "./toolchain.ts";
 
 export const CHART_DIR = join(import.meta.dir, "..", "deploy", "helm", "plexd-hook");
 
@@ -30,12 +31,7 @@ export function packChart(dist: string, version: string, epoch: number, run: (cm
     `--file=${tar}`,
     `--directory=${join(CHART_DIR, "..")}`,
     "--dereference",
-    "--format=gnu",
-    "--sort=name",
-    `--mtime=@${epoch}`,
-    "--owner=0",
-    "--group=0",
-    "--numeric-owner",
+    ...reproducibleTarFlags(epoch),
     "--mode=u=rwX,go=rX",
     chart.name,
   ]);

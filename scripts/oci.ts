@@ -7,6 +7,7 @@
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { reproducibleTarFlags } from "./toolchain.ts";
 
 export type Arch = "amd64" | "arm64";
 
@@ -60,11 +61,6 @@ function run(cmd: string[], cwd?: string): Uint8Array<ArrayBuffer> {
 }
 
 const sha256 = (data: Uint8Array | string): string => `sha256:${new Bun.CryptoHasher("sha256").update(data).digest("hex")}`;
-
-/** GNU tar options that make an archive depend only on the files' names, contents, modes and links. */
-export function reproducibleTarFlags(epoch: number): string[] {
-  return ["--format=gnu", "--sort=name", `--mtime=@${epoch}`, "--owner=0", "--group=0", "--numeric-owner"];
-}
 
 function platformOf(arch: Arch): NonNullable<Descriptor["platform"]> {
   return arch === "arm64" ? { architecture: arch, os: "linux", variant: "v8" } : { architecture: arch, os: "linux" };

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { packChart } from "./chart-package.ts";
 import { krewManifest } from "./krew.ts";
-import { compile, hostTarget, run, sourceDateEpoch, TARGETS } from "./toolchain.ts";
+import { compile, hostTarget, reproducibleTarFlags, run, sourceDateEpoch, TARGETS } from "./toolchain.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
@@ -73,19 +73,7 @@ try {
     normaliseModes(dir, new Set([binary]));
 
     const tar = join(DIST, `${top}.tar`);
-    run([
-      "tar",
-      "--create",
-      `--file=${tar}`,
-      `--directory=${stage}`,
-      "--format=gnu",
-      "--sort=name",
-      `--mtime=@${epoch}`,
-      "--owner=0",
-      "--group=0",
-      "--numeric-owner",
-      top,
-    ]);
+    run(["tar", "--create", `--file=${tar}`, `--directory=${stage}`, ...reproducibleTarFlags(epoch), top]);
     run(["gzip", "-n", "-9", tar]);
     tarballs.push(`${top}.tar.gz`);
   }

@@ -83,3 +83,8 @@ export function compile(target: Target, outfile: string): void {
     env: { ...process.env, BUN_INSTALL_CACHE_DIR: RUNTIME_CACHE },
   });
 }
+
+/** GNU tar options that make an archive depend only on the files' names, contents, modes and links. */
+export function reproducibleTarFlags(epoch: number): string[] {
+  return ["--format=gnu", "--sort=name", `--mtime=@${epoch}`, "--owner=0", "--group=0", "--numeric-owner"];
+}
