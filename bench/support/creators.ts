@@ -16,7 +16,7 @@ export function hookBody(name: string, nodeName: string | undefined): Record<str
   };
 }
 
-/** Creates one hook and waits until it is seen Pending: the latency from create answered to Pending seen. */
+/** Creates one hook and waits until it is seen Pending with its Job: the latency from create answered to that. */
 export async function oneHook(rest: Rest, observer: Observer, name: string, node: string): Promise<number | "timeout"> {
   await rest.request("POST", hooksPath(observer.ns), { body: hookBody(name, node) });
   const created = performance.now();

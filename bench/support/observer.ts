@@ -1,6 +1,11 @@
-// One watch on a namespace's hooks, opened before any hook exists: when each hook was first seen Pending (with
-// a jobName) and when it was seen Succeeded.
+// One watch on a namespace's hooks, opened before any hook exists: when each hook was first seen Pending with its
+// Job created, and when it was seen Succeeded.
+//
+// The operator writes Pending twice: first as a claim (the status names the Job before the create, condition
+// JobCreated=Unknown), then once the Job exists. Only the second counts, so every side is timed to the same
+// point: the Job exists and the status says so.
 
+import { isClaimOnly } from "../../lib/core/status.ts";
 import type { PlexdHook } from "../../lib/core/types.ts";
 import type { Rest } from "../../lib/kube/rest.ts";
 import { hooksPath, listVersion } from "./api.ts";
@@ -8,7 +13,7 @@ import { hooksPath, listVersion } from "./api.ts";
 type WatchLine = { type: string; object: PlexdHook & { code?: number; message?: string } };
 
 export class Observer {
-  /** Hook name → performance.now() when first seen Pending or later with a jobName. */
+  /** Hook name → performance.now() when first seen Pending or later with its Job created (not a bare claim). */
   readonly seen = new Map<string, number>();
   /** Hook name → performance.now() when first seen Succeeded. */
   readonly succeeded = new Map<string, number>();
@@ -53,7 +58,7 @@ export class Observer {
 
   private record(hook: PlexdHook, at: number): void {
     const { status, metadata } = hook;
-    if (!status?.phase || !status.jobName) return;
+    if (!status?.phase || !status.jobName || isClaimOnly(hook)) return;
     if (status.phase === "Succeeded" && !this.succeeded.has(metadata.name)) this.succeeded.set(metadata.name, at);
     if (status.phase === "Failed") this.failed.add(metadata.name);
     if (!this.seen.has(metadata.name)) {

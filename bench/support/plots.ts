@@ -19,7 +19,7 @@ export function charts(r: Results): Array<[string, Chart]> {
     out.push([
       "latency",
       {
-        title: "Hook created → Pending seen (CDF)",
+        title: "Hook created → Job created and Pending seen (CDF)",
         x: { label: "ms" },
         y: { label: "fraction of hooks" },
         series: lat.map(([k, l]) => ({ label: ACTOR_LABEL[k], points: cdf(l.samples), step: true })),
