@@ -21,8 +21,11 @@ export async function readAudit(path: string): Promise<AuditEntry[]> {
   return entries;
 }
 
-/** The operator, the floor and the Go peer all authenticate as the plexd ServiceAccount. */
-export const isPlexd = (e: AuditEntry): boolean => /^system:serviceaccount:[^:]+:plexd$/.test(e.user.username);
+/**
+ * The operator, the floor and the Go peer: the benchmark runs them all with a token of the plexd-cluster
+ * ServiceAccount (one that is not bound to a pod); a DaemonSet's controllers use plexd.
+ */
+export const isPlexd = (e: AuditEntry): boolean => /^system:serviceaccount:[^:]+:plexd(-cluster)?$/.test(e.user.username);
 
 /** Requests matching `keep` received in [from, to] (epoch ms), by `verb resource[/subresource]`, largest first. */
 export function auditCounts(
