@@ -1,6 +1,6 @@
 // The admin REST client the benchmarks use, the API paths they post to, and lists that wait out a fresh CRD.
 
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../lib/cli/kubeconfig.ts";
 import { GROUP, PLURAL, VERSION } from "../../lib/constants.ts";
 import { Rest } from "../../lib/kube/rest.ts";
 
@@ -8,9 +8,7 @@ export const hooksPath = (ns: string): string => `/apis/${GROUP}/${VERSION}/name
 export const jobsPath = (ns: string): string => `/apis/batch/v1/namespaces/${ns}/jobs`;
 
 export function restFor(kubeconfig: string): Rest {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig);
-  return new Rest(config);
+  return new Rest(loadKubeConfig({ kubeconfig, env: {}, home: "/nonexistent" }).config);
 }
 
 /** A list for its resourceVersion; retried while a fresh CRD's storage answers 429. */

@@ -1,10 +1,15 @@
 // Finds and loads the kubeconfig the way kubectl does, with one clear error for each way it can go wrong.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+import {
+  type ClusterAccess,
+  inClusterAccess,
+  type KubeConfigData,
+  mergeKubeConfigs,
+  parseKubeConfig,
+  SERVICE_ACCOUNT_DIR,
+} from "../kube/kubeconfig.ts";
 
 export interface KubeConfigSource {
   kubeconfig?: string;
@@ -14,20 +19,33 @@ export interface KubeConfigSource {
 }
 
 export interface LoadedKubeConfig {
-  config: KubeConfig;
+  config: ClusterAccess;
   /** Where it came from, for logs and errors: a file path or "in-cluster". */
   source: string;
 }
 
-function loadFile(path: string): KubeConfig {
+function loadFile(path: string): KubeConfigData {
   if (!existsSync(path)) throw new Error(`kubeconfig ${path}: file not found`);
-  const config = new KubeConfig();
   try {
-    config.loadFromFile(path);
+    return parseKubeConfig(readFileSync(path, "utf8"), path);
   } catch (err) {
     throw new Error(`kubeconfig ${path} is not valid: ${(err as Error).message.split("\n")[0]}`);
   }
-  return config;
+}
+
+/** The context to use (--context, else the current one) with its cluster and user, or an error naming what is missing. */
+function select(config: KubeConfigData, from: string, wanted: string | undefined): ClusterAccess {
+  const names = config.contexts.map((c) => c.name);
+  const listed = `(contexts: ${names.join(", ") || "none"})`;
+  if (wanted && !names.includes(wanted)) throw new Error(`context "${wanted}" not found in kubeconfig ${from} ${listed}`);
+  const name = wanted ?? config.currentContext;
+  const context = config.contexts.find((c) => c.name === name);
+  if (!name || !context) throw new Error(`kubeconfig ${from} has no current context: pass --context ${listed}`);
+  const cluster = config.clusters.find((c) => c.name === context.cluster);
+  if (!cluster) throw new Error(`kubeconfig ${from}: context "${name}" names a cluster that is not defined`);
+  const user = context.user ? config.users.find((u) => u.name === context.user) : { name: "" };
+  if (!user) throw new Error(`kubeconfig ${from}: context "${name}" names a user that is not defined: "${context.user}"`);
+  return { context: name, cluster, user };
 }
 
 /**
@@ -36,44 +54,24 @@ function loadFile(path: string): KubeConfig {
  */
 export function loadKubeConfig(source: KubeConfigSource): LoadedKubeConfig {
   const { env } = source;
-  let config: KubeConfig;
-  let from = "";
+  const home = join(source.home, ".kube", "config");
   if (source.kubeconfig) {
-    config = loadFile(source.kubeconfig);
-    from = source.kubeconfig;
-  } else if (env.KUBECONFIG) {
+    return { config: select(loadFile(source.kubeconfig), source.kubeconfig, source.context), source: source.kubeconfig };
+  }
+  if (env.KUBECONFIG) {
     const files = env.KUBECONFIG.split(":").filter(Boolean);
     const present = files.filter((file) => existsSync(file));
     if (present.length === 0) throw new Error(`kubeconfig ${files.join(":")} (from $KUBECONFIG): file not found`);
-    const [first, ...rest] = present.map(loadFile) as [KubeConfig, ...KubeConfig[]];
-    for (const next of rest) first.mergeConfig(next, true);
-    config = first;
-    from = present.join(":");
-  } else if (existsSync(join(source.home, ".kube", "config"))) {
-    from = join(source.home, ".kube", "config");
-    config = loadFile(from);
-  } else {
-    const root = env.PLEXD_IN_CLUSTER_ROOT ?? "";
-    if (!env.KUBERNETES_SERVICE_HOST || !existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
-      throw new Error("No kubeconfig found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a cluster");
-    }
-    config = new KubeConfig();
-    config.loadFromCluster(root);
-    return { config, source: "in-cluster" };
+    const from = present.join(":");
+    return { config: select(mergeKubeConfigs(present.map(loadFile)), from, source.context), source: from };
   }
-
-  const contexts = config.getContexts().map((c) => c.name);
-  if (source.context) {
-    if (!contexts.includes(source.context)) {
-      throw new Error(`context "${source.context}" not found in kubeconfig ${from} (contexts: ${contexts.join(", ") || "none"})`);
-    }
-    config.setCurrentContext(source.context);
+  if (existsSync(home)) return { config: select(loadFile(home), home, source.context), source: home };
+  const root = env.PLEXD_IN_CLUSTER_ROOT ?? "";
+  if (!env.KUBERNETES_SERVICE_HOST || !existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
+    throw new Error("No kubeconfig found: pass --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run inside a cluster");
   }
-  const current = config.getCurrentContext();
-  if (!current || !config.getContextObject(current)) {
-    throw new Error(`kubeconfig ${from} has no current context: pass --context (contexts: ${contexts.join(", ") || "none"})`);
-  }
-  if (!config.getCurrentCluster())
-    throw new Error(`kubeconfig ${from}: context "${current}" names a cluster that is not defined`);
-  return { config, source: from };
+  return {
+    config: inClusterAccess(env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT ?? "443", root),
+    source: "in-cluster",
+  };
 }

@@ -1,11 +1,12 @@
-// The real KubeClient: @kubernetes/client-node's KubeConfig for auth, our Rest layer for requests and watches.
+// The real KubeClient: our Rest layer for requests and watches, with the credentials of a kubeconfig context.
 
-import type { CoreV1Event, KubeConfig } from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type { KubeClient, Lease, NodeState, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
+import type { ClusterAccess } from "./kubeconfig.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
 import { type Query, Rest } from "./rest.ts";
 
@@ -29,7 +30,7 @@ export class NodeKubeClient implements KubeClient {
   readonly rest: Rest;
   private readonly options: NodeClientOptions;
 
-  constructor(config: KubeConfig, options: NodeClientOptions) {
+  constructor(config: ClusterAccess, options: NodeClientOptions) {
     this.rest = new Rest(config);
     this.options = options;
   }

@@ -1,7 +1,6 @@
 // The REST layer's HTTP mechanics against a local Bun.serve that records what arrives (no Kubernetes behaviour).
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { ApiError, isTransient } from "./errors.ts";
 import { CREDENTIALS_UNAVAILABLE, Rest } from "./rest.ts";
 
@@ -35,15 +34,11 @@ const server = Bun.serve({
 afterAll(() => server.stop(true));
 
 function rest(serverUrl = `http://127.0.0.1:${server.port}`): Rest {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    // client-node refuses plain http unless told to skip TLS verification.
-    clusters: [{ name: "c", server: serverUrl, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t0ken" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
+  return new Rest({
+    context: "x",
+    cluster: { name: "c", server: serverUrl, skipTLSVerify: false },
+    user: { name: "u", token: "t0ken" },
   });
-  return new Rest(config);
 }
 
 function last(): Seen {
@@ -150,14 +145,11 @@ describe("Rest.stream()", () => {
 
 describe("credentials that cannot be had are transient, like a server that does not answer", () => {
   const withUser = (user: Record<string, unknown>): Rest => {
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
-      users: [{ name: "u", ...user }],
-      contexts: [{ name: "x", cluster: "c", user: "u" }],
-      currentContext: "x",
+    return new Rest({
+      context: "x",
+      cluster: { name: "c", server: `http://127.0.0.1:${server.port}`, skipTLSVerify: false },
+      user: { name: "u", ...user },
     });
-    return new Rest(config);
   };
 
   test.each([

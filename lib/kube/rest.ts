@@ -1,7 +1,8 @@
-// A thin REST layer over a KubeConfig: JSON requests and watch streams on Bun's fetch.
+// A thin REST layer over a ClusterAccess: JSON requests and watch streams on Bun's fetch.
 
-import type { KubeConfig } from "@kubernetes/client-node";
+import { CredentialSource, type Tls } from "./credentials.ts";
 import { ApiError, errorText } from "./errors.ts";
+import type { ClusterAccess } from "./kubeconfig.ts";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -14,24 +15,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-interface Tls {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  rejectUnauthorized?: boolean;
-  serverName?: string;
-}
-
 const REQUEST_TIMEOUT_MS = 30_000;
 /** The reason of an ApiError raised when the kubeconfig's credentials cannot be had (plugin, files). */
 export const CREDENTIALS_UNAVAILABLE = "CredentialsUnavailable";
 /** Auth headers (exec plugins, rotated token files) are fetched again after this long or after a 401. */
 const HEADER_TTL_MS = 5_000;
-
-function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
-}
 
 /** Turns an API server Status body (or anything else) into an ApiError. */
 export async function errorFromResponse(response: Response, what: string): Promise<ApiError> {
@@ -50,54 +38,23 @@ export async function errorFromResponse(response: Response, what: string): Promi
 
 export class Rest {
   readonly server: string;
-  private readonly config: KubeConfig;
+  private readonly credentials: CredentialSource;
   private tls: Tls | undefined;
   private headers: Record<string, string> | undefined;
   private headersAt = 0;
-  /** The in-cluster service-account token file, if that is how this config authenticates. */
-  private readonly tokenFile: string | undefined;
 
-  constructor(config: KubeConfig) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new TypeError("The kubeconfig has no current cluster: set current-context or pass --context");
-    this.config = config;
-    this.server = cluster.server.replace(/\/+$/, "");
-    this.tokenFile = config.getCurrentUser()?.authProvider?.config?.tokenFile;
+  constructor(access: ClusterAccess) {
+    this.server = access.cluster.server.replace(/\/+$/, "");
+    this.credentials = new CredentialSource(access);
   }
 
   private async auth(refresh = false): Promise<{ tls: Tls; headers: Record<string, string> }> {
     if (!refresh && this.tls && this.headers && Date.now() - this.headersAt < HEADER_TTL_MS) {
       return { tls: this.tls, headers: this.headers };
     }
-    const options = await this.config.applyToFetchOptions({});
-    const agentOptions = ((options.agent as { options?: Record<string, unknown> } | undefined)?.options ?? {}) as Record<
-      string,
-      unknown
-    >;
-    const cluster = this.config.getCurrentCluster();
+    const { tls, headers } = await this.credentials.get();
     // Rebuilt on refresh too: an exec plugin may hand out short-lived client certificates.
-    if (refresh || !this.tls)
-      this.tls = {
-        ca: text(agentOptions.ca),
-        cert: text(agentOptions.cert),
-        key: text(agentOptions.key),
-        ...(cluster?.skipTLSVerify && { rejectUnauthorized: false }),
-        ...(cluster?.tlsServerName && { serverName: cluster.tlsServerName }),
-      };
-    const headers: Record<string, string> = {};
-    (options.headers as unknown as Headers).forEach((value, key) => {
-      headers[key] = value;
-    });
-    // client-node reads the token file only once a minute, so after a rotation it would keep sending
-    // a revoked token for up to 60 s; like client-go, read the file again (here: on every refresh).
-    if (this.tokenFile) {
-      const token = (
-        await Bun.file(this.tokenFile)
-          .text()
-          .catch(() => "")
-      ).trim();
-      if (token) headers.authorization = `Bearer ${token}`;
-    }
+    if (refresh || !this.tls) this.tls = tls;
     this.headers = headers;
     this.headersAt = Date.now();
     return { tls: this.tls, headers };

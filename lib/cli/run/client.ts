@@ -1,11 +1,11 @@
 // What `run` and `logs` ask of Kubernetes, as an interface (tests pass a recorded one) and its REST implementation.
 
-import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { GROUP, PLURAL, VERSION } from "../../constants.ts";
 import type { Job, PlexdHook, Pod } from "../../core/types.ts";
 import type { Watch } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
+import type { ClusterAccess } from "../../kube/kubeconfig.ts";
 import { NodeKubeClient } from "../../kube/node-client.ts";
 import type { NewHook } from "./hook.ts";
 
@@ -41,7 +41,7 @@ const hooksPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/name
 export class RestRunClient implements RunClient {
   private readonly kube: NodeKubeClient;
 
-  constructor(config: KubeConfig) {
+  constructor(config: ClusterAccess) {
     // A person at a terminal wants an unreachable server reported in a second, not retried for a minute.
     this.kube = new NodeKubeClient(config, { logger: pino({ level: "silent" }), unreachableRetryMs: 1_000 });
   }
