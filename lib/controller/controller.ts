@@ -87,7 +87,7 @@ export class PlexdHookController {
     };
     const events = new EventRecorder(client, config.nodeName || "cluster", logger, config.now);
     const status = new StatusWriter({ client, hooks, events, logger });
-    const diagnostics = new Diagnostics(client, config.now);
+    const diagnostics = new Diagnostics(client, config.now, { byNode: !config.allNodes, logger });
     const self = () => this.self();
     const reconciler = new Reconciler({
       ...{ client, hooks, jobs, status, diagnostics, self, events, metrics, logger },

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
-import type { Job } from "../core/types.ts";
+import { LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
+import { LABEL_JOB_CONTROLLER_UID } from "../core/pods.ts";
+import type { Job, Pod } from "../core/types.ts";
 import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
+import { BATCH_MAX, PENDING_TTL_MS } from "./pod-lists.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
 const job = (name: string, ageSeconds: number, status: Job["status"] = {}, uid = `uid-${name}`): Job => ({
@@ -58,24 +61,117 @@ test("Diagnostics shares one namespace-wide list of FailedCreate Events among Jo
   expect(lists).toBe(1);
 });
 
-test("Diagnostics lists a pending Job's pods at most once a minute, and all Jobs' within a budget", async () => {
-  const client = new MemoryClient();
+describe("pods() reads no list of its own per Job", () => {
   const clock = { now: NOW.getTime() };
-  const diagnostics = new Diagnostics(client, () => new Date(clock.now));
-  const pending = (name: string) => job(name, 60, { active: 1, ready: 0 });
-  const lists = () => client.log.filter((c) => c === "listPods").length;
-  await diagnostics.pods(pending("a"));
-  await diagnostics.pods(pending("a"));
-  expect(lists()).toBe(1);
-  // A burst of 10, then about 2 a second.
-  for (let i = 0; i < 50; i++) await diagnostics.pods(pending(`j-${i}`));
-  expect(lists()).toBe(10);
-  clock.now += 60_000;
-  await diagnostics.pods(pending("a"));
-  expect(lists()).toBe(11);
-  // A failed Job's pods (its exit code) are always read.
-  await diagnostics.pods(job("f", 60, { failed: 1, conditions: [{ type: "Failed", status: "True" }] }));
-  expect(lists()).toBe(12);
+  const at = () => new Date(clock.now);
+  const pending = (name: string, node = "node-a"): Job => ({
+    ...job(name, 60, { active: 1, ready: 0 }),
+    metadata: { ...job(name, 60).metadata, labels: { [LABEL_NODE]: node } },
+  });
+  const failed = (name: string): Job => job(name, 60, { failed: 1, conditions: [{ type: "Failed", status: "True" }] });
+  const podOf = (name: string, phase: string, node = "node-a"): Pod => ({
+    metadata: {
+      name: `${name}-pod`,
+      namespace: "ns",
+      labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_NODE]: node, [LABEL_JOB_CONTROLLER_UID]: `uid-${name}` },
+    },
+    spec: { containers: [{ name: "hook", image: "busybox" }] },
+    status: { phase },
+  });
+  const setup = (byNode = false) => {
+    clock.now = NOW.getTime();
+    const client = new MemoryClient();
+    return { client, diagnostics: new Diagnostics(client, at, { byNode }) };
+  };
+
+  test("every pending Job is answered from one shared list of pending pods, read again only after PENDING_TTL_MS", async () => {
+    const { client, diagnostics } = setup();
+    for (let i = 0; i < 50; i++) client.pods.push(podOf(`j-${i}`, "Pending"));
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => diagnostics.pods(pending(`j-${i}`))));
+    expect(answers.map((pods) => pods.map((p) => p.metadata?.name))).toEqual(
+      Array.from({ length: 50 }, (_, i) => [`j-${i}-pod`]),
+    );
+    expect(client.podLists).toEqual([`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE} status.phase=Pending`]);
+    clock.now += PENDING_TTL_MS - 1;
+    await diagnostics.pods(pending("j-1"));
+    expect(client.podLists).toHaveLength(1);
+    clock.now += 1;
+    await diagnostics.pods(pending("j-1"));
+    expect(client.podLists).toHaveLength(2);
+  });
+
+  test("a pod is kept with only what explanations read, not its spec", async () => {
+    const { client, diagnostics } = setup();
+    client.pods.push(podOf("a", "Pending"));
+    const [pod] = await diagnostics.pods(pending("a"));
+    expect(pod?.spec).toBeUndefined();
+    expect(pod?.status?.phase).toBe("Pending");
+    expect(pod?.metadata?.labels).toEqual({ [LABEL_JOB_CONTROLLER_UID]: "uid-a" });
+  });
+
+  const scopes: Array<[string, boolean, string]> = [
+    ["cluster mode lists every node's pending pods at once", false, `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`],
+    ["node mode lists its node's, as its Job watch does", true, `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE},${LABEL_NODE}=node-a`],
+  ];
+  test.each(scopes)("%s", async (_name, byNode, selector) => {
+    const { client, diagnostics } = setup(byNode);
+    await diagnostics.pods(pending("a"));
+    expect(client.podLists).toEqual([`${selector} status.phase=Pending`]);
+  });
+
+  const unexplained: Array<[string, Job]> = [
+    ["a Job seconds old", { ...pending("a"), ...job("a", 3, { active: 1 }) }],
+    ["a running Job", job("b", 60, { active: 1, ready: 1 })],
+    ["a Job whose pod does not exist yet (its FailedCreate Events say why)", job("c", 60, { active: 0 })],
+    ["a Job that succeeded", job("d", 60, { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] })],
+  ];
+  test.each(unexplained)("no pods are read for %s", async (_name, j) => {
+    const { client, diagnostics } = setup();
+    expect(await diagnostics.pods(j)).toEqual([]);
+    expect(client.podLists).toEqual([]);
+  });
+
+  test("failed Jobs that ask together share lists by a set of Job UIDs, at most BATCH_MAX each", async () => {
+    const { client, diagnostics } = setup();
+    const count = BATCH_MAX * 2 + 3;
+    for (let i = 0; i < count; i++) client.pods.push(podOf(`f-${i}`, "Failed"));
+    const answers = await Promise.all(Array.from({ length: count }, (_, i) => diagnostics.pods(failed(`f-${i}`))));
+    expect(answers.map((pods) => pods.map((p) => p.metadata?.name))).toEqual(
+      Array.from({ length: count }, (_, i) => [`f-${i}-pod`]),
+    );
+    expect(client.podLists).toHaveLength(3);
+    expect(client.podLists[0]).toStartWith(`${LABEL_JOB_CONTROLLER_UID} in (uid-f-0,uid-f-1,`);
+  });
+
+  test("a failed Job alone costs one list", async () => {
+    const { client, diagnostics } = setup();
+    client.pods.push(podOf("f", "Failed"));
+    expect((await diagnostics.pods(failed("f"))).map((p) => p.metadata?.name)).toEqual(["f-pod"]);
+    expect(client.podLists).toEqual([`${LABEL_JOB_CONTROLLER_UID} in (uid-f)`]);
+  });
+
+  test("a shared list that fails answers no pods, is reported, and is not asked again before PENDING_TTL_MS", async () => {
+    const client = new MemoryClient();
+    const errors: unknown[] = [];
+    const logger = { warn: (line: { error: string }) => errors.push(line.error) };
+    const diagnostics = new Diagnostics(client, at, { byNode: false, logger: logger as never });
+    client.listPods = async () => {
+      client.podLists.push("refused");
+      throw new Error("forbidden");
+    };
+    expect(await diagnostics.pods(pending("a"))).toEqual([]);
+    expect(await diagnostics.pods(pending("b"))).toEqual([]);
+    expect(client.podLists).toEqual(["refused"]);
+    expect(errors).toEqual(["forbidden"]);
+  });
+
+  test("a failed Job's list that fails rejects: its exit code is worth a retry", async () => {
+    const { client, diagnostics } = setup();
+    client.listPods = async () => {
+      throw new Error("unavailable");
+    };
+    await expect(diagnostics.pods(failed("f"))).rejects.toThrow("unavailable");
+  });
 });
 
 describe("a Job recreated under the same name (a hook deleted and created again)", () => {

@@ -4,16 +4,18 @@
 // name gets a Job of the same name, and must not inherit the old Job's exit code or events.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
 import { jobFailed, jobFinished } from "../core/job-state.ts";
 import type { Job, Pod } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { errorText } from "../kube/errors.ts";
+import { JobPods, PendingPods } from "./pod-lists.ts";
 
 /** A Job usually has a running pod within this long; only past it is the question worth an API call. */
 export const START_GRACE_MS = 10_000;
 /** One namespace-wide list of FailedCreate Events serves every Job for this long. */
 const EVENTS_TTL_MS = 10_000;
-/** The label the Job controller puts on every pod of a Job: the Job's UID. */
-export const LABEL_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
 
 function ageMs(job: Job, now: Date): number {
   const created = job.metadata?.creationTimestamp;
@@ -41,52 +43,49 @@ export function notStarted(job: Job, now: Date): boolean {
   return !jobFinished(job) && (job.status?.ready ?? 0) === 0 && !job.status?.succeeded && ageMs(job, now) > START_GRACE_MS;
 }
 
-/** A Job that has not started has its pods read at most this often; the answer is reused meanwhile. */
-const PODS_TTL_MS = 60_000;
-/** Pod lists for Jobs that have not started, across all Jobs: a congested cluster is not asked more. */
-const PODS_PER_SECOND = 2;
-const PODS_BURST = 10;
+/** What the controller's Jobs are selected by: the managed-by label, and in node mode the node's. */
+export interface DiagnosticsScope {
+  /** Node mode: each pending-pod list selects one node's Jobs, as the Job watch does. */
+  byNode: boolean;
+  /** Told when the shared list of pending pods cannot be read (the explanations go without). */
+  logger?: Pick<Logger, "warn">;
+}
 
 export class Diagnostics {
   private readonly events = new Map<string, { at: number; list: Promise<CoreV1Event[]> }>();
-  private readonly podLists = new Map<string, { at: number; pods: Pod[] }>();
-  private tokens = PODS_BURST;
-  private tokensAt = 0;
+  private readonly pending: PendingPods;
+  private readonly failed: JobPods;
 
   constructor(
     private readonly client: KubeClient,
     private readonly now: () => Date,
-  ) {}
+    private readonly scope: DiagnosticsScope = { byNode: false },
+  ) {
+    this.pending = new PendingPods(client, now, (err) =>
+      scope.logger?.warn({ error: errorText(err) }, "pods not read: why Jobs have not started goes unexplained"),
+    );
+    this.failed = new JobPods(client);
+  }
 
   /**
-   * The pods of a failed Job (for the exit code, read once) or of one that has not started (for the
-   * reason: within a global budget, and not more than once a minute per Job).
+   * The pods of a failed Job (for the exit code) or of one whose pod has not started (for the reason).
+   * Neither is a LIST of its own: pending pods come from one list shared by every Job (see PendingPods),
+   * and failed Jobs asking together share one list (see JobPods).
    */
   async pods(job: Job): Promise<Pod[]> {
     const uid = job.metadata?.uid;
-    const key = `${job.metadata?.namespace}/${job.metadata?.name}`;
-    const failed = jobFailed(job);
-    if (!uid || (!failed && !(notStarted(job, this.now()) && (job.status?.active ?? 0) > 0))) {
-      this.podLists.delete(key);
-      return [];
-    }
-    const now = this.now().getTime();
-    const last = this.podLists.get(key);
-    if (!failed && last && (now - last.at < PODS_TTL_MS || !this.take(now))) return last.pods;
-    if (!failed && !last && !this.take(now)) return [];
-    const pods = await this.client.listPods(job.metadata?.namespace ?? "", `${LABEL_CONTROLLER_UID}=${uid}`);
-    if (failed) this.podLists.delete(key);
-    else this.podLists.set(key, { at: now, pods });
-    return pods;
+    const namespace = job.metadata?.namespace ?? "";
+    if (!uid) return [];
+    if (jobFailed(job)) return this.failed.of(namespace, uid);
+    if (!notStarted(job, this.now()) || (job.status?.active ?? 0) === 0) return [];
+    return this.pending.of(namespace, this.selector(job), uid);
   }
 
-  /** Takes one pod list from the budget (a token bucket), or says there is none left. */
-  private take(now: number): boolean {
-    this.tokens = Math.min(PODS_BURST, this.tokens + ((now - this.tokensAt) / 1000) * PODS_PER_SECOND);
-    this.tokensAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
+  /** The label selector of the pending-pod list that holds `job`'s pod. */
+  private selector(job: Job): string {
+    const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+    const node = job.metadata?.labels?.[LABEL_NODE];
+    return this.scope.byNode && node ? `${managed},${LABEL_NODE}=${node}` : managed;
   }
 
   /** FailedCreate Events of a Job without pods, from a list shared by all Jobs of the namespace. */

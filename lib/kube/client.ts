@@ -44,6 +44,12 @@ export interface NodeState {
   since?: string;
 }
 
+/** More of a pod list: a field selector (e.g. `status.phase=Pending`), and where it is read from. */
+export interface PodListOptions {
+  fieldSelector?: string;
+  fromCache?: boolean;
+}
+
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
@@ -54,7 +60,8 @@ export interface KubeClient {
   /** Rejects with an ApiError whose reason is AlreadyExists when the name is taken. */
   createJob(job: Job): Promise<Job>;
   getJob(namespace: string, name: string): Promise<Job | undefined>;
-  listPods(namespace: string, labelSelector: string): Promise<Pod[]>;
+  /** One list; `fromCache` reads the API server's watch cache (resourceVersion=0), not etcd. */
+  listPods(namespace: string, labelSelector: string, options?: PodListOptions): Promise<Pod[]>;
   /** The end of a container's log, as text: its last `tailLines` lines, at most `limitBytes` of them. */
   podLog(namespace: string, pod: string, container: string, limits: { tailLines: number; limitBytes: number }): Promise<string>;
   createEvent(event: CoreV1Event): Promise<void>;

@@ -4,7 +4,7 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
-import type { KubeClient, Lease, NodeState, Watch, WatchScope } from "./client.ts";
+import type { KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
@@ -99,9 +99,10 @@ export class NodeKubeClient implements KubeClient {
     });
   }
 
-  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+  async listPods(namespace: string, labelSelector: string, options: PodListOptions = {}): Promise<Pod[]> {
+    const { fieldSelector, fromCache } = options;
     const list = await this.rest.request<{ items: Pod[] }>("GET", `/api/v1/namespaces/${namespace}/pods`, {
-      query: { labelSelector },
+      query: { labelSelector, fieldSelector, resourceVersion: fromCache ? "0" : undefined },
     });
     return list.items;
   }

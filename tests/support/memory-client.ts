@@ -2,7 +2,7 @@
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
-import type { KubeClient, Lease, NodeState, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
+import type { KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
@@ -13,16 +13,20 @@ function fieldValue(object: unknown, path: string): string {
   return value === undefined || value === null ? "" : String(value);
 }
 
-/** Equality-only selectors, as the controller uses them: `a.b=x,c=` / `k=v,k2=v2`. */
+/** A label selector's terms: commas inside `in (…)` do not separate terms. */
+const labelTerms = (selector: string): string[] => selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+
+/** Selectors as the controller uses them: fields `a.b=x,c=`; labels `k=v,k2=v2` and `k in (a,b)`. */
 export function matches(object: Obj, scope: Omit<WatchScope, "signal">): boolean {
   if (scope.namespace && object.metadata?.namespace !== scope.namespace) return false;
   for (const term of (scope.fieldSelector ?? "").split(",").filter(Boolean)) {
     const [path, want = ""] = term.split("=");
     if (fieldValue(object, path as string) !== want) return false;
   }
-  for (const term of (scope.labelSelector ?? "").split(",").filter(Boolean)) {
-    const [label, want] = term.split("=");
-    if (object.metadata?.labels?.[label as string] !== want) return false;
+  for (const term of labelTerms(scope.labelSelector ?? "")) {
+    const set = term.match(/^\s*(\S+) in \((.*)\)$/);
+    const [label, wants] = set ? [set[1], (set[2] as string).split(",")] : [term.split("=")[0], [term.split("=")[1]]];
+    if (!wants.includes(object.metadata?.labels?.[label as string] as string)) return false;
   }
   return true;
 }
@@ -202,9 +206,14 @@ export class MemoryClient implements KubeClient {
     return job && structuredClone(job);
   }
 
-  async listPods(namespace: string, labelSelector: string): Promise<Pod[]> {
+  /** Every pod list's selectors, in order: `labelSelector` and `fieldSelector` joined by a space. */
+  readonly podLists: string[] = [];
+
+  async listPods(namespace: string, labelSelector: string, options: PodListOptions = {}): Promise<Pod[]> {
     this.log.push("listPods");
-    return this.pods.filter((pod) => matches(pod as Obj, { namespace, labelSelector }));
+    this.podLists.push([labelSelector, options.fieldSelector].filter(Boolean).join(" "));
+    const { fieldSelector } = options;
+    return structuredClone(this.pods.filter((pod) => matches(pod as Obj, { namespace, labelSelector, fieldSelector })));
   }
 
   /** Container logs by `pod/container`, as the kubelet would serve them. */
