@@ -23,7 +23,7 @@ const daemonSetImage = (docs: Manifest[]): string | undefined =>
   docs.find((d) => d.kind === "DaemonSet")?.spec?.template?.spec?.containers?.[0]?.image;
 
 describe("renderManifests()", () => {
-  test("emits the CRD first, then the namespace, accounts, roles, bindings, admission policies and DaemonSet", () => {
+  test("emits the CRD first, then the namespace, accounts, roles, bindings, admission policies, FlowSchema and DaemonSet", () => {
     const kinds = manifestsOf(renderManifests()).map((d) => d.kind);
     expect(kinds).toEqual([
       "CustomResourceDefinition",
@@ -37,6 +37,7 @@ describe("renderManifests()", () => {
       "ValidatingAdmissionPolicyBinding",
       "ValidatingAdmissionPolicy",
       "ValidatingAdmissionPolicyBinding",
+      "FlowSchema",
       "DaemonSet",
     ]);
   });
@@ -77,6 +78,9 @@ describe("renderManifests()", () => {
       const subjects = docs.find((d) => d.kind === kind)?.subjects ?? [];
       expect(subjects.map((s) => s.namespace)).toEqual(["ops", "ops"]);
     }
+    const flowSchema = docs.find((d) => d.kind === "FlowSchema") as any;
+    const accounts = flowSchema.spec.rules.flatMap((r: any) => r.subjects.map((s: any) => s.serviceAccount.namespace));
+    expect(accounts).toEqual(["ops", "ops"]);
     expect(renderManifests({ namespace: "ops" })).not.toContain("plexd-system");
   });
 

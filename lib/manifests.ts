@@ -6,6 +6,7 @@ import admissionPolicies from "../deploy/kubernetes/admission-policy.yaml" with 
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
+import flowSchema from "../deploy/kubernetes/flowschema.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
 import roleBinding from "../deploy/kubernetes/rolebinding.yaml" with { type: "text" };
 import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
@@ -24,7 +25,17 @@ export type Mode = "native" | "metacontroller";
  * privileged and control-plane hooks does not depend on who creates the Jobs.
  */
 const SOURCES: Record<Mode, readonly string[]> = {
-  native: [crd, namespace, serviceAccount, clusterRoles, roleBinding, clusterRoleBinding, admissionPolicies, daemonSet],
+  native: [
+    crd,
+    namespace,
+    serviceAccount,
+    clusterRoles,
+    roleBinding,
+    clusterRoleBinding,
+    admissionPolicies,
+    flowSchema,
+    daemonSet,
+  ],
   metacontroller: [crd, namespace, serviceAccount, metacontrollerRbac, admissionPolicies, webhook, compositeController],
 };
 
@@ -37,8 +48,8 @@ const DEFAULT_NAMESPACE: string = parse(namespace).metadata.name;
  * Returns the CRD and every deploy manifest as one multi-document YAML stream, ready for
  * `kubectl apply -f -`, for `mode` native (the DaemonSet) or metacontroller (the webhook). `image`
  * replaces the DaemonSet's or webhook Deployment's image; `namespace` moves the Namespace, every
- * namespaced object (the RoleBinding included) and the bindings' ServiceAccount subjects out of
- * plexd-system. Files that
+ * namespaced object (the RoleBinding included) and the ServiceAccount subjects of the bindings and the
+ * FlowSchema out of plexd-system. Files that
  * need no change are emitted byte for byte, comments included.
  */
 export function renderManifests(opts: { image?: string; namespace?: string; mode?: Mode } = {}): string {
@@ -73,6 +84,18 @@ export function renderManifests(opts: { image?: string; namespace?: string; mode
       if (isSeq(subjects)) {
         subjects.items.forEach((_, i) => {
           if (doc.getIn(["subjects", i, "namespace"]) === DEFAULT_NAMESPACE) set(["subjects", i, "namespace"], target);
+        });
+      }
+      // A FlowSchema names its ServiceAccounts inside its rules.
+      const rules = kind === "FlowSchema" ? doc.getIn(["spec", "rules"]) : undefined;
+      if (isSeq(rules)) {
+        rules.items.forEach((_, i) => {
+          const accounts = doc.getIn(["spec", "rules", i, "subjects"]);
+          if (!isSeq(accounts)) return;
+          accounts.items.forEach((_, j) => {
+            const at = ["spec", "rules", i, "subjects", j, "serviceAccount", "namespace"];
+            if (doc.getIn(at) === DEFAULT_NAMESPACE) set(at, target);
+          });
         });
       }
     }

@@ -84,7 +84,8 @@ export function defaultConfig(scope: { namespace: string; nodeName: string; allN
       identity: `${nodeName || "cluster"}_${crypto.randomUUID().slice(0, 8)}`,
       leaseDurationSeconds: 60,
       retryPeriodMs: 15_000,
-      takeoverJitterMs: 2_000,
+      // Spread wide enough that in a large fleet the first taker's write reaches the others before most try.
+      takeoverJitterMs: 5_000,
     },
     // Once a minute: the holder's periodic lists cost the cluster, not each node (docs/scale.md).
     unclaimed: { afterMs: 60_000, everyMs: 60_000 },

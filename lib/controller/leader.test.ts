@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { pino } from "pino";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
+import { ApiError } from "../kube/errors.ts";
 import { LeaseElector, microTime } from "./leader.ts";
 
 const quiet = pino({ level: "silent" });
@@ -101,5 +102,48 @@ describe("LeaseElector", () => {
     expect(b).toEqual([true]);
     stopB.abort();
     await runB;
+  });
+
+  test("a follower whose attempts fail (an overloaded API server's 429) backs off instead of trying on its period", async () => {
+    const client = new MemoryClient();
+    client.putLease = async () => {
+      client.log.push("putLease");
+      throw new ApiError("PUT lease: too many requests", 429, "TooManyRequests");
+    };
+    const stop = new AbortController();
+    const run = elector(client, "b", { now: Date.now() }).run(stop.signal);
+    await Bun.sleep(400);
+    stop.abort();
+    await run;
+    // On its 10 ms period that would be about 30 tries; doubling from 10 ms up to 80 ms, under 15.
+    const tries = client.log.filter((c) => c === "putLease").length;
+    expect(tries).toBeGreaterThan(2);
+    expect(tries).toBeLessThan(15);
+  });
+
+  test("a holder whose renewal fails tries again soon, well before its next period, and keeps the lease", async () => {
+    const client = new MemoryClient();
+    const put = client.putLease.bind(client);
+    const changes: boolean[] = [];
+    const holder = new LeaseElector(client, {
+      ...{ namespace: "ns", name: "lease", identity: "a", leaseDurationSeconds: 15, retryPeriodMs: 600, takeoverJitterMs: 5 },
+      ...{ logger: quiet, onChange: (leader: boolean) => changes.push(leader) },
+    });
+    const stop = new AbortController();
+    const run = holder.run(stop.signal);
+    while (changes.length === 0) await Bun.sleep(5);
+    let failing = 2;
+    const tries: number[] = [];
+    client.putLease = async (lease) => {
+      tries.push(Date.now());
+      if (failing-- > 0) throw new ApiError("PUT lease: too many requests", 429, "TooManyRequests");
+      return put(lease);
+    };
+    while (tries.length < 3) await Bun.sleep(5);
+    stop.abort();
+    await run;
+    // Two failures and the renewal that worked, the retries 100–200 ms apart instead of a period (600 ms).
+    expect((tries[2] as number) - (tries[0] as number)).toBeLessThan(600);
+    expect(changes).toEqual([true, false]);
   });
 });

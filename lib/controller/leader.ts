@@ -30,6 +30,8 @@ export class LeaseElector {
   private observedAt = 0;
   private lastRenewed = 0;
   private lastError = "";
+  /** Attempts that failed in a row (not lost to another writer): the next wait grows with them. */
+  private failures = 0;
   private wake: (() => void) | undefined;
   /** Whether the watch on the Lease is running: without it, followers poll as before. */
   private watching = false;
@@ -117,6 +119,7 @@ export class LeaseElector {
         const held = await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.max(budgetMs, 1))]));
         if (held) this.lastRenewed = Date.now();
         this.lastError = "";
+        this.failures = 0;
         this.set(held);
       } catch (err) {
         if (signal.aborted) break;
@@ -124,8 +127,11 @@ export class LeaseElector {
         // Said once per distinct error: a forbidden or broken Lease must be visible, but not on every try.
         if (error !== this.lastError) logger.warn({ lease: this.options.name, error }, "lease attempt failed");
         this.lastError = error;
+        this.failures++;
         // Stop acting before the lease can expire for the others.
         if (this.leader && Date.now() - this.lastRenewed > renewDeadlineMs) this.set(false);
+        await sleep(this.afterFailureMs(), signal);
+        continue;
       }
       // A holder renews on its period; a follower whose attempt lost waits for the watch to show the winner.
       if (this.leader || !this.watching) await sleep(retryPeriodMs, signal);
@@ -133,6 +139,18 @@ export class LeaseElector {
     }
     if (this.leader) await this.release();
     await watch;
+  }
+
+  /**
+   * The wait after a failed attempt (an overloaded API server's 429, a timeout): a holder tries again
+   * soon, within its renew deadline, so one lost renewal does not cost the Lease; a follower backs off
+   * further each time, so a fleet does not answer an overloaded API server with more requests.
+   */
+  private afterFailureMs(): number {
+    const { retryPeriodMs } = this.options;
+    const attempt = this.failures - 1;
+    if (this.leader) return backoffDelay(attempt, Math.min(1_000, retryPeriodMs), retryPeriodMs / 3);
+    return backoffDelay(attempt, retryPeriodMs, 8 * retryPeriodMs);
   }
 
   /** Resolves when the watch shows a change, or after `ms`. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
 import { waitFor } from "../cluster/wait.ts";
-import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { hookYaml, INSTALL_NAMESPACE, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
 let env: Setup;
@@ -70,6 +70,34 @@ describe("followers at idle", () => {
     expect(leases.filter((e) => e.verb === "update").length).toBeLessThanOrEqual(2);
     expect(requests.filter((e) => e.objectRef?.resource !== "leases").length).toBeLessThanOrEqual(1);
     await Promise.all(fleet.map((op) => op.stop()));
+  }, 90_000);
+});
+
+describe("Lease requests under API priority and fairness", () => {
+  const NS = "e2e-flowschema";
+  // kubectl -v=8 prints the answer's headers; the API server names the FlowSchema and priority level it chose.
+  const classified = async (path: string): Promise<{ flowSchema?: string; priorityLevel?: string }> => {
+    const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
+    const { stderr } = await env.tryK(["get", "--raw", path, as, "-v=8"]);
+    const header = (name: string) => new RegExp(`${name}: *([0-9a-f-]{36})`, "i").exec(stderr)?.[1];
+    return { flowSchema: header("X-Kubernetes-Pf-Flowschema-Uid"), priorityLevel: header("X-Kubernetes-Pf-Prioritylevel-Uid") };
+  };
+
+  test("the operators' Lease requests are served at the leader-election priority level, their other requests are not", async () => {
+    await env.namespace(NS);
+    const op = operator(NS, "--node-name", "node-a");
+    await op.waitReady();
+    await leaderOf([op]);
+    const uid = async (kind: string, name: string) => (await env.json(["get", kind, name])).metadata.uid as string;
+    const flowSchema = await uid("flowschemas.flowcontrol.apiserver.k8s.io", "plexd-hook-leases");
+    const leaderElection = await uid("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io", "leader-election");
+    const lease = await classified(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/plexd-hook-untargeted`);
+    expect(lease).toEqual({ flowSchema, priorityLevel: leaderElection });
+    const hooks = await classified(`/apis/plexd.plexsphere.com/v1alpha1/namespaces/${NS}/plexdhooks`);
+    expect(hooks.flowSchema).toBeString();
+    expect(hooks.flowSchema).not.toBe(flowSchema);
+    expect(hooks.priorityLevel).not.toBe(leaderElection);
+    await op.stop();
   }, 90_000);
 });
 

@@ -1,5 +1,5 @@
 {{/*
-plexd-hook.move: points an object's namespace, and its subjects' namespaces, from the manifests'
+plexd-hook.move: points an object's namespace, and its subjects' namespaces (a FlowSchema's too), from the manifests'
 namespace to .Values.namespace.name. Mutates .obj; prints nothing.
 */}}
 {{- define "plexd-hook.move" -}}
@@ -10,6 +10,13 @@ namespace to .Values.namespace.name. Mutates .obj; prints nothing.
 {{- if and (eq .obj.kind "Namespace") (eq $meta.name $from) }}{{ $_ := set $meta "name" $to }}{{ end -}}
 {{- range .obj.subjects -}}
 {{- if eq (toString .namespace) $from }}{{ $_ := set . "namespace" $to }}{{ end -}}
+{{- end -}}
+{{- if eq .obj.kind "FlowSchema" -}}
+{{- range .obj.spec.rules -}}
+{{- range .subjects -}}
+{{- if and .serviceAccount (eq (toString .serviceAccount.namespace) $from) }}{{ $_ := set .serviceAccount "namespace" $to }}{{ end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
