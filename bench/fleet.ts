@@ -7,7 +7,7 @@
 
 import type { Actor } from "./support/actors.ts";
 import { apiServerSample, countsBetween, openWatches, type RequestCounts, requestCounts } from "./support/apiserver.ts";
-import { auditCounts, readAudit } from "./support/audit.ts";
+import { auditCounts, leaseCounts, readAudit } from "./support/audit.ts";
 import type { Bench } from "./support/context.ts";
 import { createMany } from "./support/creators.ts";
 import { rssMb } from "./support/proc.ts";
@@ -94,10 +94,13 @@ export async function fleet(bench: Bench, nodes: string[]): Promise<void> {
   const rss1 = apiServerSample(bench.cluster).rssMb;
 
   const observer = await bench.observe(ns);
+  const startedAt = Date.now();
   const started = performance.now();
   await createMany(bench.admin, ns, hooks, 8, (i) => nodes[i % nodes.length], "f-");
   if ((await observer.count(hooks, 1_800_000, "succeeded")) === "timeout") bench.note("fleet: not every hook Succeeded");
   const succeededMs = Math.max(...observer.succeeded.values()) - started;
+  const { auditLogPath } = bench.cluster;
+  const busyLeaseRequests = auditLogPath ? leaseCounts(await readAudit(auditLogPath), startedAt, Date.now()) : [];
   const aimed = (i: number): number => Math.floor(hooks / nodes.length) + (i < hooks % nodes.length ? 1 : 0);
   const cached: number[] = [];
   const events: number[] = [];
@@ -120,10 +123,11 @@ export async function fleet(bench: Bench, nodes: string[]): Promise<void> {
       mean: events.reduce((a, b) => a + b, 0) / events.length,
     },
     succeededMs,
+    busyLeaseRequests,
     operatorRssMb: { min: Math.min(...rss), max: Math.max(...rss) },
   };
   console.log(
-    `fleet: ${hooks} hooks Succeeded after ${fmt(succeededMs / 1000)} s; cached ÷ aimed ${fmt(Math.min(...cached), 2)}–${fmt(Math.max(...cached), 2)}`,
+    `fleet: ${hooks} hooks Succeeded after ${fmt(succeededMs / 1000)} s; cached ÷ aimed ${fmt(Math.min(...cached), 2)}–${fmt(Math.max(...cached), 2)}; Lease requests meanwhile ${busyLeaseRequests.map(([k, n]) => `${k} × ${n}`).join(", ")}`,
   );
   await Promise.all(operators.map((op) => op.stop()));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type AuditEntry, auditCounts, isPlexd } from "./audit.ts";
+import { type AuditEntry, auditCounts, isPlexd, leaseCounts } from "./audit.ts";
 
 const entry = (username: string, verb = "get", resource = "leases", at = "2026-11-23T20:00:00.500000Z"): AuditEntry => ({
   stage: "ResponseComplete",
@@ -33,5 +33,23 @@ test("auditCounts counts the plexd requests inside the window, by verb and resou
   expect(auditCounts(entries, from, from + 1_000)).toEqual([
     ["update leases", 2],
     ["list nodes", 1],
+  ]);
+});
+
+test("leaseCounts counts the plexd Lease writes and reads in the window by verb and status code, watches aside", () => {
+  const from = Date.parse("2026-11-23T20:00:00Z");
+  const plexd = "system:serviceaccount:plexd-system:plexd";
+  const withCode = (e: AuditEntry, code: number): AuditEntry => ({ ...e, responseStatus: { code } });
+  const entries = [
+    withCode(entry(plexd, "update"), 200),
+    withCode(entry(plexd, "update"), 429),
+    withCode(entry(plexd, "update"), 429),
+    withCode(entry(plexd, "watch"), 200),
+    withCode(entry(plexd, "list", "plexdhooks"), 200),
+    withCode(entry("system:kube-scheduler", "update"), 200),
+  ];
+  expect(leaseCounts(entries, from, from + 1_000)).toEqual([
+    ["update 429", 2],
+    ["update 200", 1],
   ]);
 });

@@ -6,6 +6,7 @@ export interface AuditEntry {
   user: { username: string };
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   requestReceivedTimestamp: string;
+  responseStatus?: { code?: number };
 }
 
 /** Epoch milliseconds of an audit timestamp with microseconds. */
@@ -40,6 +41,18 @@ export function auditCounts(
     if (at < from || at > to || !keep(e)) continue;
     const o = e.objectRef ?? {};
     const key = `${e.verb} ${o.resource ?? "-"}${o.subresource ? `/${o.subresource}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+/** The plexd Lease requests received in [from, to], by `verb code` (a 429 is the API server shedding load). */
+export function leaseCounts(entries: AuditEntry[], from: number, to: number): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    const at = auditMs(e.requestReceivedTimestamp);
+    if (at < from || at > to || !isPlexd(e) || e.objectRef?.resource !== "leases" || e.verb === "watch") continue;
+    const key = `${e.verb} ${e.responseStatus?.code ?? "-"}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1]);

@@ -48,6 +48,8 @@ export interface FleetResult {
   /** Watch events each controller received per hook aimed at it. */
   eventsPerHook: { min: number; max: number; mean: number };
   succeededMs: number;
+  /** The fleet's Lease requests while the hooks ran, by verb and status code: renewals only, if all is well. */
+  busyLeaseRequests: Array<[string, number]>;
   operatorRssMb: { min: number; max: number };
 }
 
