@@ -1,12 +1,15 @@
 // PlexdHookController: feeds the watches into the caches, enqueues keys, and runs reconcile on a bounded work queue.
 
 import type { Logger } from "pino";
+import { keyOf } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
+import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { ControllerConfig } from "./config.ts";
 import { Diagnostics } from "./diagnose.ts";
+import { Echoes } from "./echoes.ts";
 import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
 import { JobCache } from "./job-cache.ts";
@@ -77,21 +80,20 @@ export class PlexdHookController {
       throw new Error(`${WATCH_ERROR_PREFIX} ${errorText(err)}`, { cause: err });
     }
 
-    const onDepth = (queued: number, inFlight: number): void => {
-      metrics.queueDepth.set(queued);
-      metrics.inFlight.set(inFlight);
-    };
-    const queue = new WorkQueue({ workers: config.workers, retry: config.retry, onDepth });
-    const enqueue = (key: string | undefined): void => {
-      if (key) queue.add(key);
+    const queue = new WorkQueue({ workers: config.workers, retry: config.retry });
+    metrics.queueWith(() => queue);
+    const enqueue = (key: string): void => queue.add(key);
+    // The watch events of our own writes: the reconcile that wrote them already acted on that state.
+    const echoes = { hooks: new Echoes(), jobs: new Echoes() };
+    const unlessEcho = (seen: Echoes, object: Job | PlexdHook, key: string | undefined): void => {
+      if (key && !seen.isEcho(keyOf(object), object.metadata?.resourceVersion)) enqueue(key);
     };
     const events = new EventRecorder(client, config.nodeName || "cluster", logger, config.now);
-    const status = new StatusWriter({ client, hooks, events, logger });
+    const status = new StatusWriter({ client, hooks, events, echoes: echoes.hooks, logger });
     const diagnostics = new Diagnostics(client, config.now, { byNode: !config.allNodes, logger });
-    const self = () => this.self();
     const reconciler = new Reconciler({
-      ...{ client, hooks, jobs, status, diagnostics, self, events, metrics, logger },
-      ...{ config: config.reconcile, now: config.now },
+      ...{ client, hooks, jobs, echoes: echoes.jobs, status, diagnostics, events, metrics, logger },
+      ...{ self: () => this.self(), config: config.reconcile, now: config.now },
     });
     // Workers start once the hook and Job caches hold full lists: before that, a missing Job may only be unseen.
     const cachesSynced = Promise.withResolvers<void>();
@@ -125,10 +127,10 @@ export class PlexdHookController {
       this.synced ||= unsynced.size === 0;
     };
     const feed = (source: string, stream: HookStream, onSynced = synced(source)): Promise<void> =>
-      this.pump(stream, "plexdhooks", onSynced, (event) => enqueue(hooks.apply(source, event)));
+      this.pump(stream, "plexdhooks", onSynced, (event) => unlessEcho(echoes.hooks, event.object, hooks.apply(source, event)));
     const [[source, primary], ...others] = watches.hooks as [[string, HookStream], ...Array<[string, HookStream]>];
     const background: Promise<unknown>[] = [
-      this.pump(watches.jobs, "jobs", synced("jobs"), (event) => enqueue(jobs.apply(event))),
+      this.pump(watches.jobs, "jobs", synced("jobs"), (event) => unlessEcho(echoes.jobs, event.object, jobs.apply(event))),
       ...others.map(([other, stream]) => feed(other, stream)),
     ];
     // The Lease outlives the work queue: it is given up only once reconciles in flight have finished.

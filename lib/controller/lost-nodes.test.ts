@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { pino } from "pino";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
+import { Echoes } from "./echoes.ts";
 import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
 import { lostNodes, reportLostNodes } from "./lost-nodes.ts";
@@ -59,7 +60,7 @@ describe("reportLostNodes()", () => {
     client.addHook("ok", { hookName: "x", nodeName: "alive" }, { status: { ...running, nodeName: "alive" } });
     const hooks = new HookCache();
     const events = new EventRecorder(client, "node-a", quiet, () => new Date());
-    const status = new StatusWriter({ client, hooks, events, logger: quiet });
+    const status = new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet });
     const stop = new AbortController();
     const run = reportLostNodes(
       { client, namespace: "plexd-system", config: { afterMs: 1_000, everyMs: 5 }, status, logger: quiet, now: () => new Date() },

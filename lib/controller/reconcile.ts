@@ -20,6 +20,7 @@ import { errorText, isAlreadyExists, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { ReconcileConfig } from "./config.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
+import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import type { JobCache } from "./job-cache.ts";
@@ -35,6 +36,8 @@ export interface ReconcilerDeps {
   client: KubeClient;
   hooks: HookCache;
   jobs: JobCache;
+  /** Told of each Job created, so its ADDED event does not reconcile the hook again. */
+  echoes: Echoes;
   status: StatusWriter;
   diagnostics: Diagnostics;
   self: () => Self;
@@ -115,6 +118,7 @@ export class Reconciler {
     try {
       job = await client.createJob(desired);
       metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
+      this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
       logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
       this.creating.delete(hook.metadata.uid);
       return this.record(target, job, true);

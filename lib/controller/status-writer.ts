@@ -6,6 +6,7 @@ import { REASON_HOOK_FAILED, REASON_HOOK_RUNNING, REASON_HOOK_SUCCEEDED } from "
 import type { PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isConflict } from "../kube/errors.ts";
+import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import { LOG_STATUS_UPDATE_FAILED } from "./messages.ts";
@@ -16,6 +17,8 @@ export interface StatusWriterDeps {
   /** Given the answer to each write, so the next reconcile does not act on the copy just replaced. */
   hooks: HookCache;
   events: EventRecorder;
+  /** Told of each write, so its watch event does not reconcile the hook again. */
+  echoes: Echoes;
   logger: Logger;
 }
 
@@ -38,6 +41,7 @@ export class StatusWriter {
       // Already said at warn level: the retry itself is routine.
       throw new Retry(`status update failed: ${errorText(err)}`, { cause: err });
     }
+    this.deps.echoes.wrote(keyOf(hook), updated.metadata.resourceVersion);
     hooks.update(keyOf(hook), updated);
     if (status.phase !== hook.status?.phase) this.announce(updated, status);
     return true;

@@ -21,20 +21,22 @@ import { buildEnv } from "./env.ts";
 import { jobNameFor, nodeLabelValue } from "./names.ts";
 import type { Job, PlexdHook } from "./types.ts";
 
-const PRIVILEGED: V1SecurityContext = { privileged: true };
-const RESTRICTED: V1SecurityContext = {
+// Functions rather than shared constants: each Job gets objects of its own (structuredClone was a tenth of
+// a burst's reconcile time).
+const privileged = (): V1SecurityContext => ({ privileged: true });
+const restricted = (): V1SecurityContext => ({
   readOnlyRootFilesystem: true,
   allowPrivilegeEscalation: false,
   capabilities: { drop: ["ALL"] },
   seccompProfile: { type: "RuntimeDefault" },
-};
+});
 
 /**
  * Every taint is tolerated (like the DaemonSet: a hook aimed at a tainted node still runs), except
  * that a pod on a node that went NotReady or unreachable is evicted after NODE_LOST_TOLERATION_SECONDS.
  * Order matters: the taint manager takes the first toleration that matches each taint.
  */
-const TOLERATIONS: V1Toleration[] = [
+const tolerations = (): V1Toleration[] => [
   ...["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({
     key,
     operator: "Exists",
@@ -45,13 +47,13 @@ const TOLERATIONS: V1Toleration[] = [
 ];
 
 /** Keeps a hook off control-plane nodes unless it opted in (an opt-in the admission policy guards). */
-const AVOID_CONTROL_PLANE: V1Affinity = {
+const avoidControlPlane = (): V1Affinity => ({
   nodeAffinity: {
     requiredDuringSchedulingIgnoredDuringExecution: {
       nodeSelectorTerms: [{ matchExpressions: [{ key: CONTROL_PLANE_NODE_LABEL, operator: "DoesNotExist" }] }],
     },
   },
-};
+});
 
 /** The labels every hook Job and its pods carry. */
 export function jobLabels(hook: PlexdHook, nodeName: string): Record<string, string> {
@@ -73,7 +75,7 @@ export function buildJob(hook: PlexdHook, nodeName: string): Job {
     name: CONTAINER_NAME,
     image: spec.jobTemplate?.image || DEFAULT_IMAGE,
     env: buildEnv(spec, nodeName),
-    securityContext: structuredClone(spec.privileged ? PRIVILEGED : RESTRICTED),
+    securityContext: spec.privileged ? privileged() : restricted(),
   };
   if (spec.jobTemplate?.command) container.command = [...spec.jobTemplate.command];
   if (spec.jobTemplate?.args) container.args = [...spec.jobTemplate.args];
@@ -108,8 +110,8 @@ export function buildJob(hook: PlexdHook, nodeName: string): Job {
           // The plexd account may create Jobs; a hook must not inherit that.
           automountServiceAccountToken: false,
           restartPolicy: "Never",
-          tolerations: structuredClone(TOLERATIONS),
-          ...(!spec.allowControlPlane && { affinity: structuredClone(AVOID_CONTROL_PLANE) }),
+          tolerations: tolerations(),
+          ...(!spec.allowControlPlane && { affinity: avoidControlPlane() }),
           containers: [container],
         },
       },

@@ -21,6 +21,17 @@ export const CREDENTIALS_UNAVAILABLE = "CredentialsUnavailable";
 /** Auth headers (exec plugins, rotated token files) are fetched again after this long or after a 401. */
 const HEADER_TTL_MS = 5_000;
 
+/**
+ * The timeout signal of every request started within the same second: between 29 and 30 s each, at one
+ * timer a second instead of one per request (a burst starts thousands).
+ */
+let shared: { at: number; signal: AbortSignal } | undefined;
+function sharedTimeout(): AbortSignal {
+  const now = Date.now();
+  if (!shared || now - shared.at >= 1_000) shared = { at: now, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  return shared.signal;
+}
+
 /** Turns an API server Status body (or anything else) into an ApiError. */
 export async function errorFromResponse(response: Response, what: string): Promise<ApiError> {
   const body = await response.text().catch(() => "");
@@ -61,11 +72,13 @@ export class Rest {
   }
 
   url(path: string, query?: Query): string {
-    const url = new URL(this.server + path);
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    const params = new URLSearchParams();
+    for (const key in query) {
+      const value = query[key];
+      if (value !== undefined && value !== "") params.set(key, String(value));
     }
-    return url.toString();
+    const search = params.toString();
+    return search ? `${this.server}${path}?${search}` : this.server + path;
   }
 
   private async fetch(method: string, path: string, options: RequestOptions, stream: boolean): Promise<Response> {
@@ -77,13 +90,12 @@ export class Rest {
         // that does not answer: transient (status 0), never a reason to fail a hook for good.
         throw new ApiError(`${what}: cannot get credentials: ${errorText(err)}`, 0, CREDENTIALS_UNAVAILABLE, { cause: err });
       });
+      const timeout = sharedTimeout();
       const init: RequestInit & { tls?: Tls; timeout?: boolean } = {
         method,
         headers: { accept: options.accept ?? "application/json", ...headers },
         tls,
-        signal: stream
-          ? options.signal
-          : AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])]),
+        signal: stream ? options.signal : options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
       };
       // Bun otherwise ends a response body after 300 s without data; the watch has its own watchdog.
       if (stream) init.timeout = false;

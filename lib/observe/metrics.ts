@@ -35,16 +35,8 @@ export class Metrics {
     labelNames: ["resource"] as const,
     registers: [this.registry],
   });
-  readonly queueDepth = new Gauge({
-    name: "plexd_hook_workqueue_depth",
-    help: "Hook keys waiting to be reconciled.",
-    registers: [this.registry],
-  });
-  readonly inFlight = new Gauge({
-    name: "plexd_hook_reconciles_in_flight",
-    help: "Reconciles running now.",
-    registers: [this.registry],
-  });
+  /** Read when scraped rather than set on every queue operation: a burst makes thousands a second. */
+  private queue: () => { depth: number; inFlight: number } = () => ({ depth: 0, inFlight: 0 });
   readonly leader = new Gauge({
     name: "plexd_hook_leader",
     help: "1 while this controller holds the Lease for hooks without spec.nodeName.",
@@ -55,6 +47,16 @@ export class Metrics {
   readonly hooks: Gauge<"phase">;
 
   constructor() {
+    const queue = () => this.queue();
+    const gauge = (name: string, help: string, read: () => number): Gauge =>
+      new Gauge({
+        ...{ name, help, registers: [this.registry] },
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge("plexd_hook_workqueue_depth", "Hook keys waiting to be reconciled.", () => queue().depth);
+    gauge("plexd_hook_reconciles_in_flight", "Reconciles running now.", () => queue().inFlight);
     const counts = () => this.countPhases();
     this.hooks = new Gauge({
       name: "plexd_hook_hooks",
@@ -70,6 +72,11 @@ export class Metrics {
   /** Where the hooks gauge gets its numbers from. */
   countHooksWith(countPhases: () => Record<Phase | "None", number>): void {
     this.countPhases = countPhases;
+  }
+
+  /** Where the work-queue gauges get their numbers from. */
+  queueWith(queue: () => { depth: number; inFlight: number }): void {
+    this.queue = queue;
   }
 
   /** Adds process metrics (memory, CPU, event loop); only the binary does, so tests stay quiet. */

@@ -2,6 +2,7 @@
 
 import { pino } from "pino";
 import { Diagnostics } from "../../lib/controller/diagnose.ts";
+import { Echoes } from "../../lib/controller/echoes.ts";
 import { EventRecorder } from "../../lib/controller/events.ts";
 import { HookCache } from "../../lib/controller/hook-cache.ts";
 import { JobCache } from "../../lib/controller/job-cache.ts";
@@ -72,7 +73,8 @@ export function arrange(c: Case) {
     client,
     hooks,
     jobs,
-    status: new StatusWriter({ client, hooks, events, logger: quiet }),
+    echoes: new Echoes(),
+    status: new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet }),
     diagnostics: new Diagnostics(client, now),
     self: () => ({ nodeName: "node-a", allNodes: false, leader: false, ...c.self }),
     events,

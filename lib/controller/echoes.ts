@@ -1,0 +1,32 @@
+// Remembers the objects this controller just wrote, so their watch events (echoes of our own writes) cost no reconcile.
+
+/** Writes whose echo never arrives (a watch restarted past them) are forgotten oldest first beyond this many. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Each write's answer carries the resourceVersion its watch event will carry. When that event arrives, the
+ * reconcile that wrote it has already acted on exactly that state, so reconciling again would only
+ * re-derive what was just written. Anything else (a newer version, another writer) is no echo.
+ */
+export class Echoes {
+  private readonly written = new Map<string, string>();
+
+  /** Notes that `key` now stands at `resourceVersion` because this controller wrote it. */
+  wrote(key: string, resourceVersion: string | undefined): void {
+    if (!resourceVersion) return;
+    this.written.delete(key);
+    this.written.set(key, resourceVersion);
+    if (this.written.size > MAX_REMEMBERED) this.written.delete(this.written.keys().next().value as string);
+  }
+
+  /** Whether a watch event for `key` at `resourceVersion` is the echo of our last write; forgets it either way once seen. */
+  isEcho(key: string, resourceVersion: string | undefined): boolean {
+    const written = this.written.get(key);
+    if (written === undefined || resourceVersion === undefined) return false;
+    if (written === resourceVersion) {
+      this.written.delete(key);
+      return true;
+    }
+    return false;
+  }
+}
