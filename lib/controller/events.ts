@@ -1,11 +1,13 @@
-// Records Kubernetes Events on a PlexdHook; best effort, never in the way of the reconcile.
+// Records Kubernetes Events on a PlexdHook, counting repeats like client-go; best effort, never in the way of the reconcile.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_VERSION, KIND } from "../constants.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { errorText } from "../kube/errors.ts";
+import { errorText, isAlreadyExists, isNotFound } from "../kube/errors.ts";
+import { CACHE_SIZE, EventCorrelator } from "./event-correlator.ts";
+import { Lru } from "./lru.ts";
 
 export type EventType = "Normal" | "Warning";
 
@@ -36,49 +38,101 @@ export function buildEvent(
   };
 }
 
+/** At most this many Events wait to be sent; past it the newest are dropped, with a warning. */
+const MAX_QUEUED = 10_000;
+/** Events sent at once: in a burst they wait behind the Jobs and statuses that matter more. */
+const CONCURRENCY = 2;
+
+/**
+ * Sends Events the way client-go's recorder does (see EventCorrelator): a repeat updates the Event it
+ * repeats with one PATCH instead of making another. Events wait in a queue, a couple sent at a time;
+ * repeats of an Event still waiting are folded into it, so it is sent once with the latest count.
+ */
 export class EventRecorder {
+  private readonly correlator: EventCorrelator;
+  /** Keys waiting to be sent, oldest first; the Event to send for each. */
+  private readonly queue: string[] = [];
+  private readonly next = new Map<string, CoreV1Event>();
+  /** Keys being sent: a repeat waits for the answer, so its PATCH never overtakes its create. */
+  private readonly sending = new Set<string>();
+  /** The name of the Event the API server holds for each key. */
+  private readonly stored = new Lru<string, string>(CACHE_SIZE);
+  private overflowing = false;
+
   constructor(
     private readonly client: KubeClient,
     private readonly host: string,
     private readonly logger: Logger,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.correlator = new EventCorrelator(now);
+  }
 
-  private readonly queue: CoreV1Event[] = [];
-  private sending = 0;
-
-  /**
-   * Queues the Event; a couple are sent at a time, so in a burst they wait behind the Jobs and
-   * statuses that matter more instead of competing with them at the API server.
-   */
   record(hook: PlexdHook, type: EventType, reason: string, message: string): void {
-    if (this.queue.length >= MAX_QUEUED) {
-      this.logger.debug({ hook: hook.metadata.name, reason }, "event dropped: too many queued");
+    const correlated = this.correlator.correlate(buildEvent(hook, type, reason, message, this.host, this.now()));
+    if (!correlated) {
+      this.logger.debug({ hook: hook.metadata.name, reason }, "event not sent: too many about this hook lately");
       return;
     }
-    this.queue.push(buildEvent(hook, type, reason, message, this.host, this.now()));
+    const { key, event } = correlated;
+    if (!this.next.has(key) && !this.sending.has(key)) {
+      if (this.queue.length >= MAX_QUEUED) {
+        this.overflow(hook, reason);
+        return;
+      }
+      this.queue.push(key);
+    }
+    this.overflowing = false;
+    this.next.set(key, event);
     this.pump();
   }
 
+  private overflow(hook: PlexdHook, reason: string): void {
+    const line = { hook: hook.metadata.name, reason, queued: this.queue.length };
+    // Said once per spell: the API server is not taking Events, and a line per Event would not help.
+    this.logger[this.overflowing ? "debug" : "warn"](line, "event dropped: too many waiting to be sent");
+    this.overflowing = true;
+  }
+
   private pump(): void {
-    while (this.sending < CONCURRENCY && this.queue.length > 0) {
-      const event = this.queue.shift() as CoreV1Event;
-      this.sending++;
-      this.client
-        .createEvent(event)
+    while (this.sending.size < CONCURRENCY && this.queue.length > 0) {
+      const key = this.queue.shift() as string;
+      const event = this.next.get(key) as CoreV1Event;
+      this.next.delete(key);
+      this.sending.add(key);
+      this.send(key, event)
         .catch((err: unknown) => {
-          this.logger.debug(
-            { hook: event.involvedObject.name, reason: event.reason, error: errorText(err) },
-            "event not recorded",
-          );
+          const line = { hook: event.involvedObject.name, reason: event.reason, error: errorText(err) };
+          this.logger.debug(line, "event not recorded");
         })
         .finally(() => {
-          this.sending--;
+          this.sending.delete(key);
+          if (this.next.has(key)) this.queue.push(key);
           this.pump();
         });
     }
   }
-}
 
-const CONCURRENCY = 2;
-const MAX_QUEUED = 10_000;
+  /** Updates the Event the API server holds for `key`, or creates it (again, if it expired meanwhile). */
+  private async send(key: string, event: CoreV1Event): Promise<void> {
+    const name = event.metadata.name as string;
+    const namespace = event.metadata.namespace as string;
+    const update = { count: event.count ?? 1, lastTimestamp: event.lastTimestamp, message: event.message ?? "" };
+    if (this.stored.get(key) === name) {
+      try {
+        await this.client.patchEvent(namespace, name, update);
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    try {
+      await this.client.createEvent(event);
+    } catch (err) {
+      // Made by an earlier attempt whose answer was lost.
+      if (!isAlreadyExists(err)) throw err;
+      await this.client.patchEvent(namespace, name, update);
+    }
+    this.stored.set(key, name);
+  }
+}

@@ -12,8 +12,9 @@ import {
   REASON_JOB_MISSING,
   REASON_JOB_OWNED_ELSEWHERE,
   REASON_JOB_UNCONFIRMED,
+  REASON_POD_NOT_STARTING,
 } from "../core/reasons.ts";
-import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal } from "../core/status.ts";
+import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isAlreadyExists, isTransient } from "../kube/errors.ts";
@@ -193,6 +194,7 @@ export class Reconciler {
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
     const status = await withOutput(client, hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }), this.deps.logger);
     await this.deps.status.write(hook, status);
+    if (notStarting(status)) this.deps.events.record(hook, "Warning", REASON_POD_NOT_STARTING, status.message as string);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     const recheck = !jobFinished(job) && status.phase === "Pending" ? recheckMs(job, now()) : undefined;
     if (recheck !== undefined) return { requeueAfterMs: recheck };

@@ -5,7 +5,7 @@ import { LABEL_HOSTNAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
 import { configErrorSummary } from "./config-refs.ts";
 import { observeJob } from "./job-state.ts";
-import { REASON_JOB_CREATED, REASON_JOB_CREATING, REASON_NO_CONTROLLER } from "./reasons.ts";
+import { REASON_JOB_CREATED, REASON_JOB_CREATING, REASON_NO_CONTROLLER, REASON_POD_NOT_STARTING } from "./reasons.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const RANK: Record<Phase, number> = { Pending: 0, Running: 1, Succeeded: 2, Failed: 2 };
@@ -68,6 +68,16 @@ export function claimedStatus(hook: PlexdHook, jobName: string, nodeName: string
       now,
     ),
   };
+}
+
+/**
+ * Whether the status says the hook's pod cannot be made or started (and why, in its message). The
+ * controller then records a Warning at each look, as the kubelet repeats its pull failures: the
+ * recorder keeps the repeats as one Event whose count rises.
+ */
+export function notStarting(status: PlexdHookStatus): boolean {
+  const succeeded = status.conditions?.find((c) => c.type === CONDITION_SUCCEEDED);
+  return status.phase === "Pending" && succeeded?.reason === REASON_POD_NOT_STARTING && Boolean(status.message);
 }
 
 /** Whether the hook is claimed but its Job has not been seen yet. */

@@ -50,6 +50,13 @@ export interface PodListOptions {
   fromCache?: boolean;
 }
 
+/** What a repeat of an Event changes on it. */
+export interface EventUpdate {
+  count: number;
+  lastTimestamp: CoreV1Event["lastTimestamp"];
+  message: string;
+}
+
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
@@ -65,6 +72,8 @@ export interface KubeClient {
   /** The end of a container's log, as text: its last `tailLines` lines, at most `limitBytes` of them. */
   podLog(namespace: string, pod: string, container: string, limits: { tailLines: number; limitBytes: number }): Promise<string>;
   createEvent(event: CoreV1Event): Promise<void>;
+  /** Updates an Event this client created: its count, lastTimestamp and message (a repeat of it). */
+  patchEvent(namespace: string, name: string, update: EventUpdate): Promise<void>;
   /** Events in `namespace` matching `fieldSelector` (e.g. a Job's FailedCreate). */
   listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;
   /** Every Node, with only its readiness. */

@@ -4,7 +4,7 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../constants.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
-import type { KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
+import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
@@ -124,6 +124,13 @@ export class NodeKubeClient implements KubeClient {
 
   async createEvent(event: CoreV1Event): Promise<void> {
     await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
+  }
+
+  async patchEvent(namespace: string, name: string, update: EventUpdate): Promise<void> {
+    await this.rest.request("PATCH", `/api/v1/namespaces/${namespace}/events/${name}`, {
+      body: update,
+      contentType: "application/merge-patch+json",
+    });
   }
 
   async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {

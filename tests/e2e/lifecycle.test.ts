@@ -161,6 +161,32 @@ describe("phases on the real Job controller", () => {
     expect(status.phase).toBe("Pending");
     expect(status.message).toContain("ImagePullBackOff");
   });
+
+  test("the Warning it gets at each look is one Event whose count rises, not an Event per look", async () => {
+    const warnings = async () =>
+      ((await env.json(["get", "events", "-n", NS, "--field-selector", "involvedObject.name=unpullable,reason=PodNotStarting"]))
+        .items ?? []) as any[];
+    await waitFor("the PodNotStarting Warning", async () => (await warnings()).length > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    // A change to the hook makes the controller look again (its timed recheck at a minute would too),
+    // a second later at least: Event timestamps have a resolution of seconds.
+    await Bun.sleep(1_100);
+    await env.k(["annotate", "plexdhook", "unpullable", "-n", NS, "plexd.test/look=again"]);
+    const repeated = await waitFor(
+      "the Warning's count to rise",
+      async () => {
+        const list = await warnings();
+        return list.some((e) => e.count > 1) && list;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(repeated).toHaveLength(1);
+    expect(repeated[0].type).toBe("Warning");
+    expect(repeated[0].message).toContain("ImagePullBackOff");
+    expect(Date.parse(repeated[0].lastTimestamp)).toBeGreaterThan(Date.parse(repeated[0].firstTimestamp));
+  }, 120_000);
 });
 
 describe("cluster mode", () => {

@@ -48,6 +48,11 @@ describe("kubectl auth can-i --as the operator's accounts (RoleBinding in the ho
     ["list", "plexdhooks.plexd.plexsphere.com", OTHER, false],
     ["list", "plexdhooks.plexd.plexsphere.com", "-A", false],
     ["update", "plexdhooks.plexd.plexsphere.com/status", OTHER, false],
+    ["create", "events", INSTALL_NAMESPACE, true],
+    // A repeated Event is one Event whose count a patch raises.
+    ["patch", "events", INSTALL_NAMESPACE, true],
+    ["patch", "events", OTHER, false],
+    ["patch", "events", "-A", false],
     ["create", "events", "kube-system", false],
     ["list", "events", OTHER, false],
     ["create", "leases.coordination.k8s.io", "kube-system", false],

@@ -2,7 +2,7 @@
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
-import type { KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
+import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
@@ -226,7 +226,21 @@ export class MemoryClient implements KubeClient {
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
-    this.events.push(event);
+    this.eventRequests.push(`create ${event.metadata.name}`);
+    if (this.events.some((e) => e.metadata.name === event.metadata.name)) {
+      throw new ApiError(`events "${event.metadata.name}" already exists`, 409, "AlreadyExists");
+    }
+    this.events.push(structuredClone(event));
+  }
+
+  /** Every Event request, in order: `create <name>`, `patch <name>`. */
+  readonly eventRequests: string[] = [];
+
+  async patchEvent(namespace: string, name: string, update: EventUpdate): Promise<void> {
+    this.eventRequests.push(`patch ${name}`);
+    const event = this.events.find((e) => e.metadata.namespace === namespace && e.metadata.name === name);
+    if (!event) throw new ApiError(`events "${name}" not found`, 404, "NotFound");
+    Object.assign(event, structuredClone(update));
   }
 
   async listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
