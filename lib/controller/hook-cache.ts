@@ -3,6 +3,7 @@
 import { keyOf } from "../core/names.ts";
 import type { Phase, PlexdHook } from "../core/types.ts";
 import type { ObjectChange } from "../kube/client.ts";
+import { trimHook } from "./cache-trim.ts";
 
 function newer(a: PlexdHook, b: PlexdHook): PlexdHook {
   // resourceVersions are opaque, but etcd's are integers; prefer the later one when two watches overlap.
@@ -26,7 +27,7 @@ export class HookCache {
   }
 
   set(source: string, key: string, hook: PlexdHook): void {
-    this.source(source).set(key, hook);
+    this.source(source).set(key, trimHook(hook));
   }
 
   delete(source: string, key: string): void {
@@ -69,7 +70,7 @@ export class HookCache {
   update(key: string, hook: PlexdHook): void {
     for (const map of this.sources.values()) {
       const held = map.get(key);
-      if (held) map.set(key, newer(hook, held));
+      if (held) map.set(key, newer(trimHook(hook), held));
     }
   }
 

@@ -1,9 +1,10 @@
-// The controller's view of its Jobs, fed by the Job watch; deleted Jobs are kept a while as last seen.
+// The controller's view of its Jobs, fed by the Job watch and trimmed to what it reads; deleted Jobs are kept a while as last seen.
 
 import { keyOf } from "../core/names.ts";
 import { controllerRef } from "../core/ownership.ts";
 import type { Job } from "../core/types.ts";
 import type { ObjectChange } from "../kube/client.ts";
+import { trimJob } from "./cache-trim.ts";
 
 export class JobCache {
   private readonly live = new Map<string, Job>();
@@ -20,14 +21,14 @@ export class JobCache {
   }
 
   set(key: string, job: Job): void {
-    this.live.set(key, job);
+    this.live.set(key, trimJob(job));
     this.deleted.delete(key);
   }
 
   /** Forgets a deleted Job, keeping it as last seen; returns that. */
   remove(key: string, seen: Job): Job {
     // A DELETED made up after a relist carries only a name: the cache knows the rest.
-    const job = this.live.get(key) ?? seen;
+    const job = this.live.get(key) ?? trimJob(seen);
     this.live.delete(key);
     this.deleted.set(key, { job, at: Date.now() });
     return job;
