@@ -123,11 +123,11 @@ export class NodeKubeClient implements KubeClient {
   }
 
   async createEvent(event: CoreV1Event): Promise<void> {
-    await this.rest.request("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
+    await this.rest.send("POST", `/api/v1/namespaces/${event.metadata.namespace}/events`, { body: event });
   }
 
   async patchEvent(namespace: string, name: string, update: EventUpdate): Promise<void> {
-    await this.rest.request("PATCH", `/api/v1/namespaces/${namespace}/events/${name}`, {
+    await this.rest.send("PATCH", `/api/v1/namespaces/${namespace}/events/${name}`, {
       body: update,
       contentType: "application/merge-patch+json",
     });

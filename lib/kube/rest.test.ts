@@ -116,6 +116,23 @@ describe("Rest.request()", () => {
   });
 });
 
+describe("Rest.send()", () => {
+  test("sends the JSON body and resolves without decoding the answer, which may not be JSON", async () => {
+    answers.set("/apis/x/v1/events", () => new Response("not json"));
+    await rest().send("POST", "/apis/x/v1/events", { body: { reason: "JobCreated" } });
+    expect(last()).toMatchObject({ method: "POST", path: "/apis/x/v1/events", body: '{"reason":"JobCreated"}' });
+    expect(last().headers).toMatchObject({ "content-type": "application/json" });
+  });
+
+  test("an error answer still rejects with an ApiError", async () => {
+    answers.set("/gone", () => Response.json({ kind: "Status", reason: "NotFound", message: "gone" }, { status: 404 }));
+    const err = (await rest()
+      .send("PATCH", "/gone", { body: {} })
+      .catch((e: unknown) => e)) as ApiError;
+    expect([err.statusCode, err.reason, err.message]).toEqual([404, "NotFound", "PATCH /gone: gone"]);
+  });
+});
+
 describe("Rest.stream()", () => {
   test("yields one decoded object per line, however the bytes are split", async () => {
     answers.set("/watch", () => {

@@ -134,6 +134,13 @@ export class Rest {
     }
   }
 
+  /** Sends one request whose answer nobody reads (an Event): the body is drained, not decoded. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    const response = await this.fetch(method, path, options, false);
+    // Read to the end all the same, so the connection goes back to the pool.
+    await response.arrayBuffer().catch(() => undefined);
+  }
+
   /** Opens a watch and yields each decoded line until the server ends the stream. */
   async *stream<T>(path: string, options: RequestOptions): AsyncGenerator<T> {
     const response = await this.fetch("GET", path, options, true);
