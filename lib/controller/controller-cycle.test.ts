@@ -115,16 +115,16 @@ describe("the seed's watch-create-status cycle", () => {
     expect(client.calls.createJob).toBe(3);
   });
 
-  test("transient create errors that never end fail the hook after the retries", async () => {
+  test("server errors on create that never end fail the hook after the retries (a 429 never does, see controller.test.ts)", async () => {
     const client = new MemoryClient();
-    client.faults.createJob = () => new ApiError("too many requests", 429, "TooManyRequests");
+    client.faults.createJob = () => new ApiError("the server is currently unable to handle the request", 503, "ServiceUnavailable");
     launch(client, "node-a", (c) => {
       c.reconcile.transientRetryWindowMs = 100;
     });
     client.addHook("throttled", { hookName: "x", nodeName: "node-a" });
     await waitFor("Failed", () => phaseOf(client, "throttled") === "Failed");
     expect(client.calls.createJob).toBeGreaterThan(1);
-    expect(client.hook("throttled")?.status?.message).toContain("too many requests");
+    expect(client.hook("throttled")?.status?.message).toContain("unable to handle the request");
   });
 
   test("a failed status update is logged at warn and does not stop the next hook", async () => {

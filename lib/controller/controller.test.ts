@@ -133,6 +133,21 @@ describe("lifecycle and targeting", () => {
     expect(client.calls.createJob).toBe(1);
   });
 
+  test("an API server shedding load (429) past the retry window never fails the hook: the create waits its turn", async () => {
+    const client = new MemoryClient();
+    let throttled = 4;
+    client.faults.createJob = () =>
+      throttled-- > 0 ? new ApiError("Too many requests, please try again later.", 429, "TooManyRequests") : undefined;
+    launch(client, "node-a", (c) => {
+      c.reconcile.transientRetryWindowMs = 0;
+    });
+    client.addHook("busy", { hookName: "x", nodeName: "node-a" });
+    await waitFor("a Job", () => client.job("plexdhook-busy") !== undefined);
+    await waitFor("Pending", () => client.hook("busy")?.status?.conditions?.some((c) => c.reason === "JobCreated"));
+    expect(phaseOf(client, "busy")).toBe("Pending");
+    expect(client.calls.createJob).toBe(5);
+  });
+
   test("a failed Job fails the hook with the container's exit code", async () => {
     const client = new MemoryClient();
     launch(client);

@@ -17,7 +17,7 @@ import {
 import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { errorText, isAlreadyExists, isTransient } from "../kube/errors.ts";
+import { errorText, isAlreadyExists, isThrottled, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { ReconcileConfig } from "./config.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
@@ -122,14 +122,15 @@ export class Reconciler {
       this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
       logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
       this.creating.delete(hook.metadata.uid);
+      this.transientSince.delete(keyOf(hook));
       return this.record(target, job, true);
     } catch (err) {
       if (isAlreadyExists(err)) {
         logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
         job = await client.getJob(hook.metadata.namespace, jobName);
         if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-      } else if (isTransient(err) && this.keepTrying(hook)) {
-        // The claim stays: the next reconcile of this process tries again (see track).
+      } else if (isThrottled(err) || (isTransient(err) && this.keepTrying(hook))) {
+        // The claim stays: the next reconcile tries again (see track). A 429 never fails the hook.
         logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
         throw err;
       } else {

@@ -25,6 +25,8 @@ export const isConflict = (err: unknown): boolean => statusOf(err) === 409 && !i
 export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
 export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
+/** 429: the API server (priority and fairness, or max-in-flight) sheds load and asks to be asked again. */
+export const isThrottled = (err: unknown): boolean => statusOf(err) === 429;
 
 /** The name is taken (409 with reason AlreadyExists): with deterministic names, someone made this object already. */
 export function isAlreadyExists(err: unknown): boolean {
