@@ -117,7 +117,8 @@ describe("the seed's watch-create-status cycle", () => {
 
   test("server errors on create that never end fail the hook after the retries (a 429 never does, see controller.test.ts)", async () => {
     const client = new MemoryClient();
-    client.faults.createJob = () => new ApiError("the server is currently unable to handle the request", 503, "ServiceUnavailable");
+    client.faults.createJob = () =>
+      new ApiError("the server is currently unable to handle the request", 503, "ServiceUnavailable");
     launch(client, "node-a", (c) => {
       c.reconcile.transientRetryWindowMs = 100;
     });
