@@ -86,7 +86,7 @@ export class PlexdHookController {
     // The watch events of our own writes: the reconcile that wrote them already acted on that state.
     const echoes = { hooks: new Echoes(), jobs: new Echoes() };
     const unlessEcho = (seen: Echoes, object: Job | PlexdHook, key: string | undefined): void => {
-      if (key && !seen.isEcho(keyOf(object), object.metadata?.resourceVersion)) enqueue(key);
+      if (key) seen.unlessEcho(keyOf(object), object.metadata?.resourceVersion, () => enqueue(key));
     };
     const events = new EventRecorder(client, config.nodeName || "cluster", logger, config.now);
     const status = new StatusWriter({ client, hooks, events, echoes: echoes.hooks, logger });

@@ -38,4 +38,39 @@ describe("Echoes", () => {
     expect(echoes.isEcho("ns/h0", "1")).toBe(false);
     expect(echoes.isEcho("ns/h10000", "1")).toBe(true);
   });
+
+  test("unlessEcho() acts at once on an event that is no echo", () => {
+    const echoes = new Echoes();
+    let acted = 0;
+    echoes.unlessEcho("ns/a", "5", () => acted++);
+    expect(acted).toBe(1);
+  });
+
+  test("an echo that arrives before its write's answer is still recognised once the answer comes", async () => {
+    const echoes = new Echoes();
+    const answer = Promise.withResolvers<{ resourceVersion: string }>();
+    const writer = (async () => {
+      const { resourceVersion } = await echoes.writing("ns/a", answer.promise);
+      echoes.wrote("ns/a", resourceVersion);
+    })();
+    let acted = 0;
+    echoes.unlessEcho("ns/a", "7", () => acted++);
+    expect(acted).toBe(0);
+    answer.resolve({ resourceVersion: "7" });
+    await writer;
+    await Bun.sleep(0);
+    expect(acted).toBe(0);
+  });
+
+  test("an event that arrives during a write that fails is acted on once the write has failed", async () => {
+    const echoes = new Echoes();
+    const answer = Promise.withResolvers<never>();
+    const writer = echoes.writing("ns/a", answer.promise).catch(() => undefined);
+    let acted = 0;
+    echoes.unlessEcho("ns/a", "8", () => acted++);
+    answer.reject(new Error("409 Conflict"));
+    await writer;
+    await Bun.sleep(0);
+    expect(acted).toBe(1);
+  });
 });

@@ -10,6 +10,18 @@ const MAX_REMEMBERED = 10_000;
  */
 export class Echoes {
   private readonly written = new Map<string, string>();
+  /** Writes sent and not yet answered: their echo may arrive before their answer does. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /** Notes a write of `key` on its way and returns it; the writer gives its answer to wrote(). */
+  writing<T>(key: string, write: Promise<T>): Promise<T> {
+    this.inFlight.set(key, write);
+    const settled = (): void => {
+      if (this.inFlight.get(key) === write) this.inFlight.delete(key);
+    };
+    write.then(settled, settled);
+    return write;
+  }
 
   /** Notes that `key` now stands at `resourceVersion` because this controller wrote it. */
   wrote(key: string, resourceVersion: string | undefined): void {
@@ -19,14 +31,24 @@ export class Echoes {
     if (this.written.size > MAX_REMEMBERED) this.written.delete(this.written.keys().next().value as string);
   }
 
-  /** Whether a watch event for `key` at `resourceVersion` is the echo of our last write; forgets it either way once seen. */
+  /** Whether a watch event for `key` at `resourceVersion` is the echo of our last write; forgets it once seen. */
   isEcho(key: string, resourceVersion: string | undefined): boolean {
     const written = this.written.get(key);
-    if (written === undefined || resourceVersion === undefined) return false;
-    if (written === resourceVersion) {
-      this.written.delete(key);
-      return true;
-    }
-    return false;
+    if (written === undefined || resourceVersion === undefined || written !== resourceVersion) return false;
+    this.written.delete(key);
+    return true;
+  }
+
+  /**
+   * Calls `act` unless the event for `key` at `resourceVersion` is an echo. While a write of `key` is
+   * unanswered the question waits for its answer (the writer calls wrote() first, as it awaited first).
+   */
+  unlessEcho(key: string, resourceVersion: string | undefined, act: () => void): void {
+    const check = (): void => {
+      if (!this.isEcho(key, resourceVersion)) act();
+    };
+    const write = this.inFlight.get(key);
+    if (write) write.then(check, check);
+    else check();
   }
 }

@@ -117,7 +117,7 @@ export class Reconciler {
     const started = performance.now();
     let job: Job | undefined;
     try {
-      job = await client.createJob(desired);
+      job = await this.deps.echoes.writing(target.jobKey, client.createJob(desired));
       metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
       this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
       logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);

@@ -34,7 +34,7 @@ export class StatusWriter {
     if (Bun.deepEquals(status, hook.status ?? {})) return false;
     let updated: PlexdHook;
     try {
-      updated = await client.updateHookStatus(hook, status);
+      updated = await this.deps.echoes.writing(keyOf(hook), client.updateHookStatus(hook, status));
     } catch (err) {
       if (isConflict(err)) throw new Retry("status conflict", { cause: err });
       logger.warn({ hook: hook.metadata.name, error: errorText(err) }, LOG_STATUS_UPDATE_FAILED);
