@@ -205,8 +205,7 @@ export class Reconciler {
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */
   private keepTrying(hook: PlexdHook): boolean {
-    const key = keyOf(hook);
-    const now = this.deps.now().getTime();
+    const [key, now] = [keyOf(hook), this.deps.now().getTime()];
     const since = this.transientSince.get(key) ?? now;
     this.transientSince.set(key, since);
     if (now - since < this.deps.config.transientRetryWindowMs) return true;
