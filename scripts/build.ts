@@ -23,6 +23,9 @@ const args = [
   // Otherwise the binary reads .env and bunfig.toml from whatever directory it is started in.
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
+  // A smaller heap, collected more often: with 10,000 hooks cached, VmRSS 115 MB instead of 125 (the
+  // garbage of each burst of watch events no longer piles up first); see docs/scale.md, "Memory".
+  "--compile-exec-argv=--smol",
   `--outfile=${values.outfile}`,
 ];
 const proc = Bun.spawnSync([process.execPath, ...args], { cwd: root, stdout: "inherit", stderr: "inherit" });
