@@ -99,6 +99,15 @@ describe("EventCorrelator", () => {
     expect(correlator.correlate(event("a", "R", "m"))).toBeUndefined();
   });
 
+  test("a hook's phase Events pass even when its repeated Warnings have used up the spam filter's tokens", () => {
+    const { correlator } = setup();
+    for (let i = 0; i < SPAM_BURST * 2; i++) correlator.correlate(event("a", "PodNotStarting", "ImagePullBackOff"));
+    expect(correlator.correlate(event("a", "PodNotStarting", "ImagePullBackOff"))).toBeUndefined();
+    for (const reason of ["HookRunning", "HookSucceeded"]) {
+      expect(correlator.correlate(event("a", reason, "m", "Normal"))?.event.reason).toBe(reason);
+    }
+  });
+
   test(`the caches hold the ${CACHE_SIZE} most recent keys: an Event older than that is made anew`, () => {
     const { correlator } = setup();
     const first = correlator.correlate(event("a", "R", "m"));

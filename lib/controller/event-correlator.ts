@@ -7,10 +7,13 @@
 //   which every further such Event updates, until the group has been quiet for the window.
 // - Each object may have SPAM_BURST Events, then one per SPAM_REFILL_MS (a token bucket): a hook stuck
 //   for days does not post an Event per look. This is the only place an Event is dropped; its count
-//   still rises, so the next Event sent carries it.
+//   still rises, so the next Event sent carries it. The Events of a hook's phases (JobCreated,
+//   HookRunning, HookSucceeded, HookFailed: at most four a hook) are never held back, so a stuck hook's
+//   repeated Warnings cannot use up the tokens its outcome needs.
 // Every cache is an LRU of CACHE_SIZE entries, so memory does not grow with the hooks ever seen.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
+import { REASON_HOOK_FAILED, REASON_HOOK_RUNNING, REASON_HOOK_SUCCEEDED, REASON_JOB_CREATED } from "../core/reasons.ts";
 import { Lru } from "./lru.ts";
 
 export const CACHE_SIZE = 4096;
@@ -19,6 +22,8 @@ export const SIMILAR_WINDOW_MS = 10 * 60_000;
 export const SPAM_BURST = 25;
 export const SPAM_REFILL_MS = 5 * 60_000;
 export const COMBINED_PREFIX = "(combined from similar events): ";
+/** Phase Events: each at most once a hook, never held back by the spam filter. */
+const PHASES = new Set([REASON_JOB_CREATED, REASON_HOOK_RUNNING, REASON_HOOK_SUCCEEDED, REASON_HOOK_FAILED]);
 
 /** What to send: `event` under its correlation `key`; a count above 1 means the Event already exists. */
 export interface Correlated {
@@ -60,7 +65,7 @@ export class EventCorrelator {
       sent.count = last.count + 1;
     }
     this.seen.set(key, { name: sent.metadata.name as string, firstTimestamp: sent.firstTimestamp, count: sent.count ?? 1 });
-    return this.allow(event) ? { key, event: sent } : undefined;
+    return PHASES.has(event.reason ?? "") || this.allow(event) ? { key, event: sent } : undefined;
   }
 
   /** The combined Event replacing `event` once its group has had SIMILAR_MAX messages lately; else undefined. */

@@ -51,6 +51,12 @@ describe("CredentialSource.get()", () => {
       { tls: { ca: "CA FILE", cert: "CERT FILE", key: "KEY FILE" }, headers: {} },
     ],
     [
+      "data and a file both given: the data wins, as in kubectl",
+      { certData: b64("CERT"), certFile: file("other.crt", "OTHER"), keyData: b64("KEY") },
+      { caData: b64("CA"), caFile: file("other-ca.crt", "OTHER CA") },
+      { tls: { ca: "CA", cert: "CERT", key: "KEY" }, headers: {} },
+    ],
+    [
       "insecure-skip-tls-verify and tls-server-name",
       {},
       { skipTLSVerify: true, tlsServerName: "kube.internal" },
@@ -83,6 +89,18 @@ describe("CredentialSource.get()", () => {
 
   test("an exec plugin gets its args and env", async () => {
     expect(await Bun.file(join(dir, "token.sh.calls")).text()).toBe("arg v\n");
+  });
+
+  test("an exec credential is reused until it expires, and fetched again at once after a 401 (fresh)", async () => {
+    const expiry = new Date(Date.now() + 3_600_000).toISOString();
+    const command = plugin("cached.sh", { token: "cached-token", expirationTimestamp: expiry });
+    const source = new CredentialSource({ context: "x", cluster: CLUSTER, user: { name: "u", exec: { command } } });
+    const calls = async () => (await Bun.file(join(dir, "cached.sh.calls")).text()).split("\n").filter(Boolean).length;
+    await source.get();
+    await source.get();
+    expect(await calls()).toBe(1);
+    expect((await source.get(true)).headers.authorization).toBe("Bearer cached-token");
+    expect(await calls()).toBe(2);
   });
 
   test("a token file is read again on every call, so a rotated token is used at once", async () => {

@@ -18,23 +18,26 @@ export interface Credentials {
   headers: Record<string, string>;
 }
 
+/** As kubectl: the `-data` field wins over the file. */
 async function fileOrData(file: string | undefined, data: string | undefined | null): Promise<string | undefined> {
-  if (file) return Bun.file(file).text();
-  return data ? Buffer.from(data, "base64").toString("utf8") : undefined;
+  if (data) return Buffer.from(data, "base64").toString("utf8");
+  return file ? Bun.file(file).text() : undefined;
 }
 
 /** Hands out a cluster's credentials; `get()` reads files and runs plugins again (plugins cache until expiry). */
 export class CredentialSource {
   private readonly access: ClusterAccess;
-  private readonly exec = new ExecAuth();
+  private exec = new ExecAuth();
   private legacy: Promise<Authenticator | undefined> | undefined;
 
   constructor(access: ClusterAccess) {
     this.access = access;
   }
 
-  async get(): Promise<Credentials> {
+  /** `fresh`: after a 401, so an exec plugin is run again even if its credential has not expired by our clock. */
+  async get(fresh = false): Promise<Credentials> {
     const { cluster, user } = this.access;
+    if (fresh) this.exec = new ExecAuth();
     const [ca, cert, key] = await Promise.all([
       fileOrData(cluster.caFile, cluster.caData),
       fileOrData(user.certFile, user.certData),

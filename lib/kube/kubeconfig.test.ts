@@ -16,6 +16,8 @@ users:
   user: { client-certificate: pki/me.crt, client-key: /abs/me.key, token-file: token }
 - name: token
   user: { token: abc, token-file: ignored }
+- name: kubectl
+  user: { tokenFile: /var/token }
 contexts:
 - name: x
   context: { cluster: c, user: files, namespace: ns }
@@ -41,6 +43,8 @@ current-context: x
     // A token wins over a token file (client-go's order), and a token file is never read at load.
     expect(config.users[1]).toMatchObject({ name: "token", token: "abc" });
     expect(config.users[1]?.tokenFile).toBeUndefined();
+    // kubectl's spelling of the field.
+    expect(config.users[2]).toMatchObject({ name: "kubectl", tokenFile: "/var/token" });
     expect(config.contexts).toEqual([{ name: "x", cluster: "c", user: "files", namespace: "ns" }]);
     expect(config.currentContext).toBe("x");
   });
@@ -67,7 +71,9 @@ current-context: x
     ["a cluster without a server", "clusters: [{ name: c, cluster: {} }]", "clusters[0].cluster.server is missing"],
     ["a context without a cluster", "contexts: [{ name: x, context: { user: u } }]", "contexts[0].context.cluster is missing"],
     ["a user without a name", "users: [{ user: { token: t } }]", "users[0].name is missing"],
-    ["a list instead of a map", "- a\n- b\n", 'Not a kubeconfig (want a map): ["a","b"]'],
+    ["a list instead of a map", "- a\n- b\n", "Not a kubeconfig (want a map, got a list)"],
+    // A token given by mistake: the message must not carry it.
+    ["a bare token", "eyJhbGciOiJSUzI1NiJ9.secret\n", /^Not a kubeconfig \(want a map, got string\)$/],
   ])("refuses %s", (_what, text, message) => {
     expect(() => parseKubeConfig(text, FILE)).toThrow(message);
   });

@@ -34,20 +34,24 @@ export interface ClusterAccess {
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 interface RawUser {
-  user?: { token?: string; "token-file"?: string };
+  /** kubectl writes `tokenFile`; client-node's own kubeconfigs `token-file`. */
+  user?: { token?: string; tokenFile?: string; "token-file"?: string };
 }
 
 /** Parses one kubeconfig file's text; relative file paths in it are taken from the file's directory, as kubectl does. */
 export function parseKubeConfig(text: string, path: string): KubeConfigData {
   const raw: unknown = parse(text) ?? {};
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new TypeError(`Not a kubeconfig (want a map): ${JSON.stringify(raw)}`);
+  // Never the content itself: a token file passed by mistake must not end up in a log.
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new TypeError(`Not a kubeconfig (want a map, got ${Array.isArray(raw) ? "a list" : typeof raw})`);
+  }
   const doc = raw as Record<string, unknown>;
   const dir = dirname(path);
   const absolute = (file: string | undefined | null): string | undefined =>
     file ? (isAbsolute(file) ? file : join(dir, file)) : undefined;
   const rawUsers = (Array.isArray(doc.users) ? doc.users : []) as RawUser[];
   // A token wins over a token file (client-go's order); the file is kept as a path, not read here.
-  const tokenFiles = rawUsers.map((u) => (u?.user?.token ? undefined : u?.user?.["token-file"]));
+  const tokenFiles = rawUsers.map((u) => (u?.user?.token ? undefined : (u?.user?.tokenFile ?? u?.user?.["token-file"])));
   const users = newUsers(
     rawUsers.map((u) => (u?.user?.["token-file"] ? { ...u, user: { ...u.user, "token-file": undefined } } : u)),
   ).map((user, i): KubeUser => {

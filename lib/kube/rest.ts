@@ -1,6 +1,6 @@
 // A thin REST layer over a ClusterAccess: JSON requests and watch streams on Bun's fetch.
 
-import { CredentialSource, type Tls } from "./credentials.ts";
+import { CredentialSource, type Credentials, type Tls } from "./credentials.ts";
 import { ApiError, errorText } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 
@@ -27,8 +27,11 @@ const HEADER_TTL_MS = 5_000;
  */
 let shared: { at: number; signal: AbortSignal } | undefined;
 function sharedTimeout(): AbortSignal {
-  const now = Date.now();
-  if (!shared || now - shared.at >= 1_000) shared = { at: now, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  // The monotonic clock: a wall clock stepped back would keep handing out a signal that has fired.
+  const now = performance.now();
+  if (!shared || shared.signal.aborted || now - shared.at >= 1_000) {
+    shared = { at: now, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  }
   return shared.signal;
 }
 
@@ -53,6 +56,8 @@ export class Rest {
   private tls: Tls | undefined;
   private headers: Record<string, string> | undefined;
   private headersAt = 0;
+  /** The credentials being fetched, shared by every request that needs them meanwhile (one exec plugin run). */
+  private fetching: Promise<Credentials> | undefined;
 
   constructor(access: ClusterAccess) {
     this.server = access.cluster.server.replace(/\/+$/, "");
@@ -63,7 +68,10 @@ export class Rest {
     if (!refresh && this.tls && this.headers && Date.now() - this.headersAt < HEADER_TTL_MS) {
       return { tls: this.tls, headers: this.headers };
     }
-    const { tls, headers } = await this.credentials.get();
+    this.fetching ??= this.credentials.get(refresh).finally(() => {
+      this.fetching = undefined;
+    });
+    const { tls, headers } = await this.fetching;
     // Rebuilt on refresh too: an exec plugin may hand out short-lived client certificates.
     if (refresh || !this.tls) this.tls = tls;
     this.headers = headers;
