@@ -53,7 +53,7 @@ export async function backlog(bench: Bench, hooks: number, actors: readonly Acto
     const cpuUsed = actor.exitCode() === null ? cpuSeconds(actor.pid) - cpu0 : Number.NaN;
     stopping = true;
     await actor.stop();
-    const own = bench.cluster.auditLogPath ? auditCounts(await readAudit(bench.cluster.auditLogPath), from, to) : [];
+    const own = bench.cluster.auditLogPath ? auditCounts(readAudit(bench.cluster.auditLogPath), from, to) : [];
     bench.results.backlog[kind] = {
       hooks,
       pendingMs,

@@ -39,7 +39,7 @@ async function idleWindow(
       .map(([key, n]): [string, number] => [key, n / seconds]),
   );
   // The operators' own requests, told apart by their ServiceAccount in the audit log.
-  const own = bench.cluster.auditLogPath ? auditCounts(await readAudit(bench.cluster.auditLogPath), from, to) : [];
+  const own = bench.cluster.auditLogPath ? auditCounts(readAudit(bench.cluster.auditLogPath), from, to) : [];
   const ownPerSecond = new Map(
     own.filter(([key]) => !key.startsWith("watch ")).map(([key, n]): [string, number] => [key, n / seconds]),
   );
@@ -100,7 +100,7 @@ export async function fleet(bench: Bench, nodes: string[]): Promise<void> {
   if ((await observer.count(hooks, 1_800_000, "succeeded")) === "timeout") bench.note("fleet: not every hook Succeeded");
   const succeededMs = Math.max(...observer.succeeded.values()) - started;
   const { auditLogPath } = bench.cluster;
-  const busyLeaseRequests = auditLogPath ? leaseCounts(await readAudit(auditLogPath), startedAt, Date.now()) : [];
+  const busyLeaseRequests = auditLogPath ? leaseCounts(readAudit(auditLogPath), startedAt, Date.now()) : [];
   const aimed = (i: number): number => Math.floor(hooks / nodes.length) + (i < hooks % nodes.length ? 1 : 0);
   const cached: number[] = [];
   const events: number[] = [];

@@ -1,26 +1,14 @@
 // The API server's audit log (Metadata level): who sent which requests in a time window.
 
-export interface AuditEntry {
-  stage: string;
-  verb: string;
-  user: { username: string };
-  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
-  requestReceivedTimestamp: string;
-  responseStatus?: { code?: number };
-}
+import { type AuditEntry, readAuditLog } from "../../tests/cluster/audit.ts";
+
+export type { AuditEntry };
 
 /** Epoch milliseconds of an audit timestamp with microseconds. */
 export const auditMs = (t: string): number => Date.parse(`${t.slice(0, 19)}Z`) + Number(t.slice(19, -1) || 0) * 1000;
 
-export async function readAudit(path: string): Promise<AuditEntry[]> {
-  const text = await Bun.file(path).text();
-  const entries: AuditEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.includes('"ResponseComplete"')) continue;
-    entries.push(JSON.parse(line) as AuditEntry);
-  }
-  return entries;
-}
+/** The completed requests of the audit log at `path`. */
+export const readAudit = (path: string): AuditEntry[] => readAuditLog(path, "ResponseComplete");
 
 /**
  * The operator, the floor and the Go peer: the benchmark runs them all with a token of the plexd-cluster

@@ -2,7 +2,7 @@
 // and the Lease holder reports hooks whose node was lost.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readAuditLog } from "../cluster/audit.ts";
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, INSTALL_NAMESPACE, type Setup, sharedCluster } from "./support/cluster.ts";
@@ -57,10 +57,7 @@ describe("followers at idle", () => {
     const from = Date.now();
     await Bun.sleep(20_000);
     const to = Date.now();
-    const requests = readFileSync(env.cluster.auditLogPath as string, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
+    const requests = readAuditLog(env.cluster.auditLogPath as string)
       .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster")
       .filter((e) => e.objectRef?.namespace === NS && e.verb !== "watch")
       .filter((e) => Date.parse(e.requestReceivedTimestamp) >= from && Date.parse(e.requestReceivedTimestamp) <= to);

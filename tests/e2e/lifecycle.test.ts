@@ -1,7 +1,7 @@
 // Hooks run to the end, on the right node, exactly once: phases, targeting across a fleet, bad input, SIGKILL.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
@@ -281,18 +281,14 @@ describe("targeting across a fleet of three node controllers", () => {
   });
 
   test("the API server's audit log shows every hook and Job watch of the fleet filtered by node", async () => {
-    const auditPath = env.cluster.auditLogPath as string;
-    const requests = readFileSync(auditPath, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
+    const requests = readAuditLog(env.cluster.auditLogPath as string)
       .filter(
         (e) =>
           e.stage === "ResponseComplete" &&
           e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster" &&
           (e.verb === "watch" || e.verb === "list"),
       )
-      .map((e) => decodeURIComponent(e.requestURI as string))
+      .map((e) => decodeURIComponent(e.requestURI ?? ""))
       .filter((uri) => uri.includes(`/namespaces/${NS}/`));
     const hookReads = requests.filter((uri) => uri.includes("/plexdhooks"));
     const jobReads = requests.filter((uri) => uri.includes("/jobs"));

@@ -1,7 +1,7 @@
 // A hook's task runs at most once and only its own Job counts: orphaned and foreign Jobs, SIGKILL and 403s around a short TTL.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
@@ -14,10 +14,7 @@ beforeAll(async () => {
 
 /** Successful Job creates in `namespace`, as the API server's audit log has them. */
 function jobCreates(namespace: string): string[] {
-  return readFileSync(env.cluster.auditLogPath as string, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line))
+  return readAuditLog(env.cluster.auditLogPath as string)
     .filter(
       (e) =>
         e.stage === "ResponseComplete" &&
@@ -26,7 +23,7 @@ function jobCreates(namespace: string): string[] {
         e.objectRef?.namespace === namespace &&
         e.responseStatus?.code === 201,
     )
-    .map((e) => `${e.user.username} ${e.objectRef.name ?? ""}`);
+    .map((e) => `${e.user.username} ${e.objectRef?.name ?? ""}`);
 }
 
 const statusOf = async (namespace: string, name: string) =>

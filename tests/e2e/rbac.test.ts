@@ -1,8 +1,8 @@
 // Least privilege, proven against the real RBAC: ClusterRoles plexd and plexd-hook-reader, and the operator run under them.
 
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { startOperator } from "./support/operator.ts";
@@ -213,10 +213,7 @@ describe("the operator as the DaemonSet's pod on node-b: its pod-bound token, Cl
   });
 
   test("got no 403 from the API server, as its audit log shows", () => {
-    const denials = readFileSync(env.cluster.auditLogPath as string, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
+    const denials = readAuditLog(env.cluster.auditLogPath as string)
       .filter((e) => e.user?.username === OPERATOR_ACCOUNT && e.objectRef?.namespace === NS && e.responseStatus?.code === 403)
       .map((e) => `${e.verb} ${e.requestURI}`);
     expect(denials).toEqual([]);
