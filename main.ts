@@ -11,6 +11,8 @@ import { terminalConfirm } from "./lib/cli/run/confirm.ts";
 import { logsCommand } from "./lib/cli/run/logs-command.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
+import { defaultFleetConfig, type FleetConfig } from "./lib/fleet/config.ts";
+import { FleetController } from "./lib/fleet/fleet.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
 import { renderManifests } from "./lib/manifests.ts";
 import { serveHealth } from "./lib/observe/http.ts";
@@ -35,28 +37,44 @@ const SUBCOMMANDS: Record<string, Subcommand> = { run: runCommand, logs: logsCom
 /** After SIGTERM, in-flight writes get this long before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** The controller's configuration from the flags: units converted, every default applied. */
+/** Look often enough that a short --unclaimed-after or --node-lost-after means what it says. */
+function every(seconds: number): { afterMs: number; everyMs: number } {
+  return { afterMs: seconds * 1000, everyMs: Math.min(60_000, seconds * 250) };
+}
+
+/** The node agent's (or cluster mode's) configuration from the flags: units converted, every default applied. */
 function controllerConfig(cli: Cli): ControllerConfig {
   const config = defaultConfig({ namespace: cli.namespace, nodeName: cli.nodeName, allNodes: cli.allNodes });
   if (cli.workers) config.workers = cli.workers;
-  // Look often enough that a short --unclaimed-after or --node-lost-after means what it says.
-  const every = (seconds: number): { afterMs: number; everyMs: number } => ({
-    afterMs: seconds * 1000,
-    everyMs: Math.min(60_000, seconds * 250),
-  });
+  if (cli.nodeLostAfterSeconds) config.lostNodes = every(cli.nodeLostAfterSeconds);
+  return config;
+}
+
+/** The fleet controller's configuration from the flags. */
+function fleetConfig(cli: Cli): FleetConfig {
+  const config = defaultFleetConfig({ namespace: cli.namespace, agentSelector: cli.agentSelector });
+  if (cli.workers) config.workers = cli.workers;
   if (cli.unclaimedAfterSeconds) config.unclaimed = every(cli.unclaimedAfterSeconds);
   if (cli.nodeLostAfterSeconds) config.lostNodes = every(cli.nodeLostAfterSeconds);
   return config;
 }
 
-async function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
+/** What `operator` and `fleet` run: ready for /readyz, started until the signal. */
+interface Runnable {
+  readonly ready: boolean;
+  start(signal: AbortSignal): Promise<void>;
+}
+
+type Build = (client: NodeKubeClient, metrics: Metrics, logger: ReturnType<typeof createLogger>) => Runnable;
+
+async function runController(
+  cli: Cli,
+  env: Record<string, string | undefined>,
+  io: Io,
+  signal: AbortSignal,
+  build: Build,
+): Promise<number> {
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
-  if (!cli.allNodes && !cli.nodeName) {
-    io.stderr.write(
-      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
-    );
-    return 2;
-  }
   let loaded: LoadedKubeConfig;
   try {
     loaded = loadKubeConfig({ kubeconfig: cli.kubeconfig, context: cli.context, env, home: env.HOME ?? homedir() });
@@ -71,7 +89,7 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     unreachableRetryMs: loaded.source === "in-cluster" ? 60_000 : 1_000,
     onWatchRestart: (resource) => metrics.watchRestarts.inc({ resource }),
   });
-  const controller = new PlexdHookController({ client, config: controllerConfig(cli), metrics, logger });
+  const controller = build(client, metrics, logger);
   let server: Server<undefined> | undefined;
   try {
     if (cli.healthAddr) server = serveHealth(cli.healthAddr, { ready: () => controller.ready, registry: metrics.registry });
@@ -94,7 +112,7 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
     return 0;
   } catch (err) {
     if (signal.aborted) {
-      logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, "plexdhook controller stopped");
+      logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, "plexd-hook stopped");
       return 0;
     }
     io.stderr.write(`error: ${explain(err, client.rest.server)}\n`);
@@ -102,6 +120,34 @@ async function runOperator(cli: Cli, env: Record<string, string | undefined>, io
   } finally {
     server?.stop(true);
   }
+}
+
+function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> | number {
+  if (!cli.allNodes && !cli.nodeName) {
+    io.stderr.write(
+      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
+    );
+    return 2;
+  }
+  const config = controllerConfig(cli);
+  return runController(
+    cli,
+    env,
+    io,
+    signal,
+    (client, metrics, logger) => new PlexdHookController({ client, config, metrics, logger }),
+  );
+}
+
+function runFleet(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> {
+  const config = fleetConfig(cli);
+  return runController(
+    cli,
+    env,
+    io,
+    signal,
+    (client, metrics, logger) => new FleetController({ client, config, metrics, logger }),
+  );
 }
 
 /** `plexd-hook webhook`: Metacontroller's hooks until a signal. No kubeconfig: the webhook calls nothing. */
@@ -167,6 +213,8 @@ export async function main(
       }
     case "operator":
       return runOperator(cli, env, io, signal);
+    case "fleet":
+      return runFleet(cli, env, io, signal);
     case "webhook":
       return runWebhook(cli, io, signal);
     case "run":

@@ -37,8 +37,8 @@ export const ENV_NODE_NAME = "NODE_NAME";
 
 export const LOG_COMPONENT = "plexdhook-controller";
 
-/** The Lease that elects one controller for hooks without spec.nodeName. */
-export const UNTARGETED_LEASE_NAME = "plexd-hook-untargeted";
+/** The Lease that elects the one acting replica of the fleet controller. */
+export const FLEET_LEASE_NAME = "plexd-hook-fleet";
 /** The Lease that elects the one writing replica among --all-nodes replicas. */
 export const ALL_NODES_LEASE_NAME = "plexd-hook-all-nodes";
 

@@ -19,27 +19,22 @@ const manifestsOf = (text: string): Manifest[] =>
     return doc.toJS() as Manifest;
   });
 
-const daemonSetImage = (docs: Manifest[]): string | undefined =>
-  docs.find((d) => d.kind === "DaemonSet")?.spec?.template?.spec?.containers?.[0]?.image;
+const WORKLOADS = ["DaemonSet", "Deployment"];
+const daemonSetImage = (docs: Manifest[], kind = "DaemonSet"): string | undefined =>
+  docs.find((d) => d.kind === kind)?.spec?.template?.spec?.containers?.[0]?.image;
 
 describe("renderManifests()", () => {
-  test("emits the CRD first, then the namespace, accounts, roles, bindings, admission policies, FlowSchema and DaemonSet", () => {
-    const kinds = manifestsOf(renderManifests()).map((d) => d.kind);
-    expect(kinds).toEqual([
-      "CustomResourceDefinition",
-      "Namespace",
-      "ServiceAccount",
-      "ServiceAccount",
-      ...Array(5).fill("ClusterRole"),
-      "RoleBinding",
-      "ClusterRoleBinding",
-      "ValidatingAdmissionPolicy",
-      "ValidatingAdmissionPolicyBinding",
-      "ValidatingAdmissionPolicy",
-      "ValidatingAdmissionPolicyBinding",
-      "FlowSchema",
-      "DaemonSet",
-    ]);
+  test("emits the CRDs first, then the namespace and what the workloads need, the workloads last", () => {
+    const kinds = manifestsOf(renderManifests()).map((d) => d.kind as string);
+    const crds = kinds.filter((k) => k === "CustomResourceDefinition").length;
+    expect(kinds.slice(0, crds + 1)).toEqual([...Array(crds).fill("CustomResourceDefinition"), "Namespace"]);
+    expect(kinds.slice(-3)).toEqual(["DaemonSet", "Deployment", "PodDisruptionBudget"]);
+    for (const kind of ["ServiceAccount", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "FlowSchema"]) {
+      expect(kinds).toContain(kind);
+    }
+    expect(kinds.filter((k) => k === "ValidatingAdmissionPolicy").length).toBe(
+      kinds.filter((k) => k === "ValidatingAdmissionPolicyBinding").length,
+    );
   });
 
   test("every document parses and has apiVersion, kind and a name", () => {
@@ -60,18 +55,20 @@ describe("renderManifests()", () => {
     expect(daemonSetImage(manifestsOf(renderManifests()))).toBe("ghcr.io/plexsphere/plexd-hook:0.1.0");
   });
 
-  test("replaces the DaemonSet image when one is given, and nothing else", () => {
+  test("replaces the DaemonSet's and the fleet controller's image when one is given, and nothing else", () => {
     const image = `registry.example.com/plexd-hook:1.2.3@sha256:${"a".repeat(64)}`;
     const plain = manifestsOf(renderManifests());
     const docs = manifestsOf(renderManifests({ image }));
     expect(daemonSetImage(docs)).toBe(image);
-    expect(docs.filter((d) => d.kind !== "DaemonSet")).toEqual(plain.filter((d) => d.kind !== "DaemonSet"));
+    expect(daemonSetImage(docs, "Deployment")).toBe(image);
+    const others = (all: Manifest[]) => all.filter((d) => !WORKLOADS.includes(d.kind as string));
+    expect(others(docs)).toEqual(others(plain));
   });
 
   test("moves every namespaced object and the bindings' subjects to the given namespace", () => {
     const docs = manifestsOf(renderManifests({ namespace: "ops" }));
     expect(docs.find((d) => d.kind === "Namespace")?.metadata?.name).toBe("ops");
-    for (const kind of ["ServiceAccount", "RoleBinding", "DaemonSet"]) {
+    for (const kind of ["ServiceAccount", "RoleBinding", "DaemonSet", "Deployment", "PodDisruptionBudget"]) {
       for (const doc of docs.filter((d) => d.kind === kind)) expect(doc.metadata?.namespace).toBe("ops");
     }
     for (const kind of ["RoleBinding", "ClusterRoleBinding"]) {

@@ -6,6 +6,7 @@ import admissionPolicies from "../deploy/kubernetes/admission-policy.yaml" with 
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
+import fleet from "../deploy/kubernetes/fleet.yaml" with { type: "text" };
 import flowSchema from "../deploy/kubernetes/flowschema.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
 import roleBinding from "../deploy/kubernetes/rolebinding.yaml" with { type: "text" };
@@ -19,7 +20,7 @@ export type Mode = "native" | "metacontroller";
 
 /**
  * Install order: the CRD first, then what the operator needs and the admission policies, the DaemonSet
- * last. With Metacontroller: the webhook and the CompositeController in place of the DaemonSet
+ * and the fleet controller last. With Metacontroller: the webhook and the CompositeController in place of the DaemonSet
  * (deploy/metacontroller holds the same namespace and ServiceAccount as copies, for kustomize; the
  * binary embeds deploy/kubernetes's). The admission policies hold in both modes: the opt-in for
  * privileged and control-plane hooks does not depend on who creates the Jobs.
@@ -35,6 +36,7 @@ const SOURCES: Record<Mode, readonly string[]> = {
     admissionPolicies,
     flowSchema,
     daemonSet,
+    fleet,
   ],
   metacontroller: [crd, namespace, serviceAccount, metacontrollerRbac, admissionPolicies, webhook, compositeController],
 };

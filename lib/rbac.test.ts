@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
-import { ALL_NODES_LEASE_NAME, GROUP, PLURAL, SERVICE_ACCOUNT, UNTARGETED_LEASE_NAME } from "./constants.ts";
+import { ALL_NODES_LEASE_NAME, FLEET_LEASE_NAME, GROUP, PLURAL, SERVICE_ACCOUNT } from "./constants.ts";
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Manifest = {
@@ -58,7 +58,7 @@ describe("ClusterRole plexd", () => {
   test("reads, watches and renews only its own two Leases", () => {
     const leaseRules = rules.filter((r) => r.resources.includes("leases"));
     for (const rule of leaseRules.filter((r) => r.verbs.some((v) => v !== "create"))) {
-      expect(rule.resourceNames).toEqual([UNTARGETED_LEASE_NAME, ALL_NODES_LEASE_NAME]);
+      expect(rule.resourceNames).toEqual([FLEET_LEASE_NAME, ALL_NODES_LEASE_NAME]);
     }
   });
 

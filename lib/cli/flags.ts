@@ -1,6 +1,7 @@
 // The command line, declared once: flags, their help, and parsing into a typed config.
 
 import { parseArgs } from "node:util";
+import { AGENT_POD_SELECTOR } from "../fleet/config.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observe/logger.ts";
 
 export const DEFAULT_NAMESPACE = "plexd-system";
@@ -28,12 +29,17 @@ const FLAGS = {
   "unclaimed-after": {
     type: "string",
     arg: "SECONDS",
-    help: "node mode: report hooks aimed at a node where no controller took them after this long (default: 60)",
+    help: "fleet: report hooks aimed at a node where no agent took them after this long (default: 60)",
+  },
+  "agent-selector": {
+    type: "string",
+    arg: "SELECTOR",
+    help: `fleet: labels of the node agents' pods; "" counts every Ready node as having an agent (default: ${AGENT_POD_SELECTOR})`,
   },
   "node-lost-after": {
     type: "string",
     arg: "SECONDS",
-    help: "report running hooks Failed once their node has been NotReady or gone this long (default: 600)",
+    help: "fleet and --all-nodes: report running hooks Failed once their node has been NotReady or gone this long (default: 600)",
   },
   "health-addr": {
     type: "string",
@@ -60,7 +66,8 @@ const FLAGS = {
 } as const;
 
 export const COMMANDS = {
-  operator: "run the operator (the default when no command is given)",
+  operator: "run the node agent for --node-name, or with --all-nodes cluster mode (the default command)",
+  fleet: "run the fleet controller: assigns untargeted hooks, creates privileged ones' Jobs, reports lost nodes",
   run: "run a command on nodes as PlexdHooks: run NODE -- COMMAND (run --help)",
   logs: "print a hook's container log: logs HOOK [-f] (logs --help)",
   manifests: "print the CRD and deploy manifests: plexd-hook manifests | kubectl apply -f -",
@@ -81,6 +88,7 @@ export interface Cli {
   allNodes: boolean;
   workers?: number;
   unclaimedAfterSeconds?: number;
+  agentSelector?: string;
   nodeLostAfterSeconds?: number;
   healthAddr: string;
   logLevel: LogLevel;
@@ -162,6 +170,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     workers,
     unclaimedAfterSeconds,
     nodeLostAfterSeconds,
+    agentSelector: values["agent-selector"],
     healthAddr: values["health-addr"] ?? DEFAULT_HEALTH_ADDR,
     logLevel,
     logFormat,

@@ -113,7 +113,7 @@ async function readAll(job: Job, hook: PlexdHook): Promise<unknown[]> {
   const diagnostics = new Diagnostics(client, () => NOW, { byNode: true });
   const claimed = { ...hook, status: claimedStatus(hook, "plexdhook-h", "node-a", NOW) };
   const status = deriveStatus(claimed, job, NOW, { pods: [failedPod] });
-  const self = { nodeName: "node-a", allNodes: false, leader: false };
+  const self = { role: "agent" as const, nodeName: "node-a", leader: false };
   return [
     ...[keyOf(job), controllerRef(job), jobFinished(job), jobFailed(job), podSelector(job)],
     ...[recheckMs(job, NOW), notStarted(job, NOW), await diagnostics.pods(job), await diagnostics.createFailures(job)],

@@ -1,6 +1,6 @@
 // The controller's configuration: built once by the caller with every default applied, handed to each part as a named slice.
 
-import { ALL_NODES_LEASE_NAME, UNTARGETED_LEASE_NAME } from "../constants.ts";
+import { ALL_NODES_LEASE_NAME } from "../constants.ts";
 
 /** Capped exponential backoff: failed reconciles and broken watches wait between base and max. */
 export interface RetryConfig {
@@ -19,8 +19,8 @@ export interface ReconcileConfig {
 }
 
 /**
- * The Lease that elects one controller: in node mode the one for hooks without spec.nodeName, in
- * cluster mode the one replica that writes. See docs/scale.md for the arithmetic behind the periods.
+ * The Lease that elects one replica: the acting fleet controller, or the one writing replica in
+ * cluster mode. Node agents hold none. See docs/scale.md for the arithmetic behind the periods.
  */
 export interface LeaseConfig {
   namespace: string;
@@ -34,14 +34,14 @@ export interface LeaseConfig {
   takeoverJitterMs: number;
 }
 
-/** The Lease holder reports targeted hooks that no controller has taken this long after creation. */
+/** The fleet controller reports targeted hooks that no agent has taken this long after creation. */
 export interface UnclaimedConfig {
   afterMs: number;
   /** How often it looks. */
   everyMs: number;
 }
 
-/** The Lease holder reports hooks whose node has been NotReady or gone this long: nobody else would write their status. */
+/** The Lease holder (fleet controller, cluster mode) reports hooks whose node has been NotReady or gone this long: nobody else would write their status. */
 export interface LostNodesConfig {
   afterMs: number;
   /** How often it looks. */
@@ -61,8 +61,9 @@ export interface ControllerConfig {
   resyncPeriodMs: number;
   retry: RetryConfig;
   reconcile: ReconcileConfig;
+  /** Cluster mode only. */
   lease: LeaseConfig;
-  unclaimed: UnclaimedConfig;
+  /** Cluster mode only: an agent's node is lost with it, so the fleet controller reports for agents. */
   lostNodes: LostNodesConfig;
   now: () => Date;
 }
@@ -78,19 +79,26 @@ export function defaultConfig(scope: { namespace: string; nodeName: string; allN
     resyncPeriodMs: 5 * 60_000,
     retry: { baseMs: 200, maxMs: 30_000 },
     reconcile: { transientRetryWindowMs: 120_000, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
-    lease: {
-      namespace: namespace || "default",
-      name: allNodes ? ALL_NODES_LEASE_NAME : UNTARGETED_LEASE_NAME,
-      identity: `${nodeName || "cluster"}_${crypto.randomUUID().slice(0, 8)}`,
-      leaseDurationSeconds: 60,
-      retryPeriodMs: 15_000,
-      // Spread wide enough that in a large fleet the first taker's write reaches the others before most try.
-      takeoverJitterMs: 5_000,
-    },
-    // Once a minute: the holder's periodic lists cost the cluster, not each node (docs/scale.md).
-    unclaimed: { afterMs: 60_000, everyMs: 60_000 },
-    // Longer than the hook pods' NoExecute tolerations, so a pod on an unreachable node is gone by then.
-    lostNodes: { afterMs: 10 * 60_000, everyMs: 60_000 },
+    lease: defaultLease(namespace, ALL_NODES_LEASE_NAME, nodeName || "cluster"),
+    lostNodes: defaultLostNodes(),
     now: () => new Date(),
   };
+}
+
+/** A Lease with the project's periods; `holder` starts the identity, which is unique per process. */
+export function defaultLease(namespace: string, name: string, holder: string): LeaseConfig {
+  return {
+    namespace: namespace || "default",
+    name,
+    identity: `${holder}_${crypto.randomUUID().slice(0, 8)}`,
+    leaseDurationSeconds: 60,
+    retryPeriodMs: 15_000,
+    // Replicas wait a random moment before taking a free Lease, so they do not rush it together.
+    takeoverJitterMs: 5_000,
+  };
+}
+
+/** Longer than the hook pods' NoExecute tolerations, so a pod on an unreachable node is gone by then. */
+export function defaultLostNodes(): LostNodesConfig {
+  return { afterMs: 10 * 60_000, everyMs: 60_000 };
 }

@@ -179,37 +179,26 @@ describe("lifecycle and targeting", () => {
     expect(client.calls.watchHooks.map((w) => w.fieldSelector)).toContain("spec.nodeName=node-a");
   });
 
-  test("an untargeted hook gets exactly one Job among three controllers", async () => {
+  test("a node agent leaves untargeted hooks alone until the fleet controller assigns one to its node", async () => {
     const client = new MemoryClient();
     launch(client, "node-a");
-    launch(client, "node-b");
-    launch(client, "node-c");
-    await waitFor("a lease", () => client.leases.objects.size === 1);
-    for (let i = 0; i < 5; i++) client.addHook(`free-${i}`, { hookName: "x" });
-    for (let i = 0; i < 5; i++) await waitFor(`free-${i}`, () => phaseOf(client, `free-${i}`) === "Pending");
-    expect(client.calls.createJob).toBe(5);
-    const holder = [...client.leases.objects.values()][0]?.spec.holderIdentity ?? "";
-    const nodes = new Set([0, 1, 2, 3, 4].map((i) => client.hook(`free-${i}`)?.status?.nodeName));
-    expect(nodes.size).toBe(1);
-    expect(holder.startsWith(`${[...nodes][0]}_`)).toBe(true);
+    client.addHook("free", { hookName: "x" });
+    client.addHook("given", { hookName: "x" }, { status: { phase: "Pending", nodeName: "node-a" } });
+    await waitFor("the assigned hook's Job", () => client.job("plexdhook-given"));
+    expect(client.job("plexdhook-free")).toBeUndefined();
+    expect(client.hook("free")?.status).toBeUndefined();
+    expect(client.leases.objects.size).toBe(0);
+    expect(client.calls.watchHooks.map((w) => w.fieldSelector)).toContain("spec.nodeName=,status.nodeName=node-a");
   });
 
-  test("the Lease holder reports a hook aimed at a node where no controller runs, and leaves others alone", async () => {
+  test("a node agent leaves a privileged hook's Job to the fleet controller, then follows it", async () => {
     const client = new MemoryClient();
-    launch(client, "node-a", (c) => {
-      c.unclaimed = { afterMs: 1_000, everyMs: 20 };
-    });
-    const long = new Date(Date.now() - 5_000);
-    client.addHook("ghost", { hookName: "x", nodeName: "node-ghost" }, { created: long });
-    client.addHook("fresh-ghost", { hookName: "x", nodeName: "node-ghost" });
-    await waitFor("the report", () => client.hook("ghost")?.status?.message);
-    expect(client.hook("ghost")?.status).toMatchObject({
-      phase: "Pending",
-      message: expect.stringContaining("check that node node-ghost exists and runs the plexd-hook DaemonSet"),
-    });
-    expect(client.hook("ghost")?.status?.jobName).toBeUndefined();
-    expect(client.hook("fresh-ghost")?.status).toBeUndefined();
-    expect(client.events.map((e) => e.reason)).toContain("NoController");
+    launch(client, "node-a");
+    client.addHook("root", { hookName: "x", nodeName: "node-a", privileged: true });
+    client.addHook("plain", { hookName: "x", nodeName: "node-a" });
+    await waitFor("the unprivileged hook's Job", () => client.job("plexdhook-plain"));
+    expect(client.job("plexdhook-root")).toBeUndefined();
+    expect(client.hook("root")?.status).toBeUndefined();
   });
 
   test("cluster mode pins each Job to the hook's spec.nodeName", async () => {

@@ -7,6 +7,7 @@ import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import { ClusterLease } from "./cluster-lease.ts";
 import type { ControllerConfig } from "./config.ts";
 import { Diagnostics } from "./diagnose.ts";
 import { Echoes } from "./echoes.ts";
@@ -16,7 +17,6 @@ import { JobCache } from "./job-cache.ts";
 import { LOG_STARTED } from "./messages.ts";
 import { Reconciler } from "./reconcile.ts";
 import { StatusWriter } from "./status-writer.ts";
-import { UntargetedDuties } from "./untargeted.ts";
 import { type HookStream, openWatches, type Watches } from "./watches.ts";
 import { Retry, WorkQueue } from "./work-queue.ts";
 
@@ -37,7 +37,7 @@ export class PlexdHookController {
   private readonly logger: Logger;
   private readonly hooks = new HookCache();
   private readonly jobs = new JobCache();
-  private untargeted: UntargetedDuties | undefined;
+  private lease: ClusterLease | undefined;
   private internal: AbortController | undefined;
   private synced = false;
 
@@ -56,7 +56,7 @@ export class PlexdHookController {
 
   private self(): Self {
     const { nodeName, allNodes } = this.config;
-    return { nodeName, allNodes, leader: this.untargeted?.leader ?? false };
+    return { role: allNodes ? "cluster" : "agent", nodeName, leader: this.lease?.leader ?? false };
   }
 
   /**
@@ -133,14 +133,13 @@ export class PlexdHookController {
       this.pump(watches.jobs, "jobs", synced("jobs"), (event) => unlessEcho(echoes.jobs, event.object, jobs.apply(event))),
       ...others.map(([other, stream]) => feed(other, stream)),
     ];
-    // The Lease outlives the work queue: it is given up only once reconciles in flight have finished.
+    // Cluster mode's Lease outlives the work queue: it is given up only once reconciles in flight have finished.
     const leaseStop = new AbortController();
-    const { namespace, allNodes, lease, unclaimed, lostNodes, retry, now } = config;
-    this.untargeted = new UntargetedDuties({
-      ...{ client, namespace, allNodes, lease, unclaimed, lostNodes, retry, now, serverSideFilter: watches.serverSideFilter },
-      ...{ hooks, feed: (source, stream) => feed(source, stream, () => {}), enqueue, status, events, metrics, logger },
-    });
-    background.push(this.untargeted.run(leaseStop.signal));
+    if (config.allNodes) {
+      const { namespace, lease, lostNodes, now } = config;
+      this.lease = new ClusterLease({ client, namespace, lease, lostNodes, hooks, enqueue, status, metrics, logger, now });
+      background.push(this.lease.run(leaseStop.signal));
+    }
     try {
       await feed(source, primary);
     } finally {

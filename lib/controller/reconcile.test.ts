@@ -23,28 +23,39 @@ const cases: Record<string, Case> = {
     calls: [],
     status: undefined,
   },
-  "a hook without spec.nodeName waits while this controller does not hold the Lease": {
+  "an agent leaves a hook without spec.nodeName alone until the fleet controller assigns it": {
     hook: {},
     calls: [],
     status: undefined,
   },
-  "the Lease holder runs a hook without spec.nodeName on its own node": {
-    hook: {},
-    self: { leader: true },
+  "an agent runs a hook without spec.nodeName that the fleet controller assigned to its node": {
+    hook: { status: { phase: "Pending", nodeName: "node-a" } },
     calls: claimThenCreate,
     status: { phase: "Pending", nodeName: "node-a" },
     events: ["JobCreated"],
   },
+  "an agent does not create a privileged hook's Job: the fleet controller does": {
+    hook: { spec: { nodeName: "node-a", privileged: true } },
+    calls: [],
+    status: undefined,
+  },
+  "the fleet controller creates a privileged hook's Job on the hook's node": {
+    hook: { spec: { nodeName: "node-b", privileged: true } },
+    self: { role: "fleet", nodeName: "", leader: true },
+    calls: claimThenCreate,
+    status: { phase: "Pending", nodeName: "node-b" },
+    events: ["JobCreated"],
+  },
   "cluster mode pins the Job to spec.nodeName": {
     hook: { spec: { nodeName: "node-c" } },
-    self: { allNodes: true, nodeName: "", leader: true },
+    self: { role: "cluster", nodeName: "", leader: true },
     calls: claimThenCreate,
     status: { phase: "Pending", nodeName: "node-c" },
     events: ["JobCreated"],
   },
   "cluster mode writes nothing from a replica that does not hold the Lease": {
     hook: { spec: { nodeName: "node-c" } },
-    self: { allNodes: true, nodeName: "" },
+    self: { role: "cluster", nodeName: "" },
     calls: [],
     status: undefined,
     events: [],

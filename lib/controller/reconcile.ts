@@ -73,7 +73,7 @@ export class Reconciler {
     const me = self();
     if (isTerminal(hook.status?.phase)) return;
     if (!ownsHook(hook, me)) {
-      if (me.allNodes && me.leader && !this.warnedNoNode.has(key)) {
+      if (me.role === "cluster" && me.leader && !this.warnedNoNode.has(key)) {
         this.warnedNoNode.add(key);
         this.deps.logger.warn(
           { hook: hook.metadata.name },

@@ -1,4 +1,4 @@
-// The watches that feed the controller: its hooks (in node mode, disjoint sources by field selector) and its Jobs.
+// The watches that feed the controller: its hooks (an agent's: two disjoint sources by field selector) and its Jobs.
 
 import type { Logger } from "pino";
 import { LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
@@ -7,12 +7,9 @@ import type { Job, PlexdHook } from "../core/types.ts";
 import type { KubeClient, WatchEvent } from "../kube/client.ts";
 import { ApiError, errorText } from "../kube/errors.ts";
 
-/** Hook sources, each a map of its own in the HookCache. */
+/** Hook sources, each a map of its own in the HookCache: hooks aimed at the node, and those assigned to it. */
 export const SOURCE_OWN = "own";
-export const SOURCE_UNTARGETED = "untargeted";
-
-/** Hooks without spec.nodeName: the Lease holder's, from start to end. */
-export const UNTARGETED_SELECTOR = "spec.nodeName=";
+export const SOURCE_ASSIGNED = "assigned";
 
 export type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
 
@@ -39,8 +36,14 @@ export function selectors(scope: Scope, serverSideFilter: boolean): { hooks: Arr
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
   const jobs = scope.allNodes ? managed : `${managed},${LABEL_NODE}=${nodeLabelValue(scope.nodeName)}`;
   if (scope.allNodes || !serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs };
-  // Hooks aimed at this node; the Lease holder adds a watch of its own for untargeted ones.
-  return { hooks: [[SOURCE_OWN, `spec.nodeName=${scope.nodeName}`]], jobs };
+  // Hooks aimed at this node, and untargeted ones the fleet controller assigned to it.
+  return {
+    hooks: [
+      [SOURCE_OWN, `spec.nodeName=${scope.nodeName}`],
+      [SOURCE_ASSIGNED, `spec.nodeName=,status.nodeName=${scope.nodeName}`],
+    ],
+    jobs,
+  };
 }
 
 /** Opens every watch; rejects when one cannot be set up (an API server without field selectors is not an error). */

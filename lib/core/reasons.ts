@@ -14,6 +14,12 @@ export const REASON_JOB_MISSING = "JobMissing";
 export const REASON_JOB_CREATING = "JobCreating";
 /** The hook was claimed, its Job is not there, and whether it was created (and ran) is unknown. */
 export const REASON_JOB_UNCONFIRMED = "JobCreationUnconfirmed";
+/** The fleet controller assigned an untargeted hook to a node whose agent is ready. */
+export const REASON_ASSIGNED = "Assigned";
+/** No node can take an untargeted hook now: none is Ready with a ready agent (and allowed for it). */
+export const REASON_NO_READY_NODE = "NoReadyNode";
+/** The hook's node carries a kubernetes.io/hostname label other than its name, so its Job's pod could never be placed there. */
+export const REASON_NODE_HOSTNAME_MISMATCH = "NodeHostnameMismatch";
 /** The hook names a node where no controller took it. */
 export const REASON_NO_CONTROLLER = "NoController";
 /** The hook's node has been NotReady or gone too long: its controller died with it, its outcome is unknown. */

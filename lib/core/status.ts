@@ -5,7 +5,14 @@ import { LABEL_HOSTNAME } from "../constants.ts";
 import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "./conditions.ts";
 import { configErrorSummary } from "./config-refs.ts";
 import { observeJob } from "./job-state.ts";
-import { REASON_JOB_CREATED, REASON_JOB_CREATING, REASON_NO_CONTROLLER, REASON_POD_NOT_STARTING } from "./reasons.ts";
+import {
+  REASON_ASSIGNED,
+  REASON_JOB_CREATED,
+  REASON_JOB_CREATING,
+  REASON_NO_CONTROLLER,
+  REASON_NO_READY_NODE,
+  REASON_POD_NOT_STARTING,
+} from "./reasons.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
 const RANK: Record<Phase, number> = { Pending: 0, Running: 1, Succeeded: 2, Failed: 2 };
@@ -43,6 +50,44 @@ export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Dat
     conditions: setCondition(
       current.conditions,
       { type: CONDITION_JOB_CREATED, status: "False", reason: REASON_NO_CONTROLLER, message },
+      now,
+    ),
+  };
+}
+
+/**
+ * An untargeted hook given to a node by the fleet controller: status.nodeName names it, and that node's
+ * agent takes the hook from there (its watch selects hooks by status.nodeName).
+ */
+export function assignedStatus(hook: PlexdHook, nodeName: string, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  const message = `Assigned to node ${nodeName}, whose plexd-hook agent is ready`;
+  return {
+    ...current,
+    phase: "Pending",
+    message,
+    nodeName,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "False", reason: REASON_ASSIGNED, message },
+      now,
+    ),
+  };
+}
+
+/** An untargeted hook no node can take now: still Pending, saying why; the fleet controller tries again. */
+export function noReadyNodeStatus(hook: PlexdHook, why: string, now: Date): PlexdHookStatus {
+  const current = hook.status ?? {};
+  const message = `Waiting for a node to run on: ${why}`;
+  return {
+    ...current,
+    phase: "Pending",
+    message,
+    observedGeneration: hook.metadata.generation,
+    conditions: setCondition(
+      current.conditions,
+      { type: CONDITION_JOB_CREATED, status: "False", reason: REASON_NO_READY_NODE, message },
       now,
     ),
   };

@@ -1,6 +1,6 @@
 // The PlexdHook resource as the API server stores it.
 
-import type { V1Job, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
+import type { V1Job, V1Node, V1ObjectMeta, V1Pod } from "@kubernetes/client-node";
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
 
@@ -81,3 +81,4 @@ export interface PlexdHook {
 
 export type Job = V1Job;
 export type Pod = V1Pod;
+export type Node = V1Node;

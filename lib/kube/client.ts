@@ -1,7 +1,7 @@
 // The KubeClient interface: everything the controller asks of Kubernetes, so tests can pass an in-memory one.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
-import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
+import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 
 /** A change to one object. */
 export type ObjectChange<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T };
@@ -78,6 +78,10 @@ export interface KubeClient {
   listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;
   /** Every Node, with only its readiness. */
   listNodes(): Promise<NodeState[]>;
+  /** Every Node (the scope's namespace is ignored: Nodes are cluster-wide). */
+  watchNodes(scope: WatchScope): Watch<Node>;
+  /** Pods in the scope's namespace, e.g. the node agents' (by label). */
+  watchPods(scope: WatchScope): Watch<Pod>;
   getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /** The one Lease `name`, as a watch (selected by metadata.name, which RBAC's resourceNames allows). */
   watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease>;

@@ -3,7 +3,7 @@
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../constants.ts";
-import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
+import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
@@ -151,6 +151,14 @@ export class NodeKubeClient implements KubeClient {
       const ready = node.status?.conditions?.find((c) => c.type === "Ready");
       return { name: node.metadata.name, ready: ready?.status === "True", since: ready?.lastTransitionTime };
     });
+  }
+
+  watchNodes(scope: WatchScope): Watch<Node> {
+    return this.watchPath<Node>("nodes", "/api/v1/nodes", scope);
+  }
+
+  watchPods(scope: WatchScope): Watch<Pod> {
+    return this.watchPath<Pod>("pods", `/api/v1/namespaces/${scope.namespace}/pods`, scope);
   }
 
   watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease> {

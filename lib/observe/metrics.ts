@@ -39,7 +39,7 @@ export class Metrics {
   private queue: () => { depth: number; inFlight: number } = () => ({ depth: 0, inFlight: 0 });
   readonly leader = new Gauge({
     name: "plexd_hook_leader",
-    help: "1 while this controller holds the Lease for hooks without spec.nodeName.",
+    help: "1 while this process holds its Lease: the acting fleet controller, or the writing cluster-mode replica.",
     registers: [this.registry],
   });
   /** Counted when scraped; the controller that holds the hooks sets it (see countHooksWith). */

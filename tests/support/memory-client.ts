@@ -1,7 +1,7 @@
 // An in-memory KubeClient for unit tests of the controller logic: objects, watches with selectors, injected faults.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
-import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
+import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
 import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
@@ -254,6 +254,18 @@ export class MemoryClient implements KubeClient {
   async listNodes(): Promise<NodeState[]> {
     this.log.push("listNodes");
     return structuredClone(this.nodes);
+  }
+
+  /** The Nodes and pods watchNodes() and watchPods() serve (the fleet controller's informers). */
+  readonly nodeObjects = new Kind<Node>(() => String(++this.version));
+  readonly podObjects = new Kind<Pod>(() => String(++this.version));
+
+  async watchNodes(scope: WatchScope): Promise<AsyncIterable<WatchEvent<Node>>> {
+    return this.nodeObjects.watch({ ...scope, namespace: "" });
+  }
+
+  async watchPods(scope: WatchScope): Promise<AsyncIterable<WatchEvent<Pod>>> {
+    return this.podObjects.watch(scope);
   }
 
   async watchLease(namespace: string, name: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<Lease>>> {

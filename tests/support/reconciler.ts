@@ -76,7 +76,7 @@ export function arrange(c: Case) {
     echoes: new Echoes(),
     status: new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet }),
     diagnostics: new Diagnostics(client, now),
-    self: () => ({ nodeName: "node-a", allNodes: false, leader: false, ...c.self }),
+    self: () => ({ role: "agent", nodeName: "node-a", leader: false, ...c.self }),
     events,
     metrics: new Metrics(),
     logger: quiet,

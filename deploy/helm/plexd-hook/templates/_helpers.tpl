@@ -28,11 +28,34 @@ DaemonSet. Mutates .obj; prints nothing.
 {{- $v := .values -}}
 {{- $pod := .obj.spec.template.spec -}}
 {{- $c := first $pod.containers -}}
-{{- $_ := set $c "image" (printf "%s:%s" $v.image.repository (default .appVersion $v.image.tag)) -}}
-{{- $_ = set $c "imagePullPolicy" $v.image.pullPolicy -}}
-{{- $_ = set $c "resources" $v.resources -}}
+{{- $_ := set $c "resources" $v.resources -}}
 {{- if $v.nodeSelector }}{{ $_ = set $pod "nodeSelector" $v.nodeSelector }}{{ end -}}
 {{- if $v.tolerations }}{{ $_ = set $pod "tolerations" $v.tolerations }}{{ else }}{{ $_ = unset $pod "tolerations" }}{{ end -}}
+{{- include "plexd-hook.container" . -}}
+{{- end -}}
+
+{{/*
+plexd-hook.fleet: applies the fleet values, and the image, logging and health-port values, to the fleet
+controller's Deployment. Mutates .obj; prints nothing.
+*/}}
+{{- define "plexd-hook.fleet" -}}
+{{- $v := .values -}}
+{{- $pod := .obj.spec.template.spec -}}
+{{- $_ := set .obj.spec "replicas" (int $v.fleet.replicas) -}}
+{{- $_ = set (first $pod.containers) "resources" $v.fleet.resources -}}
+{{- if $v.fleet.nodeSelector }}{{ $_ = set $pod "nodeSelector" $v.fleet.nodeSelector }}{{ end -}}
+{{- include "plexd-hook.container" . -}}
+{{- end -}}
+
+{{/*
+plexd-hook.container: the image, logging and health-port values on a workload's one container.
+Mutates .obj; prints nothing.
+*/}}
+{{- define "plexd-hook.container" -}}
+{{- $v := .values -}}
+{{- $c := first .obj.spec.template.spec.containers -}}
+{{- $_ := set $c "image" (printf "%s:%s" $v.image.repository (default .appVersion $v.image.tag)) -}}
+{{- $_ = set $c "imagePullPolicy" $v.image.pullPolicy -}}
 {{- $args := list -}}
 {{- range $c.args -}}
 {{- if hasPrefix "--health-addr=" . }}{{ $args = append $args (printf "--health-addr=:%d" (int $v.healthPort)) }}{{ else }}{{ $args = append $args . }}{{ end -}}

@@ -1,0 +1,58 @@
+// Cluster mode's Lease: of several --all-nodes replicas only the holder writes, and it reports hooks whose node was lost.
+
+import type { Logger } from "pino";
+import type { KubeClient } from "../kube/client.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import type { LeaseConfig, LostNodesConfig } from "./config.ts";
+import type { HookCache } from "./hook-cache.ts";
+import { LeaseElector } from "./leader.ts";
+import { reportLostNodes } from "./lost-nodes.ts";
+import type { StatusWriter } from "./status-writer.ts";
+
+export interface ClusterLeaseOptions {
+  client: KubeClient;
+  namespace: string;
+  lease: LeaseConfig;
+  lostNodes: LostNodesConfig;
+  hooks: HookCache;
+  enqueue: (key: string) => void;
+  status: StatusWriter;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => Date;
+}
+
+export class ClusterLease {
+  private holding = false;
+
+  constructor(private readonly options: ClusterLeaseOptions) {}
+
+  /** Whether this replica holds the Lease, and so writes. */
+  get leader(): boolean {
+    return this.holding;
+  }
+
+  /** Campaigns until `signal` aborts; on taking the Lease looks at every hook again and starts the lost-node report. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { client, namespace, hooks, enqueue, status, metrics, logger, now } = this.options;
+    let duties: AbortController | undefined;
+    const elector = new LeaseElector(client, {
+      ...this.options.lease,
+      logger,
+      now,
+      onChange: (leader) => {
+        this.holding = leader;
+        metrics.leader.set(leader ? 1 : 0);
+        duties?.abort();
+        duties = undefined;
+        if (!leader) return;
+        duties = new AbortController();
+        const during = AbortSignal.any([signal, duties.signal]);
+        void reportLostNodes({ client, namespace, config: this.options.lostNodes, status, logger, now }, during);
+        for (const key of hooks.keys()) enqueue(key);
+      },
+    });
+    await elector.run(signal);
+    duties?.abort();
+  }
+}
