@@ -18,7 +18,7 @@ step(
   "Starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes; the first run builds them, ~7 min)",
 );
 const cluster = await startCluster({ name: "demo" });
-let operator: ReturnType<typeof Bun.spawn> | undefined;
+const processes: Array<ReturnType<typeof Bun.spawn>> = [];
 let code = 1;
 try {
   const kubectl = async (args: string[], show = true): Promise<string> => {
@@ -37,24 +37,29 @@ try {
   if (applied.code !== 0) throw new Error(applied.stderr);
   await kubectl(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"], false);
 
-  step("Running the operator for node-a: ./plexd-hook --kubeconfig ... --node-name node-a --log-format text");
-  operator = Bun.spawn(
-    [
-      join(root, "plexd-hook"),
-      "--kubeconfig",
-      cluster.kubeconfig,
-      "--node-name",
-      "node-a",
-      "--log-format",
-      "text",
-      "--health-addr",
-      "127.0.0.1:0",
-    ],
-    {
-      stdout: "inherit",
-      stderr: "inherit",
-    },
-  );
+  // What the DaemonSet and the fleet Deployment run in a cluster, here as processes on this machine: a node
+  // agent per kwok node and the fleet controller, which assigns the example hook (it names no node) to one.
+  step("Running a node agent per node and the fleet controller: ./plexd-hook --node-name NODE, ./plexd-hook fleet");
+  const run = (args: string[]) =>
+    Bun.spawn(
+      [
+        join(root, "plexd-hook"),
+        ...args,
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--log-format",
+        "text",
+        "--health-addr",
+        "127.0.0.1:0",
+      ],
+      {
+        stdout: "inherit",
+        stderr: "inherit",
+      },
+    );
+  processes.push(...cluster.nodes.map((node) => run(["--node-name", node])));
+  // Every Ready node counts as having an agent: the agents run here, not as the DaemonSet's pods.
+  processes.push(run(["fleet", "--agent-selector="]));
 
   step(`Applying the example hook: kubectl apply -f ${EXAMPLE}`);
   await kubectl(["apply", "-f", EXAMPLE]);
@@ -77,8 +82,8 @@ try {
   console.error(`demo failed: ${(err as Error).message}`);
 } finally {
   step("Cleaning up");
-  operator?.kill("SIGTERM");
-  await operator?.exited;
+  for (const proc of processes) proc.kill("SIGTERM");
+  await Promise.all(processes.map((proc) => proc.exited));
   await cluster.stop();
 }
 process.exit(code);

@@ -1,5 +1,5 @@
-// One writer, quietly: followers watch the Lease and make no requests, two --all-nodes replicas write as one,
-// and the Lease holder reports hooks whose node was lost.
+// One writer, quietly: node agents hold no Lease, fleet followers watch the Lease and make no requests, two
+// --all-nodes replicas write as one, and the fleet controller reports hooks whose node was lost.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
@@ -47,26 +47,29 @@ afterAll(async () => {
   await Promise.all(operators.map((op) => op.stop()));
 });
 
-describe("followers at idle", () => {
+describe("at idle", () => {
   const NS = "e2e-idle";
-  test("three node controllers at idle: no Lease reads at all, and Lease writes only from the holder's renewals", async () => {
+  test("three node agents and two fleet replicas at idle: agents make no request, no Lease is read, only the holder renews", async () => {
     await env.namespace(NS);
-    const fleet = ["node-a", "node-b", "node-c"].map((node) => operator(NS, "--node-name", node));
-    await Promise.all(fleet.map((op) => op.waitReady()));
+    const agents = ["node-a", "node-b", "node-c"].map((node) => operator(NS, "--node-name", node));
+    const fleet = [operator(NS, "fleet", "--agent-selector="), operator(NS, "fleet", "--agent-selector=")];
+    await Promise.all([...agents, ...fleet].map((op) => op.waitReady()));
     await leaderOf(fleet);
+    for (const agent of agents) expect(await agent.metric("plexd_hook_leader")).toBe(0);
     const from = Date.now();
     await Bun.sleep(20_000);
     const to = Date.now();
     const requests = readAuditLog(env.cluster.auditLogPath as string)
       .filter((e) => e.stage === "ResponseComplete" && e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster")
-      .filter((e) => e.objectRef?.namespace === NS && e.verb !== "watch")
+      .filter((e) => (e.objectRef?.namespace === NS || e.objectRef?.resource === "nodes") && e.verb !== "watch")
       .filter((e) => Date.parse(e.requestReceivedTimestamp) >= from && Date.parse(e.requestReceivedTimestamp) <= to);
     const leases = requests.filter((e) => e.objectRef?.resource === "leases");
     // Polling followers would have read the Lease 20 times; the holder renews every 15 s.
     expect(leases.filter((e) => e.verb === "get")).toEqual([]);
     expect(leases.filter((e) => e.verb === "update").length).toBeLessThanOrEqual(2);
-    expect(requests.filter((e) => e.objectRef?.resource !== "leases").length).toBeLessThanOrEqual(1);
-    await Promise.all(fleet.map((op) => op.stop()));
+    // The holder's once-a-minute reports (unclaimed hooks, lost nodes) at most once each in 20 s.
+    expect(requests.filter((e) => e.objectRef?.resource !== "leases").length).toBeLessThanOrEqual(2);
+    await Promise.all([...agents, ...fleet].map((op) => op.stop()));
   }, 90_000);
 });
 
@@ -82,13 +85,13 @@ describe("Lease requests under API priority and fairness", () => {
 
   test("the operators' Lease requests are served at the leader-election priority level, their other requests are not", async () => {
     await env.namespace(NS);
-    const op = operator(NS, "--node-name", "node-a");
+    const op = operator(NS, "fleet", "--agent-selector=");
     await op.waitReady();
     await leaderOf([op]);
     const uid = async (kind: string, name: string) => (await env.json(["get", kind, name])).metadata.uid as string;
     const flowSchema = await uid("flowschemas.flowcontrol.apiserver.k8s.io", "plexd-hook-leases");
     const leaderElection = await uid("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io", "leader-election");
-    const lease = await classified(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/plexd-hook-untargeted`);
+    const lease = await classified(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/plexd-hook-fleet`);
     expect(lease).toEqual({ flowSchema, priorityLevel: leaderElection });
     const hooks = await classified(`/apis/plexd.plexsphere.com/v1alpha1/namespaces/${NS}/plexdhooks`);
     expect(hooks.flowSchema).toBeString();
@@ -140,7 +143,7 @@ describe("a lost node", () => {
   const NS = "e2e-lost";
   const DOOMED = "node-doomed";
 
-  test("a running hook whose node is deleted is reported Failed with reason NodeLost by the Lease holder", async () => {
+  test("a running hook whose node is deleted is reported Failed with reason NodeLost by the fleet controller", async () => {
     await env.namespace(NS);
     const node = {
       apiVersion: "v1",
@@ -153,7 +156,7 @@ describe("a lost node", () => {
     };
     await env.k(["apply", "-f", "-"], JSON.stringify(node));
     await env.k(["wait", "--for=condition=Ready", `node/${DOOMED}`, "--timeout=60s"]);
-    const holder = operator(NS, "--node-name", "node-a", "--node-lost-after", "3");
+    const holder = operator(NS, "fleet", "--agent-selector=", "--node-lost-after", "3");
     await holder.waitReady();
     await leaderOf([holder]);
     const doomed = operator(NS, "--node-name", DOOMED);

@@ -54,7 +54,8 @@ describe("phases on the real Job controller", () => {
   const NS = "e2e-phases";
   beforeAll(async () => {
     await env.namespace(NS);
-    await operator(NS, "--node-name", "node-b", "--unclaimed-after", "2").waitReady();
+    await operator(NS, "--node-name", "node-b").waitReady();
+    await operator(NS, "fleet", "--agent-selector=", "--unclaimed-after", "2").waitReady();
   }, 60_000);
 
   test("a hook aimed at a node where no controller runs stays Pending with a message that says what to check", async () => {
@@ -225,20 +226,31 @@ describe("cluster mode", () => {
   });
 });
 
-describe("targeting across a fleet of three node controllers", () => {
+describe("targeting across three node agents and the fleet controller", () => {
   const NS = "e2e-fleet";
   const nodes = ["node-a", "node-b", "node-c"];
-  let fleet: Record<string, Operator>;
+  let agents: Record<string, Operator>;
+  let fleet: Operator;
 
   beforeAll(async () => {
     await env.namespace(NS);
-    fleet = Object.fromEntries(nodes.map((node) => [node, operator(NS, "--node-name", node)]));
-    await Promise.all(Object.values(fleet).map((op) => op.waitReady()));
+    // Each agent with the token of the DaemonSet's pod on its node, as in a cluster: bound to that node.
+    const configs = await Promise.all(nodes.map((node) => env.nodeKubeconfig(node)));
+    agents = Object.fromEntries(
+      nodes.map((node, i) => [
+        node,
+        startOperator(["--kubeconfig", configs[i] as string, "--namespace", NS, "--node-name", node]),
+      ]),
+    );
+    fleet = operator(NS, "fleet", "--agent-selector=");
+    operators.push(...Object.values(agents));
+    await Promise.all([...Object.values(agents), fleet].map((op) => op.waitReady()));
     const items = [
       ...nodes.flatMap((node) =>
         [1, 2, 3].map((i) => JSON.parse(hookYaml(`${node}-${i}`, NS, { hookName: "t", nodeName: node }))),
       ),
-      ...[1, 2, 3, 4].map((i) => JSON.parse(hookYaml(`free-${i}`, NS, { hookName: "free" }))),
+      ...[1, 2, 3, 4, 5, 6].map((i) => JSON.parse(hookYaml(`free-${i}`, NS, { hookName: "free" }))),
+      JSON.parse(hookYaml("root-b", NS, { hookName: "root", nodeName: "node-b", privileged: true })),
     ];
     await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
     await waitFor("every hook to succeed", async () => (await hooksIn(NS)).every((h) => h.status?.phase === "Succeeded"), {
@@ -247,58 +259,72 @@ describe("targeting across a fleet of three node controllers", () => {
     });
   }, 150_000);
 
-  test("each targeted hook ran on its node, created by that node's controller", async () => {
+  const createdBy = (op: Operator, prefix: string): string[] =>
+    op.logs.filter((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith(prefix)).map((l) => String(l.hook));
+
+  test("each targeted hook ran on its node, created by that node's agent", async () => {
     for (const node of nodes) {
       for (const i of [1, 2, 3]) {
         const job = await env.json(["get", "job", `plexdhook-${node}-${i}`, "-n", NS]);
         expect(job.spec.template.spec.nodeSelector["kubernetes.io/hostname"]).toBe(node);
       }
-      const created = fleet[node]!.logs.filter(
-        (l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("node-"),
-      ).map((l) => l.hook);
-      expect(created.sort()).toEqual([`${node}-1`, `${node}-2`, `${node}-3`]);
+      expect(createdBy(agents[node]!, "node-").sort()).toEqual([`${node}-1`, `${node}-2`, `${node}-3`]);
     }
   });
 
-  test("each untargeted hook got exactly one Job, all from the one Lease holder", async () => {
+  test("the fleet controller assigned each untargeted hook to a node, whose agent created its one Job", async () => {
     const jobs = await jobsIn(NS);
-    for (const i of [1, 2, 3, 4]) expect(jobs.filter((j) => j.metadata.name === `plexdhook-free-${i}`)).toHaveLength(1);
-    const creators = nodes.filter((node) =>
-      fleet[node]!.logs.some((l) => l.msg === "plexdhook job created" && String(l.hook).startsWith("free-")),
-    );
-    expect(creators).toHaveLength(1);
-    const lease = await env.json(["get", "lease", "plexd-hook-untargeted", "-n", NS]);
-    expect(lease.spec.holderIdentity.startsWith(`${creators[0]}_`)).toBe(true);
-    for (const i of [1, 2, 3, 4]) expect((await getHook(NS, `free-${i}`)).status.nodeName).toBe(creators[0]);
+    for (const i of [1, 2, 3, 4, 5, 6]) {
+      const hook = await getHook(NS, `free-${i}`);
+      const node = hook.status.nodeName as string;
+      expect(nodes).toContain(node);
+      expect(hook.status.conditions.find((c: any) => c.type === "JobCreated")?.reason).toBe("JobCreated");
+      expect(jobs.filter((j) => j.metadata.name === `plexdhook-free-${i}`)).toHaveLength(1);
+      expect(createdBy(agents[node]!, `free-${i}`)).toEqual([`free-${i}`]);
+    }
+    // Spread by load: no node took them all.
+    const placed = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => (await getHook(NS, `free-${i}`)).status.nodeName));
+    expect(new Set(placed).size).toBeGreaterThan(1);
+    expect(createdBy(fleet, "free-")).toEqual([]);
+    const lease = await env.json(["get", "lease", "plexd-hook-fleet", "-n", NS]);
+    expect(lease.spec.holderIdentity).toStartWith("fleet_");
   });
 
-  test("each controller holds only its own node's hooks, as its metrics show", async () => {
+  test("the privileged hook's Job was created by the fleet controller and followed to Succeeded by node-b's agent", async () => {
+    expect(createdBy(fleet, "root-b")).toEqual(["root-b"]);
+    for (const node of nodes) expect(createdBy(agents[node]!, "root-b")).toEqual([]);
+    const job = await env.json(["get", "job", "plexdhook-root-b", "-n", NS]);
+    expect(job.spec.template.spec.containers[0].securityContext).toEqual({ privileged: true });
+    expect((await getHook(NS, "root-b")).status.phase).toBe("Succeeded");
+  });
+
+  test("each agent holds only its own node's hooks, as its metrics show", async () => {
     const hooks = await hooksIn(NS);
     for (const node of nodes) {
-      const own = hooks.filter((h) => (h.spec.nodeName ?? h.status?.nodeName) === node).length;
-      expect(await fleet[node]!.metric("plexd_hook_hooks")).toBe(own);
+      const own = hooks.filter((h) => (h.spec.nodeName || h.status?.nodeName) === node).length;
+      expect(await agents[node]!.metric("plexd_hook_hooks")).toBe(own);
     }
   });
 
-  test("the API server's audit log shows every hook and Job watch of the fleet filtered by node", async () => {
-    const requests = readAuditLog(env.cluster.auditLogPath as string)
-      .filter(
-        (e) =>
-          e.stage === "ResponseComplete" &&
-          e.user?.username === "system:serviceaccount:plexd-system:plexd-cluster" &&
-          (e.verb === "watch" || e.verb === "list"),
-      )
-      .map((e) => decodeURIComponent(e.requestURI ?? ""))
-      .filter((uri) => uri.includes(`/namespaces/${NS}/`));
-    const hookReads = requests.filter((uri) => uri.includes("/plexdhooks"));
-    const jobReads = requests.filter((uri) => uri.includes("/jobs"));
-    // Each node lists its own hooks, the Lease holder the untargeted ones (watches last minutes, so
-    // their completions are not in the log yet).
-    expect(hookReads.length).toBeGreaterThanOrEqual(4);
+  test("the audit log shows every hook and Job read of the agents filtered by their node, and no Lease request", async () => {
+    const requests = readAuditLog(env.cluster.auditLogPath as string).filter(
+      (e) =>
+        e.stage === "ResponseComplete" &&
+        e.user?.username === "system:serviceaccount:plexd-system:plexd" &&
+        decodeURIComponent(e.requestURI ?? "").includes(`/namespaces/${NS}/`),
+    );
+    const uris = requests
+      .filter((e) => e.verb === "watch" || e.verb === "list")
+      .map((e) => decodeURIComponent(e.requestURI ?? ""));
+    const hookReads = uris.filter((uri) => uri.includes("/plexdhooks"));
+    const jobReads = uris.filter((uri) => uri.includes("/jobs"));
+    // Watches last minutes, so only their starts may be in the log yet: two hook lists and one Job list per agent.
+    expect(hookReads.length).toBeGreaterThanOrEqual(6);
     expect(jobReads.length).toBeGreaterThanOrEqual(3);
-    // Besides the node watches, the Lease holder's unclaimed report lists only hooks no node has taken (every 15 s).
-    for (const uri of hookReads) expect(uri).toMatch(/fieldSelector=(spec\.nodeName=(node-[abc])?|status\.nodeName=)(&|,|$)/);
+    for (const uri of hookReads)
+      expect(uri).toMatch(/fieldSelector=spec\.nodeName=(node-[abc]|,status\.nodeName=node-[abc])(&|$)/);
     for (const uri of jobReads) expect(uri).toMatch(/labelSelector=.*plexd\.plexsphere\.com\/node=node-[abc]/);
+    expect(requests.filter((e) => e.objectRef?.resource === "leases" || e.objectRef?.resource === "nodes")).toEqual([]);
   });
 });
 

@@ -9,6 +9,8 @@ import { type Operator, startOperator } from "./support/operator.ts";
 const NS = "e2e-seed";
 let env: Setup;
 let operator: Operator;
+/** Privileged hooks' Jobs are the fleet controller's to create (a node agent's token cannot). */
+let fleet: Operator;
 
 const SEED = seedSpec({ nodeName: "node-a" });
 
@@ -20,11 +22,12 @@ beforeAll(async () => {
   env = await sharedCluster();
   await env.namespace(NS);
   operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-a"]);
-  await operator.waitReady();
+  fleet = startOperator(["fleet", "--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--agent-selector="]);
+  await Promise.all([operator.waitReady(), fleet.waitReady()]);
 }, 600_000);
 
 afterAll(async () => {
-  await operator?.stop();
+  await Promise.all([operator?.stop(), fleet?.stop()]);
 });
 
 describe("the seed's example hook", () => {
