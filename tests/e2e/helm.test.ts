@@ -120,6 +120,8 @@ describe("the chart", () => {
       keys.filter((key) => /^(CustomResourceDefinition|Namespace)\//.test(key) || /\/plexd-hook-privileged$/.test(key)),
     ).toEqual([]);
     expect(keys).toContain(`DaemonSet/${NS}/plexd-hook`);
+    expect(keys).toContain(`Deployment/${NS}/plexd-hook-fleet`);
+    expect(keys).toContain(`PodDisruptionBudget/${NS}/plexd-hook-fleet`);
   });
 });
 
@@ -161,11 +163,18 @@ current-context: plexd
     expect(phase).toBe("Succeeded");
   }, 180_000);
 
-  test("helm upgrade with a changed value changes the DaemonSet", async () => {
-    await helmOk(["upgrade", "plexd-hook", CHART, "--set", "logLevel=debug,healthPort=9090"]);
+  test("helm upgrade with changed values changes the DaemonSet and the fleet controller", async () => {
+    await helmOk(["upgrade", "plexd-hook", CHART, "--set", "logLevel=debug,healthPort=9090,fleet.replicas=3,image.tag=9.9.9"]);
     const container = (await kJson(["get", "daemonset", "plexd-hook", "-n", NS])).spec.template.spec.containers[0];
     expect(container.args).toEqual(["--namespace=$(POD_NAMESPACE)", "--health-addr=:9090", "--log-level=debug"]);
     expect(container.ports[0].containerPort).toBe(9090);
+    expect(container.image).toBe("ghcr.io/plexsphere/plexd-hook:9.9.9");
+    const fleet = (await kJson(["get", "deployment", "plexd-hook-fleet", "-n", NS])).spec;
+    expect(fleet.replicas).toBe(3);
+    expect(fleet.template.spec.serviceAccountName).toBe("plexd-cluster");
+    const fleetContainer = fleet.template.spec.containers[0];
+    expect(fleetContainer.args).toEqual(["fleet", "--namespace=$(POD_NAMESPACE)", "--health-addr=:9090", "--log-level=debug"]);
+    expect(fleetContainer.image).toBe("ghcr.io/plexsphere/plexd-hook:9.9.9");
     expect(await helmOk(["history", "plexd-hook", "-o", "json"])).toContain('"revision":2');
   });
 
@@ -180,7 +189,7 @@ current-context: plexd
         const names = (
           await k([
             "get",
-            "namespaces,clusterroles,clusterrolebindings,rolebindings,serviceaccounts,daemonsets,validatingadmissionpolicies,validatingadmissionpolicybindings",
+            "namespaces,clusterroles,clusterrolebindings,rolebindings,serviceaccounts,daemonsets,deployments,poddisruptionbudgets,validatingadmissionpolicies,validatingadmissionpolicybindings",
             "-A",
             "-l",
             "app.kubernetes.io/part-of=plexd",

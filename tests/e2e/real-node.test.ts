@@ -17,7 +17,7 @@ const NS = "plexd-system";
 const NODE = "real-0";
 // Not the manifests' default: proves `manifests --image` is what the DaemonSet runs.
 const IMAGE = `plexd.test/plexd-hook:${pkg.version}-e2e`;
-const DS_SELECTOR = "app.kubernetes.io/name=plexd-hook";
+const DS_SELECTOR = "app.kubernetes.io/name=plexd-hook,app.kubernetes.io/component=controller";
 // busybox from busybox-static, imported on real-0; a fixed tag, since `:latest` means "always pull".
 const BUSYBOX = "busybox:1.35";
 let cluster: Cluster;

@@ -107,7 +107,7 @@ current-context: plexd
                   "-n",
                   INSTALL_NAMESPACE,
                   "-l",
-                  "app.kubernetes.io/name=plexd-hook",
+                  "app.kubernetes.io/name=plexd-hook,app.kubernetes.io/component=controller",
                   "--field-selector",
                   `spec.nodeName=${node}`,
                 ])
