@@ -8,6 +8,12 @@ export const PLURAL = "plexdhooks";
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 
 export const JOB_NAME_PREFIX = "plexdhook-";
+/**
+ * On every Job the operator creates, removed once the hook's status holds the Job's outcome (or the hook
+ * is gone): until then neither ttlSecondsAfterFinished, garbage collection nor a person can make the Job
+ * vanish, so a hook's Job can always be found again and its task never runs twice.
+ */
+export const JOB_FINALIZER = "plexd.plexsphere.com/outcome";
 export const CONTAINER_NAME = "hook";
 export const SERVICE_ACCOUNT = "plexd";
 export const DEFAULT_IMAGE = "busybox:latest";

@@ -94,7 +94,7 @@ test("the RoleBinding gives ClusterRole plexd to both operator accounts, in thei
 test("the only ClusterRoleBinding lists nodes (the lost-node report), nothing else", () => {
   const bindings = manifests("clusterrolebinding.yaml");
   expect(bindings.map((b) => b.roleRef?.name)).toEqual(["plexd-hook-nodes"]);
-  expect(expand(role("plexd-hook-nodes").rules ?? [])).toEqual(["/nodes:list"]);
+  expect(expand(role("plexd-hook-nodes").rules ?? [])).toEqual(["/nodes:list", "/nodes:watch"]);
 });
 
 test("ClusterRole plexd-hook-privileged-author grants only the two opt-ins the admission policy asks for", () => {

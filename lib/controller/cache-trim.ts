@@ -1,6 +1,6 @@
 // What the caches keep of a Job or a hook: only the fields the controller reads (cache-trim.test.ts proves which).
 
-import { LABEL_HOOK_NAME, LABEL_HOSTNAME, LABEL_MANAGED_BY, LABEL_NODE } from "../constants.ts";
+import { JOB_FINALIZER, LABEL_HOOK_NAME, LABEL_HOSTNAME, LABEL_MANAGED_BY, LABEL_NODE } from "../constants.ts";
 import { controllerRef } from "../core/ownership.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
 
@@ -28,6 +28,7 @@ export function trimJob(job: Job): Job {
       resourceVersion,
       creationTimestamp,
       ...(deletionTimestamp && { deletionTimestamp }),
+      ...(job.metadata?.finalizers?.includes(JOB_FINALIZER) && { finalizers: [JOB_FINALIZER] }),
       ...(kept.length > 0 && { labels: Object.fromEntries(kept) }),
       ...(owner && { ownerReferences: [owner] }),
     },

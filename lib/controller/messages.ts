@@ -16,3 +16,8 @@ export function ownedElsewhereMessage(jobName: string, owner: string | undefined
 export function unconfirmedMessage(jobName: string): string {
   return `Job ${jobName} was being created when its controller stopped, and it does not exist now: it may have run and been removed (ttlSecondsAfterFinished), so it is not run again. Create a new PlexdHook to run the task`;
 }
+
+/** Why a hook whose Job was deleted before it ended is Failed. */
+export function deletedWhileRunningMessage(jobName: string): string {
+  return `Job ${jobName} was deleted before it ended, so how this hook ends is unknown (its pod may still finish): create a new PlexdHook to run the task again`;
+}

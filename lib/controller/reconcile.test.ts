@@ -9,12 +9,13 @@ const NS = "plexd-system";
 
 const tracked: PlexdHookStatus = { jobName: "plexdhook-h", phase: "Pending", nodeName: "node-a", startedAt: NOW.toISOString() };
 const complete: Job["status"] = { conditions: [{ type: "Complete", status: "True" }], completionTime: NOW };
-const claimThenCreate = ["updateHookStatus h", "createJob plexdhook-h", "updateHookStatus h"];
+/** Two writes: the Job (held by JOB_FINALIZER until its outcome is recorded), then the status naming it. */
+const createThenStatus = ["createJob plexdhook-h", "updateHookStatus h"];
 
 const cases: Record<string, Case> = {
   "a new hook aimed at this node gets its Job, then Pending": {
     hook: { spec: { nodeName: "node-a" } },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Pending", jobName: "plexdhook-h", nodeName: "node-a", startedAt: NOW.toISOString() },
     events: ["JobCreated"],
   },
@@ -30,7 +31,7 @@ const cases: Record<string, Case> = {
   },
   "an agent runs a hook without spec.nodeName that the fleet controller assigned to its node": {
     hook: { status: { phase: "Pending", nodeName: "node-a" } },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Pending", nodeName: "node-a" },
     events: ["JobCreated"],
   },
@@ -42,14 +43,14 @@ const cases: Record<string, Case> = {
   "the fleet controller creates a privileged hook's Job on the hook's node": {
     hook: { spec: { nodeName: "node-b", privileged: true } },
     self: { role: "fleet", nodeName: "", leader: true },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Pending", nodeName: "node-b" },
     events: ["JobCreated"],
   },
   "cluster mode pins the Job to spec.nodeName": {
     hook: { spec: { nodeName: "node-c" } },
     self: { role: "cluster", nodeName: "", leader: true },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Pending", nodeName: "node-c" },
     events: ["JobCreated"],
   },
@@ -70,7 +71,7 @@ const cases: Record<string, Case> = {
   "AlreadyExists reads the Job and records it": {
     hook: { spec: { nodeName: "node-a" } },
     job: { where: "api", owner: "hook" },
-    calls: ["updateHookStatus h", "createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
+    calls: ["createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
     status: { phase: "Pending", jobName: "plexdhook-h" },
     events: [],
   },
@@ -108,7 +109,7 @@ const cases: Record<string, Case> = {
   "a forbidden create fails the hook with the API's message": {
     hook: { spec: { nodeName: "node-a" } },
     faults: { createJob: () => new ApiError("jobs.batch is forbidden", 403, "Forbidden") },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Failed", message: expect.stringContaining("Creating Job plexdhook-h failed: jobs.batch is forbidden") },
     events: ["HookFailed"],
   },
@@ -162,6 +163,34 @@ const cases: Record<string, Case> = {
     status: { phase: "Pending" },
     events: [],
   },
+  "a Job that finished and was deleted (ttlSecondsAfterFinished: 0) while no controller ran is held until its outcome is recorded":
+    {
+      hook: { spec: { nodeName: "node-a", ttlSecondsAfterFinished: 0 } },
+      job: { where: "cached", owner: "hook", status: complete, held: true, deleting: true },
+      calls: ["updateHookStatus h", "releaseJob plexdhook-h"],
+      status: { phase: "Succeeded", jobName: "plexdhook-h" },
+      events: ["HookSucceeded"],
+    },
+  "a held Job is released once the status holds its outcome": {
+    hook: { spec: { nodeName: "node-a" }, status: tracked },
+    job: { where: "cached", owner: "hook", status: complete, held: true },
+    calls: ["updateHookStatus h", "releaseJob plexdhook-h"],
+    status: { phase: "Succeeded" },
+    events: ["HookSucceeded"],
+  },
+  "a held Job deleted by hand before it ended fails the hook, then is released": {
+    hook: { spec: { nodeName: "node-a" }, status: tracked },
+    job: { where: "cached", owner: "hook", status: { active: 1, ready: 1 }, held: true, deleting: true },
+    calls: ["updateHookStatus h", "releaseJob plexdhook-h"],
+    status: { phase: "Failed", message: expect.stringContaining("Job plexdhook-h was deleted before it ended") },
+    events: ["HookFailed"],
+  },
+  "a finished hook whose Job is still held releases it": {
+    hook: { spec: { nodeName: "node-a" }, status: { ...tracked, phase: "Succeeded" } },
+    job: { where: "cached", owner: "hook", status: complete, held: true },
+    calls: ["releaseJob plexdhook-h"],
+    status: { phase: "Succeeded" },
+  },
   "a finished hook is not touched": {
     hook: { spec: { nodeName: "node-a" }, status: { ...tracked, phase: "Succeeded" } },
     job: { where: "cached", owner: "hook", status: { active: 1, ready: 1 } },
@@ -202,6 +231,24 @@ describe("reconcile(key): hook and caches in, API calls and status out", () => {
     client.logs.set("plexdhook-h-x/hook", "one\ntwo\nthree\n");
     await reconciler.reconcile(`${NS}/h`);
     expect(client.hook("h")?.status).toMatchObject({ phase: "Succeeded", output: "wo\nthree\n" });
+  });
+
+  test("reconcile() of a deleted hook releases its Job once the garbage collector deletes it, not before", async () => {
+    const c: Case = {
+      hook: {},
+      job: { where: "cached", owner: "hook", status: { active: 1 }, held: true },
+      calls: [],
+      status: undefined,
+    };
+    const { client, reconciler, hooks, jobs } = arrange(c);
+    hooks.delete("own", `${NS}/h`);
+    await reconciler.reconcile(`${NS}/h`);
+    expect(client.log).toEqual([]);
+    client.deleteJob("plexdhook-h");
+    jobs.set(`${NS}/plexdhook-h`, client.job("plexdhook-h") as Job);
+    await reconciler.reconcile(`${NS}/h`);
+    expect(client.log).toEqual(["releaseJob plexdhook-h"]);
+    expect(client.job("plexdhook-h")).toBeUndefined();
   });
 
   test("reconcile() of a key the cache does not hold does nothing", async () => {

@@ -1,6 +1,7 @@
 // reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
 
 import type { Logger } from "pino";
+import { JOB_FINALIZER } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { jobFinished } from "../core/job-state.ts";
 import { jobNameFor, keyOf } from "../core/names.ts";
@@ -9,13 +10,14 @@ import {
   REASON_INVALID_SPEC,
   REASON_JOB_CREATE_FAILED,
   REASON_JOB_CREATED,
+  REASON_JOB_DELETED,
   REASON_JOB_MISSING,
   REASON_JOB_OWNED_ELSEWHERE,
   REASON_JOB_UNCONFIRMED,
   REASON_POD_NOT_STARTING,
 } from "../core/reasons.ts";
-import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
-import type { Job, PlexdHook } from "../core/types.ts";
+import { deriveStatus, failedAfterJobStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
+import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isAlreadyExists, isThrottled, isTransient } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
@@ -25,7 +27,14 @@ import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookCache } from "./hook-cache.ts";
 import type { JobCache } from "./job-cache.ts";
-import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS, ownedElsewhereMessage, unconfirmedMessage } from "./messages.ts";
+import {
+  deletedWhileRunningMessage,
+  LOG_JOB_CREATE_FAILED,
+  LOG_JOB_CREATED,
+  LOG_JOB_EXISTS,
+  ownedElsewhereMessage,
+  unconfirmedMessage,
+} from "./messages.ts";
 import { withOutput } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
@@ -61,17 +70,18 @@ export class Reconciler {
   private readonly warnedNoNode = new Set<string>();
   /** When each hook's run of transient create errors began. */
   private readonly transientSince = new Map<string, number>();
-  /** UIDs of hooks this process claimed and has not yet created a Job for (or given up on). */
-  private readonly creating = new Set<string>();
+
+  /** Hooks (key → UID) whose Job name another owner holds: while they wait, the Job is read, not created again. */
+  private readonly heldElsewhere = new Map<string, string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async reconcile(key: string): Promise<Outcome> {
     const { hooks, self } = this.deps;
     const hook = hooks.get(key);
-    if (!hook || hook.metadata.deletionTimestamp) return;
+    // A hook that is gone, going, or done no longer needs its Job kept: let it go.
+    if (!hook || hook.metadata.deletionTimestamp || isTerminal(hook.status?.phase)) return this.release(key, hook);
     const me = self();
-    if (isTerminal(hook.status?.phase)) return;
     if (!ownsHook(hook, me)) {
       if (me.role === "cluster" && me.leader && !this.warnedNoNode.has(key)) {
         this.warnedNoNode.add(key);
@@ -89,27 +99,28 @@ export class Reconciler {
   }
 
   /**
-   * At most once: the status names the Job (a claim, written with the hook's resourceVersion) before the
-   * Job is created, so no later reconcile, here or after a crash, creates it again.
+   * At most once: the Job carries JOB_FINALIZER, so it exists until the hook's status holds its outcome;
+   * while it exists its deterministic name refuses a second create (AlreadyExists), here or after a crash.
    */
   private async ensureJob(target: Target): Promise<Outcome> {
-    const { hook, node, jobName } = target;
-    const { logger, now } = this.deps;
-    const cached = this.deps.jobs.get(target.jobKey);
-    if (cached) return this.record(target, cached, false);
+    const { hook, node } = target;
+    const key = keyOf(hook);
+    const waiting = this.heldElsewhere.get(key) === hook.metadata.uid;
+    const known =
+      this.deps.jobs.get(target.jobKey) ??
+      (waiting ? await this.deps.client.getJob(hook.metadata.namespace, target.jobName) : undefined);
+    if (known) return this.record(target, known, false);
     let desired: Job;
     try {
-      desired = buildJob(hook, node);
+      desired = buildJob(hook, node, { finalizer: true });
     } catch (err) {
-      logger.error({ hook: hook.metadata.name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
+      this.deps.logger.error({ hook: hook.metadata.name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
       return this.fail(hook, REASON_INVALID_SPEC, errorText(err));
     }
-    await this.deps.status.write(hook, claimedStatus(hook, jobName, node, now()));
-    this.creating.add(hook.metadata.uid);
-    return this.create({ ...target, hook: this.deps.hooks.get(keyOf(hook)) ?? hook }, desired);
+    return this.create(target, desired);
   }
 
-  /** Creates the claimed hook's Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
+  /** Creates the hook's Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
   private async create(target: Target, desired: Job): Promise<Outcome> {
     const { hook, node, jobName } = target;
     const { client, logger, metrics } = this.deps;
@@ -121,7 +132,6 @@ export class Reconciler {
       metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
       this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
       logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
-      this.creating.delete(hook.metadata.uid);
       this.transientSince.delete(keyOf(hook));
       return this.record(target, job, true);
     } catch (err) {
@@ -130,7 +140,7 @@ export class Reconciler {
         job = await client.getJob(hook.metadata.namespace, jobName);
         if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
       } else if (isThrottled(err) || (isTransient(err) && this.keepTrying(hook))) {
-        // The claim stays: the next reconcile tries again (see track). A 429 never fails the hook.
+        // Nothing was created: the next reconcile tries again. A 429 never fails the hook.
         logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
         throw err;
       } else {
@@ -138,7 +148,6 @@ export class Reconciler {
         job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
         if (job) logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
       }
-      this.creating.delete(hook.metadata.uid);
       if (job) return this.record(target, job, false);
       logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
       return this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
@@ -155,12 +164,15 @@ export class Reconciler {
       const age = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
       if (owner !== undefined && age < config.ownedElsewhereGiveUpMs) {
         logger.info({ hook: hook.metadata.name, job: jobName, owner }, "job name held by another owner, waiting");
+        this.heldElsewhere.set(keyOf(hook), hook.metadata.uid);
         return { requeueAfterMs: config.ownedElsewhereRetryMs };
       }
+      this.heldElsewhere.delete(keyOf(hook));
       return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, ownedElsewhereMessage(jobName, owner));
     }
+    this.heldElsewhere.delete(keyOf(hook));
     const status = deriveStatus(hook, job, now(), { node });
-    await this.deps.status.write(hook, await withOutput(this.deps.client, hook, job, status, logger));
+    await this.write(hook, job, await withOutput(this.deps.client, hook, job, status, logger));
     // After the status write, so the Event does not compete with it at the API server.
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
@@ -178,10 +190,9 @@ export class Reconciler {
     const gone = jobs.gone(jobKey);
     const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);
     if (!job && isClaimOnly(hook)) {
-      // Created again only when no Job can have existed: this process knows its create failed, or no
-      // ttlSecondsAfterFinished could have removed one (the hook, its owner, still exists).
-      const neverMade = this.creating.has(hook.metadata.uid) || hook.spec.ttlSecondsAfterFinished === undefined;
-      if (neverMade) return this.create(target, buildJob(hook, node));
+      // A claim written by an earlier version before its create: created again only when no Job can have
+      // existed (no ttlSecondsAfterFinished could have removed one while the hook, its owner, exists).
+      if (hook.spec.ttlSecondsAfterFinished === undefined) return this.create(target, buildJob(hook, node, { finalizer: true }));
       return this.fail(hook, REASON_JOB_UNCONFIRMED, unconfirmedMessage(jobName));
     }
     if (!job) {
@@ -191,16 +202,48 @@ export class Reconciler {
         `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`,
       );
     }
+    if (job.metadata?.deletionTimestamp && !jobFinished(job)) {
+      await this.deps.status.write(
+        hook,
+        failedAfterJobStatus(hook, REASON_JOB_DELETED, deletedWhileRunningMessage(jobName), now()),
+      );
+      this.deps.metrics.hookFailures.inc({ reason: REASON_JOB_DELETED });
+      await this.deps.client.releaseJob(job);
+      return;
+    }
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
     const status = await withOutput(client, hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }), this.deps.logger);
-    await this.deps.status.write(hook, status);
+    await this.write(hook, job, status);
     if (notStarting(status)) this.deps.events.record(hook, "Warning", REASON_POD_NOT_STARTING, status.message as string);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     const recheck = !jobFinished(job) && status.phase === "Pending" ? recheckMs(job, now()) : undefined;
     if (recheck !== undefined) return { requeueAfterMs: recheck };
     // No watch tells this controller about a Job it does not cache: look again now and then.
     if (!cached && !jobFinished(job)) return { requeueAfterMs: UNWATCHED_JOB_RECHECK_MS };
+  }
+
+  /** Writes the status; once it holds the outcome, the Job may go (ttlSecondsAfterFinished, garbage collection). */
+  private async write(hook: PlexdHook, job: Job, status: PlexdHookStatus): Promise<void> {
+    await this.deps.status.write(hook, status);
+    if (isTerminal(status.phase) && job.metadata?.finalizers?.includes(JOB_FINALIZER)) await this.deps.client.releaseJob(job);
+  }
+
+  /**
+   * Takes JOB_FINALIZER off the Job of `key`'s hook once nothing is left to record: the hook is done, or
+   * it is gone and the Job is being deleted. Only a controller that watches the Job (its node's agent,
+   * or cluster mode) has it cached, so only that one releases it.
+   */
+  private async release(key: string, hook: PlexdHook | undefined): Promise<Outcome> {
+    this.heldElsewhere.delete(key);
+    const [namespace, name] = key.split("/") as [string, string];
+    const job = this.deps.jobs.get(`${namespace}/${jobNameFor(name)}`);
+    if (!job?.metadata?.finalizers?.includes(JOB_FINALIZER)) return;
+    const owner = controllerRef(job)?.uid;
+    const done = hook !== undefined && owner === hook.metadata.uid && isTerminal(hook.status?.phase);
+    if (done || (hook === undefined && job.metadata.deletionTimestamp) || hook?.metadata.deletionTimestamp) {
+      await this.deps.client.releaseJob(job);
+    }
   }
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */

@@ -8,6 +8,7 @@ import {
   DEFAULT_ACTIVE_DEADLINE_SECONDS,
   DEFAULT_BACKOFF_LIMIT,
   DEFAULT_IMAGE,
+  JOB_FINALIZER,
   KIND,
   LABEL_HOOK_NAME,
   LABEL_HOSTNAME,
@@ -66,9 +67,10 @@ export function jobLabels(hook: PlexdHook, nodeName: string): Record<string, str
 
 /**
  * Builds the Job for `hook`, pinned to `nodeName`. Throws a TypeError with a message saying what to
- * change when the hook cannot be turned into a Job (see buildEnv).
+ * change when the hook cannot be turned into a Job (see buildEnv). `finalizer`: the Job carries
+ * JOB_FINALIZER, for a controller that removes it once the outcome is recorded (not Metacontroller's).
  */
-export function buildJob(hook: PlexdHook, nodeName: string): Job {
+export function buildJob(hook: PlexdHook, nodeName: string, options: { finalizer?: boolean } = {}): Job {
   const { spec, metadata } = hook;
   const labels = jobLabels(hook, nodeName);
   const container: V1Container = {
@@ -87,6 +89,7 @@ export function buildJob(hook: PlexdHook, nodeName: string): Job {
       name: jobNameFor(metadata.name),
       namespace: metadata.namespace,
       labels,
+      ...(options.finalizer && { finalizers: [JOB_FINALIZER] }),
       ownerReferences: [
         {
           apiVersion: API_VERSION,

@@ -8,6 +8,8 @@ export const REASON_JOB_CREATE_FAILED = "JobCreateFailed";
 export const REASON_INVALID_SPEC = "InvalidSpec";
 /** A Job of that name exists and is not this hook's. */
 export const REASON_JOB_OWNED_ELSEWHERE = "JobOwnedElsewhere";
+/** The hook's Job was deleted (by hand) while it ran: its outcome cannot be recorded. */
+export const REASON_JOB_DELETED = "JobDeleted";
 /** The hook's Job vanished before it said how it ended. */
 export const REASON_JOB_MISSING = "JobMissing";
 /** The hook is claimed (its status names the Job) and the Job is being created. */

@@ -37,6 +37,15 @@ export function failedStatus(hook: PlexdHook, reason: string, message: string, n
   };
 }
 
+/**
+ * Failed after its Job was created, without the Job's outcome (the Job deleted before it ended, the node
+ * lost): JobCreated stays as it was, and only the Succeeded condition says why it ended.
+ */
+export function failedAfterJobStatus(hook: PlexdHook, reason: string, message: string, now: Date): PlexdHookStatus {
+  const conditions = setCondition(hook.status?.conditions, { type: CONDITION_SUCCEEDED, status: "False", reason, message }, now);
+  return { ...failedStatus(hook, reason, message, now), conditions };
+}
+
 /** The status of a hook aimed at a node where no controller has taken it: still Pending, saying what to check. */
 export function unclaimedStatus(hook: PlexdHook, waitedSeconds: number, now: Date): PlexdHookStatus {
   const current = hook.status ?? {};

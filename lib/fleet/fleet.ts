@@ -118,7 +118,7 @@ export class FleetController {
       ...{ client, hooks, jobs: new JobCache(), echoes: new Echoes(), status, events, metrics, logger, now },
       ...{ diagnostics: new Diagnostics(client, now, { byNode: false, logger }), self: () => self, config: config.reconcile },
     });
-    const reconciler = new FleetReconciler({ hooks, view, status, jobs, metrics, logger, now });
+    const reconciler = new FleetReconciler({ client, hooks, view, status, jobs, metrics, logger, now });
 
     const [hookStream, nodeStream, agentStream] = await Promise.all([
       client.watchHooks({ namespace, signal }),

@@ -6,9 +6,11 @@ import type { HookCache } from "../controller/hook-cache.ts";
 import type { Reconciler } from "../controller/reconcile.ts";
 import type { StatusWriter } from "../controller/status-writer.ts";
 import type { Outcome } from "../controller/work-queue.ts";
+import { jobNameFor } from "../core/names.ts";
 import { REASON_NODE_HOSTNAME_MISMATCH } from "../core/reasons.ts";
 import { assignedStatus, failedStatus, isTerminal, noReadyNodeStatus } from "../core/status.ts";
 import type { PlexdHook } from "../core/types.ts";
+import type { KubeClient } from "../kube/client.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { chooseNode } from "./assign.ts";
 import type { FleetView } from "./fleet-view.ts";
@@ -18,6 +20,7 @@ import { hostnameMismatch } from "./nodes.ts";
 const UNASSIGNABLE_RECHECK_MS = 30_000;
 
 export interface FleetReconcilerDeps {
+  client: KubeClient;
   hooks: HookCache;
   view: FleetView;
   status: StatusWriter;
@@ -38,7 +41,7 @@ export class FleetReconciler {
   async reconcile(key: string): Promise<Outcome> {
     const hook = this.deps.hooks.get(key);
     if (!hook || hook.metadata.deletionTimestamp || isTerminal(hook.status?.phase)) return;
-    if (!hook.spec.nodeName && this.needsAssignment(hook)) {
+    if (!hook.spec.nodeName && (await this.needsAssignment(hook))) {
       const outcome = await this.assign(hook);
       if (outcome) return outcome;
     }
@@ -49,11 +52,15 @@ export class FleetReconciler {
     return this.deps.jobs.reconcile(key);
   }
 
-  /** Not assigned yet, or assigned to a node that can no longer take it before any agent claimed it. */
-  private needsAssignment(hook: PlexdHook): boolean {
+  /**
+   * Not assigned yet, or assigned to a node that can no longer take it before its agent made the Job
+   * (its status names none, and the API holds none: an agent records its Job just after creating it).
+   */
+  private async needsAssignment(hook: PlexdHook): Promise<boolean> {
     const assigned = hook.status?.nodeName;
     if (!assigned) return true;
-    return !hook.status?.jobName && !this.deps.view.canRun(assigned);
+    if (hook.status?.jobName || this.deps.view.canRun(assigned)) return false;
+    return (await this.deps.client.getJob(hook.metadata.namespace, jobNameFor(hook.metadata.name))) === undefined;
   }
 
   /** Writes the assignment (or why there is none); the write's resourceVersion guards against an agent's claim. */

@@ -67,6 +67,8 @@ export interface KubeClient {
   /** Rejects with an ApiError whose reason is AlreadyExists when the name is taken. */
   createJob(job: Job): Promise<Job>;
   getJob(namespace: string, name: string): Promise<Job | undefined>;
+  /** Removes JOB_FINALIZER from the Job, and nothing else; a Job already without it (or gone) is fine. */
+  releaseJob(job: Job): Promise<void>;
   /** One list; `fromCache` reads the API server's watch cache (resourceVersion=0), not etcd. */
   listPods(namespace: string, labelSelector: string, options?: PodListOptions): Promise<Pod[]>;
   /** The end of a container's log, as text: its last `tailLines` lines, at most `limitBytes` of them. */

@@ -2,7 +2,7 @@
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { GROUP, PLURAL, VERSION } from "../constants.ts";
+import { GROUP, JOB_FINALIZER, PLURAL, VERSION } from "../constants.ts";
 import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
 import { isNotFound } from "./errors.ts";
@@ -97,6 +97,26 @@ export class NodeKubeClient implements KubeClient {
       if (isNotFound(err)) return undefined;
       throw err;
     });
+  }
+
+  async releaseJob(job: Job): Promise<void> {
+    const { name, namespace, finalizers } = job.metadata ?? {};
+    const at = finalizers?.indexOf(JOB_FINALIZER) ?? -1;
+    if (at < 0) return;
+    // A JSON patch that tests the entry it removes: a list changed meanwhile refuses it (422) instead of
+    // removing another finalizer; the caller looks again.
+    const path = `/metadata/finalizers/${at}`;
+    await this.rest
+      .request("PATCH", `${jobsPath(namespace ?? "")}/${name}`, {
+        body: [
+          { op: "test", path, value: JOB_FINALIZER },
+          { op: "remove", path },
+        ],
+        contentType: "application/json-patch+json",
+      })
+      .catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
   }
 
   async listPods(namespace: string, labelSelector: string, options: PodListOptions = {}): Promise<Pod[]> {

@@ -1,4 +1,5 @@
-// A hook's task runs at most once and only its own Job counts: orphaned and foreign Jobs, SIGKILL and 403s around a short TTL.
+// A hook's task runs at most once and only its own Job counts: orphaned and foreign Jobs, SIGKILL and 403s around a
+// TTL of 0, which the Job's finalizer holds off until the hook's status has the outcome.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
@@ -45,6 +46,58 @@ const jobGone = (namespace: string, job: string) =>
     async () => (await env.tryK(["get", "job", job, "-n", namespace])).stderr.includes("NotFound"),
     { timeoutMs: 60_000, intervalMs: 200 },
   );
+/** Waits until the Job's deletion (its TTL) is held by plexd-hook's finalizer: finished, deleted, still there. */
+const jobHeld = (namespace: string, job: string) =>
+  waitFor(
+    `Job ${job} to be deleted by its TTL and held by the finalizer`,
+    async () => {
+      const found = await env.tryK(["get", "job", job, "-n", namespace, "-o", "json"]);
+      if (found.code !== 0) throw new Error(`Job ${job} vanished before its outcome was recorded: ${found.stderr}`);
+      const { metadata } = JSON.parse(found.stdout);
+      return metadata.deletionTimestamp !== undefined && metadata.finalizers?.includes("plexd.plexsphere.com/outcome");
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+/** Refuses every status write in `namespace` (a ValidatingAdmissionPolicy) until the returned function lifts it. */
+async function pauseStatusWrites(namespace: string): Promise<() => Promise<void>> {
+  const name = `pause-status-${namespace}`;
+  const meta = { name, labels: { "plexd.test/pause": "status" } };
+  const policy = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicy",
+    metadata: meta,
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+        resourceRules: [
+          { apiGroups: ["plexd.plexsphere.com"], apiVersions: ["*"], operations: ["UPDATE"], resources: ["plexdhooks/status"] },
+        ],
+      },
+      validations: [{ expression: "false", message: "status writes paused by the test" }],
+    },
+  };
+  const binding = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingAdmissionPolicyBinding",
+    metadata: meta,
+    spec: { policyName: name, validationActions: ["Deny"] },
+  };
+  await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [policy, binding] }));
+  await env.k(["apply", "-f", "-"], hookYaml("probe", namespace, { hookName: "probe", nodeName: "node-none" }));
+  const paused = async () =>
+    (
+      await env.tryK([
+        ...["patch", "plexdhook", "probe", "-n", namespace, "--subresource=status", "--type=merge", "--dry-run=server"],
+        ...["-p", JSON.stringify({ status: { message: "probe" } })],
+      ])
+    ).stderr.includes("status writes paused by the test");
+  await waitFor("the status pause to take effect", paused, { timeoutMs: 15_000, intervalMs: 100 });
+  return async () => {
+    await env.k(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", name]);
+    await waitFor("the status pause to be lifted", async () => !(await paused()), { timeoutMs: 15_000, intervalMs: 100 });
+  };
+}
 /** Resolves as soon as the operator logged that it created a Job (polls its log lines as they arrive). */
 const created = (operator: Operator) =>
   waitFor("the Job create", () => operator.logs.some((l) => l.msg === "plexdhook job created"), {
@@ -98,28 +151,35 @@ describe("only a Job whose controller owner reference carries the hook's UID cou
 });
 
 describe("at most once, even when the Job is gone before the controller looks again", () => {
-  test("SIGKILL right after the create, the Job finished and removed by a TTL of 0: no second Job after the restart", async () => {
+  test("SIGKILL between the Job create and the status write, TTL 0: the finalizer holds the finished Job, so the restarted agent records its outcome, and there was one create", async () => {
     const NS = await env.namespace("e2e-once-kill");
-    // The DaemonSet's own identity on node-a: a node controller needs no Lease for hooks aimed at its node,
-    // so the restarted one acts at once (an --all-nodes replica would first wait out its killed twin's Lease).
+    // The DaemonSet's own identity on node-a, as a node agent has it.
     const args = ["--kubeconfig", await env.nodeKubeconfig("node-a"), "--namespace", NS, "--node-name", "node-a"];
+    const resume = await pauseStatusWrites(NS);
     const first = startOperator(args);
     await first.waitReady();
     await env.k(["apply", "-f", "-"], hookYaml("killed", NS, { hookName: "k", nodeName: "node-a", ttlSecondsAfterFinished: 0 }));
     await created(first);
+    // The status write after the create is refused, so the kill lands in the window a claim once covered.
+    await waitFor("the status write to be refused", () => first.logs.some((l) => l.msg === "plexdhook status update failed"), {
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
     first.proc.kill("SIGKILL");
     await first.exited;
-    // The claim (written before the create) names the Job, whatever the kill cut off after it.
-    expect((await statusOf(NS, "killed")).jobName).toBe("plexdhook-killed");
-    await jobGone(NS, "plexdhook-killed");
+    expect((await statusOf(NS, "killed")).jobName).toBeUndefined();
+    // The Job runs, finishes, and its TTL of 0 deletes it: the finalizer keeps it until the outcome is recorded.
+    await jobHeld(NS, "plexdhook-killed");
+    await resume();
 
     const second = startOperator(args);
     try {
       await second.waitReady();
       const status = await ended(NS, "killed");
-      expect(status.phase).toBe("Failed");
-      expect(["JobCreationUnconfirmed", "JobMissing"]).toContain(reasonOf(status) ?? "");
-      expect(status.message).toMatch(/[Cc]reate a new PlexdHook/);
+      expect(status.phase).toBe("Succeeded");
+      expect(status.jobName).toBe("plexdhook-killed");
+      // Released once recorded, the Job goes as its TTL asked.
+      await jobGone(NS, "plexdhook-killed");
       // Give a second create every chance to happen before counting.
       await Bun.sleep(2_000);
       expect(jobCreates(NS)).toEqual(["system:serviceaccount:plexd-system:plexd plexdhook-killed"]);
@@ -129,7 +189,30 @@ describe("at most once, even when the Job is gone before the controller looks ag
     }
   }, 120_000);
 
-  test("status writes refused (403) while the TTL removes the finished Job: no second Job, and the hook ends once writes work again", async () => {
+  test("a Job deleted by hand while it runs is held until the hook says so: Failed with reason JobDeleted, then it goes", async () => {
+    const NS = await env.namespace("e2e-once-deleted");
+    const agent = startOperator(["--kubeconfig", await env.nodeKubeconfig("node-a"), "--namespace", NS, "--node-name", "node-a"]);
+    try {
+      await agent.waitReady();
+      const spec = { hookName: "d", nodeName: "node-a", jobTemplate: { image: "plexd.test/sleep" } };
+      await env.k(["apply", "-f", "-"], hookYaml("deleted", NS, spec));
+      await waitFor("Running", async () => (await statusOf(NS, "deleted")).phase === "Running", {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+      await env.k(["delete", "job", "plexdhook-deleted", "-n", NS, "--wait=false"]);
+      const status = await ended(NS, "deleted");
+      expect(status.phase).toBe("Failed");
+      expect(status.conditions.find((c: { type: string }) => c.type === "Succeeded")?.reason).toBe("JobDeleted");
+      expect(status.conditions.find((c: { type: string }) => c.type === "JobCreated")?.status).toBe("True");
+      expect(status.message).toContain("Job plexdhook-deleted was deleted before it ended");
+      await jobGone(NS, "plexdhook-deleted");
+    } finally {
+      await agent.stop();
+    }
+  }, 90_000);
+
+  test("status writes refused (403) while the TTL deletes the finished Job: held, no second Job, and the hook ends once writes work again", async () => {
     const NS = await env.namespace("e2e-once-403");
     // Its own user, so its permissions can be swapped under it: everything ClusterRole plexd has but the status.
     const role = JSON.parse(await env.k(["get", "clusterrole", "plexd", "-o", "json"]));
@@ -162,7 +245,7 @@ describe("at most once, even when the Job is gone before the controller looks ag
         timeoutMs: 10_000,
         intervalMs: 50,
       });
-      await jobGone(NS, "plexdhook-denied");
+      await jobHeld(NS, "plexdhook-denied");
       const refused = () =>
         operator.logs.filter((l) => l.msg === "plexdhook status update failed" && /forbidden/i.test(String(l.error)));
       await waitFor("status writes to be refused with 403", () => refused().length >= 2, { timeoutMs: 30_000, intervalMs: 100 });
@@ -170,8 +253,9 @@ describe("at most once, even when the Job is gone before the controller looks ag
 
       await env.k(["create", "rolebinding", "full", "--clusterrole=plexd", "--user=once-operator", "-n", NS]);
       const status = await ended(NS, "denied");
-      // The controller saw its Job finish before the TTL removed it, so it still knows how it ended.
+      // The finalizer held the finished Job, so how it ended is still known; then it goes.
       expect(status.phase).toBe("Succeeded");
+      await jobGone(NS, "plexdhook-denied");
       expect(jobCreates(NS)).toEqual(["once-operator plexdhook-denied"]);
     } finally {
       await operator.stop();

@@ -1,6 +1,8 @@
 // An in-memory KubeClient for unit tests of the controller logic: objects, watches with selectors, injected faults.
 
 import type { CoreV1Event } from "@kubernetes/client-node";
+import { JOB_FINALIZER } from "../../lib/constants.ts";
+import { keyOf } from "../../lib/core/names.ts";
 import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
 import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
@@ -198,6 +200,24 @@ export class MemoryClient implements KubeClient {
       throw new ApiError(`jobs.batch "${job.metadata?.name}" already exists`, 409, "AlreadyExists");
     }
     return this.jobs.put({ ...job, metadata: { ...job.metadata, uid: `uid-job-${job.metadata?.name}` } });
+  }
+
+  async releaseJob(job: Job): Promise<void> {
+    this.log.push(`releaseJob ${job.metadata?.name}`);
+    const stored = this.job(job.metadata?.name ?? "", job.metadata?.namespace);
+    if (!stored?.metadata?.finalizers?.includes(JOB_FINALIZER)) return;
+    const finalizers = stored.metadata.finalizers.filter((f) => f !== JOB_FINALIZER);
+    // As the API server: a deleted object goes once its last finalizer does.
+    if (stored.metadata.deletionTimestamp && finalizers.length === 0) this.jobs.remove(keyOf(stored));
+    else this.jobs.put({ ...stored, metadata: { ...stored.metadata, finalizers } });
+  }
+
+  /** Plays a deletion (garbage collection, a TTL, a person): gone at once unless a finalizer holds it. */
+  deleteJob(name: string, namespace = "plexd-system"): void {
+    const job = this.job(name, namespace);
+    if (!job) return;
+    if (job.metadata?.finalizers?.length) this.jobs.put({ ...job, metadata: { ...job.metadata, deletionTimestamp: new Date() } });
+    else this.jobs.remove(keyOf(job));
   }
 
   async getJob(namespace: string, name: string): Promise<Job | undefined> {

@@ -1,6 +1,7 @@
 // A Reconciler over a MemoryClient and caches set up as a reconcile table case says.
 
 import { pino } from "pino";
+import { JOB_FINALIZER } from "../../lib/constants.ts";
 import { Diagnostics } from "../../lib/controller/diagnose.ts";
 import { Echoes } from "../../lib/controller/echoes.ts";
 import { EventRecorder } from "../../lib/controller/events.ts";
@@ -27,7 +28,15 @@ type JobPlace = "cached" | "api" | "gone";
 export interface Case {
   hook: { spec?: Partial<PlexdHookSpec>; status?: PlexdHookStatus; ageSeconds?: number };
   /** owner: the controller owner reference names this hook's UID, another PlexdHook's, or nothing. */
-  job?: { where: JobPlace; status?: Job["status"]; owner?: "hook" | "other" | "none"; ageSeconds?: number };
+  /** held: it carries JOB_FINALIZER; deleting: a deletion waits on that finalizer. */
+  job?: {
+    where: JobPlace;
+    status?: Job["status"];
+    owner?: "hook" | "other" | "none";
+    ageSeconds?: number;
+    held?: boolean;
+    deleting?: boolean;
+  };
   self?: Partial<Self>;
   faults?: Faults;
   /** The requests reconcile makes, in order (see MemoryClient.log). */
@@ -57,6 +66,8 @@ export function arrange(c: Case) {
         namespace: NS,
         uid: "uid-job-h",
         creationTimestamp: new Date(NOW.getTime() - (c.job.ageSeconds ?? 1) * 1000),
+        ...(c.job.held && { finalizers: [JOB_FINALIZER] }),
+        ...(c.job.deleting && { deletionTimestamp: NOW }),
         ownerReferences: c.job.owner === "none" ? [] : [owner],
       },
       status: c.job.status,
@@ -83,5 +94,5 @@ export function arrange(c: Case) {
     config: { transientRetryWindowMs: 0, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
     now,
   });
-  return { client, reconciler, hooks };
+  return { client, reconciler, hooks, jobs };
 }
