@@ -67,11 +67,14 @@ interface Runnable {
 
 type Build = (client: NodeKubeClient, metrics: Metrics, logger: ReturnType<typeof createLogger>) => Runnable;
 
+const LOG_STOPPED = { operator: "plexdhook controller stopped", fleet: "plexd-hook fleet controller stopped" } as const;
+
 async function runController(
   cli: Cli,
   env: Record<string, string | undefined>,
   io: Io,
   signal: AbortSignal,
+  role: keyof typeof LOG_STOPPED,
   build: Build,
 ): Promise<number> {
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
@@ -112,7 +115,7 @@ async function runController(
     return 0;
   } catch (err) {
     if (signal.aborted) {
-      logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, "plexd-hook stopped");
+      logger.info({ reason: String((signal.reason as Error)?.message ?? signal.reason) }, LOG_STOPPED[role]);
       return 0;
     }
     io.stderr.write(`error: ${explain(err, client.rest.server)}\n`);
@@ -135,6 +138,7 @@ function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, 
     env,
     io,
     signal,
+    "operator",
     (client, metrics, logger) => new PlexdHookController({ client, config, metrics, logger }),
   );
 }
@@ -146,6 +150,7 @@ function runFleet(cli: Cli, env: Record<string, string | undefined>, io: Io, sig
     env,
     io,
     signal,
+    "fleet",
     (client, metrics, logger) => new FleetController({ client, config, metrics, logger }),
   );
 }
