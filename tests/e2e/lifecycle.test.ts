@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
@@ -66,6 +67,26 @@ describe("phases on the real Job controller", () => {
       /^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/,
     );
     expect((await env.tryK(["get", "job", "plexdhook-ghost", "-n", NS])).code).not.toBe(0);
+  });
+
+  test("a hook aimed at a node whose hostname label is not its name fails at once, saying why", async () => {
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: "node-renamed",
+        labels: { "kubernetes.io/hostname": "renamed-host", type: "kwok" },
+        annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
+      },
+    };
+    await env.k(["apply", "-f", "-"], JSON.stringify(node));
+    await env.k(["apply", "-f", "-"], hookYaml("renamed", NS, { hookName: "r", nodeName: "node-renamed" }));
+    const status = await statusWithMessage(NS, "renamed", 30_000);
+    expect(status.phase).toBe("Failed");
+    expect(status.conditions.find((c: any) => c.type === "JobCreated")?.reason).toBe("NodeHostnameMismatch");
+    expect(status.message).toContain("Node node-renamed carries the label kubernetes.io/hostname=renamed-host, not its name");
+    expect((await env.tryK(["get", "job", "plexdhook-renamed", "-n", NS])).code).not.toBe(0);
+    await env.k(["delete", "node", "node-renamed"]);
   });
 
   test("a hook reaches Succeeded with completedAt, conditions and Events", async () => {
