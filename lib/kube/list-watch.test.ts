@@ -128,6 +128,28 @@ describe("listWatch()", () => {
     expect(restarts).toEqual(["connection reset", "etcd timeout"]);
   });
 
+  test("backs off further each time a server keeps answering watches with ERROR events", async () => {
+    let watches = 0;
+    const source: ListWatchSource<Obj> = {
+      async list() {
+        return { items: [], metadata: { resourceVersion: "1" } };
+      },
+      async *watch() {
+        watches++;
+        yield { type: "ERROR", object: { code: 500, reason: "InternalError", message: "etcdserver: request timed out" } };
+      },
+    };
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, backoffBaseMs: 10, backoffMaxMs: 10_000 });
+    const reading = take(stream, 2);
+    await Bun.sleep(400);
+    abort.abort();
+    await reading;
+    // Doubling from 5-10 ms: about 6 watches in 400 ms. At the first step each time, 40 to 80.
+    expect(watches).toBeGreaterThan(2);
+    expect(watches).toBeLessThan(12);
+  });
+
   test("gives up on a silent stream and watches again", async () => {
     const restarts: string[] = [];
     const { source, calls } = scripted(

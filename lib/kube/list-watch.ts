@@ -156,12 +156,13 @@ export async function listWatch<T extends Meta>(
         });
         for await (const event of stream) {
           lastAt = Date.now();
-          failures = 0;
           received++;
           if (event.type === "ERROR") {
             const { code = 500, reason = "Unknown", message = "watch error" } = event.object;
             throw new ApiError(message, code, reason);
           }
+          // Only a watch that delivers something ends the run of failures: an ERROR event is one more.
+          failures = 0;
           resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
           if (event.type === "BOOKMARK") continue;
           if (event.type === "DELETED") known.delete(keyOf(event.object));
