@@ -188,6 +188,28 @@ describe("listWatch()", () => {
     expect(listWatch(permanent.source, { signal: new AbortController().signal, logger: quiet, ...FAST })).rejects.toBe(forbidden);
   });
 
+  test("lists again from the start, whole, when a continue token expires on the first list", async () => {
+    const asked: Array<{ limit: number; continue?: string }> = [];
+    const source: ListWatchSource<Obj> = {
+      async list({ limit, continue: token }) {
+        asked.push({ limit, continue: token });
+        if (token) throw new ApiError("The provided continue parameter is too old", 410, "Expired");
+        return limit > 0
+          ? { items: [obj("a", "1")], metadata: { resourceVersion: "9", continue: "page2" } }
+          : { items: [obj("a", "1"), obj("b", "12")], metadata: { resourceVersion: "12" } };
+      },
+      async *watch({ signal }) {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      },
+    };
+    const abort = new AbortController();
+    const stream = await listWatch(source, { signal: abort.signal, logger: quiet, ...FAST, silenceMs: 60_000 });
+    expect(await take(stream, 3)).toEqual(["ADDED a", "ADDED b", "SYNCED"]);
+    abort.abort();
+    // As client-go's pager: the expired page is not asked again, the fallback is one list without a limit.
+    expect(asked).toEqual([{ limit: 500 }, { limit: 500, continue: "page2" }, { limit: 0 }]);
+  });
+
   test("follows pages of a large list", async () => {
     let call = 0;
     const source: ListWatchSource<Obj> = {

@@ -53,7 +53,11 @@ export interface ListWatchOptions {
   silenceMs?: number;
 }
 
-/** Every page of a list, with the resourceVersion of the last. */
+/**
+ * Every page of a list, with the resourceVersion of the last. A continue token that expires before the
+ * last page (410: etcd compacted the list's revision) makes it list again from the start in one
+ * request without a limit, as client-go's pager does: paging again could expire again.
+ */
 export async function listAll<T>(
   source: Pick<ListWatchSource<T>, "list">,
   pageSize: number,
@@ -63,7 +67,12 @@ export async function listAll<T>(
   let page: ListPage<T>;
   let token: string | undefined;
   do {
-    page = await source.list({ limit: pageSize, continue: token, signal });
+    try {
+      page = await source.list({ limit: pageSize, continue: token, signal });
+    } catch (err) {
+      if (!token || !isGone(err)) throw err;
+      return await source.list({ limit: 0, signal });
+    }
     items.push(...page.items);
     token = page.metadata.continue || undefined;
   } while (token);
