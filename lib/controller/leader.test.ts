@@ -1,6 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import { pino } from "pino";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
+import type { Lease, WatchEvent } from "../kube/client.ts";
 import { ApiError } from "../kube/errors.ts";
 import { LeaseElector, microTime } from "./leader.ts";
 
@@ -17,6 +18,7 @@ function elector(client: MemoryClient, identity: string, clock: { now: number },
     logger: quiet,
     onChange: (leader) => changes.push(leader),
     now: () => new Date(clock.now),
+    elapsed: () => clock.now,
   });
 }
 
@@ -44,6 +46,19 @@ describe("LeaseElector", () => {
     clock.now += 2_000;
     expect(await b.tryAcquireOrRenew()).toBe(true);
     expect((await client.getLease("ns", "lease"))?.spec).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+  });
+
+  test("a follower judges expiry on the monotonic clock: a wall clock jump does not make a held lease free", async () => {
+    const client = new MemoryClient();
+    const wall = { now: Date.parse("2026-11-22T00:00:00Z") };
+    await elector(client, "a", wall).tryAcquireOrRenew();
+    const b = new LeaseElector(client, {
+      ...{ namespace: "ns", name: "lease", identity: "b", leaseDurationSeconds: 15, retryPeriodMs: 10, takeoverJitterMs: 5 },
+      ...{ logger: quiet, onChange: () => {}, now: () => new Date(wall.now) },
+    });
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    wall.now += 3_600_000;
+    expect(await b.tryAcquireOrRenew()).toBe(false);
   });
 
   test("run() gives the lease up on stop so the next holder need not wait", async () => {
@@ -145,5 +160,67 @@ describe("LeaseElector", () => {
     // Two failures and the renewal that worked, the retries 100–200 ms apart instead of a period (600 ms).
     expect((tries[2] as number) - (tries[0] as number)).toBeLessThan(600);
     expect(changes).toEqual([true, false]);
+  });
+
+  test("a late watch event older than the holder's own write does not take the lease from it", async () => {
+    const client = new MemoryClient();
+    const released = await client.putLease({ metadata: { namespace: "ns", name: "lease" }, spec: { holderIdentity: "" } });
+    // A watch that delivers what the test pushes, when it pushes it: the API server's, only late.
+    const pushed: Array<WatchEvent<Lease>> = [{ type: "ADDED", object: released }, { type: "SYNCED" }];
+    let wake = (): void => {};
+    client.watchLease = async (_ns, _name, signal) =>
+      (async function* () {
+        while (!signal.aborted) {
+          const next = pushed.shift();
+          if (next) yield next;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      })();
+    const changes: boolean[] = [];
+    const stop = new AbortController();
+    const run = elector(client, "b", { now: Date.now() }, changes).run(stop.signal);
+    while (changes.length === 0) await Bun.sleep(5);
+    // The MODIFIED event of the release b took over from, arriving after b's own write.
+    pushed.push({ type: "MODIFIED", object: released });
+    wake();
+    await Bun.sleep(100);
+    const held = [...changes];
+    stop.abort();
+    wake();
+    await run;
+    expect(held).toEqual([true]);
+    expect(client.log.filter((c) => c === "putLease").length).toBeGreaterThan(3);
+  });
+
+  test("the renew deadline runs on the monotonic clock: a wall clock jump does not end the leadership", async () => {
+    const client = new MemoryClient();
+    const put = client.putLease.bind(client);
+    const changes: boolean[] = [];
+    const holder = new LeaseElector(client, {
+      ...{ namespace: "ns", name: "lease", identity: "a", leaseDurationSeconds: 15, retryPeriodMs: 30, takeoverJitterMs: 5 },
+      ...{ logger: quiet, onChange: (leader: boolean) => changes.push(leader), now: () => new Date("2026-11-22T00:00:00Z") },
+    });
+    const stop = new AbortController();
+    const run = holder.run(stop.signal);
+    while (changes.length === 0) await Bun.sleep(5);
+    let tries = 0;
+    client.putLease = async (lease) => {
+      tries++;
+      // NTP steps the clock an hour ahead while one renewal fails.
+      if (tries === 1) {
+        setSystemTime(new Date(Date.now() + 3_600_000));
+        throw new ApiError("PUT lease: too many requests", 429, "TooManyRequests");
+      }
+      return put(lease);
+    };
+    try {
+      while (tries < 3) await Bun.sleep(5);
+    } finally {
+      setSystemTime();
+    }
+    const held = [...changes];
+    stop.abort();
+    await run;
+    expect(held).toEqual([true]);
   });
 });

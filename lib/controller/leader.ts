@@ -9,7 +9,10 @@ import type { LeaseConfig } from "./config.ts";
 export interface ElectorOptions extends LeaseConfig {
   logger: Logger;
   onChange: (leader: boolean) => void;
+  /** The wall clock, for the times written in the Lease. */
   now?: () => Date;
+  /** Milliseconds on a monotonic clock, for expiry and the renew deadline (default performance.now()). */
+  elapsed?: () => number;
 }
 
 /** metav1.MicroTime wants exactly six fractional digits. */
@@ -17,9 +20,14 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+/** Whether resourceVersion `a` is older than `b`: kube-apiserver's are etcd revisions, integers that only grow. */
+function isOlder(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) < BigInt(b);
+}
+
 /**
- * Expiry is judged by this process's own clock from when it last saw the lease change (as client-go
- * does), so skew between nodes cannot make two holders. Followers learn of every change from a watch
+ * Expiry is judged by this process's own monotonic clock from when it last saw the lease change (as
+ * client-go does), so skew between nodes cannot make two holders. Followers learn of every change from a watch
  * on the one Lease, so a fleet of followers costs the API server watches, not requests.
  */
 export class LeaseElector {
@@ -28,6 +36,9 @@ export class LeaseElector {
   private known: Lease | undefined;
   private observedRenew: string | undefined;
   private observedAt = 0;
+  /** The newest resourceVersion taken in: a watch event older than it (our own write overtook it) is stale. */
+  private version: string | undefined;
+  /** When this process last renewed, on the monotonic clock. */
   private lastRenewed = 0;
   private lastError = "";
   /** Attempts that failed in a row (not lost to another writer): the next wait grows with them. */
@@ -57,13 +68,20 @@ export class LeaseElector {
     return (this.options.now?.() ?? new Date()).getTime();
   }
 
-  /** Takes in the Lease as the watch (or a read, or our own write) delivered it. */
-  observe(lease: Lease | undefined): void {
+  /** A wall clock that NTP steps would expire a Lease early or late; the REST layer times requests the same way. */
+  private elapsed(): number {
+    return this.options.elapsed?.() ?? performance.now();
+  }
+
+  /** Takes in the Lease as the watch (or a read, or our own write) delivered it; `version` is that of the change. */
+  observe(lease: Lease | undefined, version = lease?.metadata.resourceVersion): void {
+    if (isOlder(version, this.version)) return;
+    this.version = version ?? this.version;
     this.known = lease;
     const renew = lease?.spec.renewTime ?? "";
     if (renew !== this.observedRenew) {
       this.observedRenew = renew;
-      this.observedAt = this.now();
+      this.observedAt = this.elapsed();
     }
     if (this.leader && lease && lease.spec.holderIdentity !== this.options.identity) this.set(false);
     this.wake?.();
@@ -74,7 +92,7 @@ export class LeaseElector {
     const lease = this.known;
     if (!lease?.spec.holderIdentity || lease.spec.holderIdentity === this.options.identity) return 0;
     const duration = (lease.spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
-    return Math.max(0, this.observedAt + duration - this.now() + 1);
+    return Math.max(0, this.observedAt + duration - this.elapsed() + 1);
   }
 
   /** One attempt to acquire or renew; returns whether this process holds the lease afterwards. */
@@ -113,11 +131,11 @@ export class LeaseElector {
         if (signal.aborted) break;
       }
       // A leader's attempt may last only until its renew deadline: past it, others may take over.
-      const budgetMs = this.leader ? renewDeadlineMs - (Date.now() - this.lastRenewed) : renewDeadlineMs;
+      const budgetMs = this.leader ? renewDeadlineMs - (this.elapsed() - this.lastRenewed) : renewDeadlineMs;
       if (budgetMs <= 0) this.set(false);
       try {
         const held = await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.max(budgetMs, 1))]));
-        if (held) this.lastRenewed = Date.now();
+        if (held) this.lastRenewed = this.elapsed();
         this.lastError = "";
         this.failures = 0;
         this.set(held);
@@ -129,7 +147,7 @@ export class LeaseElector {
         this.lastError = error;
         this.failures++;
         // Stop acting before the lease can expire for the others.
-        if (this.leader && Date.now() - this.lastRenewed > renewDeadlineMs) this.set(false);
+        if (this.leader && this.elapsed() - this.lastRenewed > renewDeadlineMs) this.set(false);
         await sleep(this.afterFailureMs(), signal);
         continue;
       }
@@ -179,7 +197,7 @@ export class LeaseElector {
         this.watching = true;
         for await (const event of stream) {
           if (event.type === "SYNCED") continue;
-          this.observe(event.type === "DELETED" ? undefined : event.object);
+          this.observe(event.type === "DELETED" ? undefined : event.object, event.object.metadata.resourceVersion);
           attempt = 0;
         }
       } catch (err) {
