@@ -28,6 +28,11 @@ export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
 /** 429: the API server (priority and fairness, or max-in-flight) sheds load and asks to be asked again. */
 export const isThrottled = (err: unknown): boolean => statusOf(err) === 429;
 
+/** 400 for a field selector on a field the resource does not offer (a CRD's selectableFields need Kubernetes 1.31+). */
+export function isFieldSelectorUnsupported(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 400 && /field label/i.test(err.message);
+}
+
 /** The name is taken (409 with reason AlreadyExists): with deterministic names, someone made this object already. */
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof ApiError && err.statusCode === 409 && err.reason === "AlreadyExists";
