@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { REASON_NO_CONTROLLER } from "../core/reasons.ts";
 import { unclaimedStatus } from "../core/status.ts";
 import { sleep } from "../core/time.ts";
+import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isConflict } from "../kube/errors.ts";
 import type { UnclaimedConfig } from "./config.ts";
@@ -29,24 +30,33 @@ export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSi
   while (!signal.aborted) {
     await sleep(config.everyMs, signal);
     if (signal.aborted) return;
+    let hooks: PlexdHook[];
     try {
-      for (const hook of await client.listHooks(options.namespace, options.fieldSelector)) {
-        if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
-        const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
-        if (waitedMs < config.afterMs) continue;
-        const status = unclaimedStatus(hook, Math.round(waitedMs / 1000), now());
-        try {
-          // The resourceVersion guards the race with a node controller that wakes up right now.
-          await options.status.write(hook, status);
-        } catch (err) {
-          if (err instanceof Retry && isConflict(err.cause)) continue;
-          throw err;
-        }
-        logger.warn({ hook: hook.metadata.name, node: hook.spec.nodeName }, "hook aimed at a node where no controller runs");
-        options.events.record(hook, "Warning", REASON_NO_CONTROLLER, status.message as string);
-      }
+      hooks = await client.listHooks(options.namespace, options.fieldSelector);
     } catch (err) {
       logger.warn({ error: errorText(err) }, "looking for unclaimed hooks failed");
+      continue;
+    }
+    for (const hook of hooks) {
+      if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
+      const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
+      if (waitedMs >= config.afterMs) await report(options, hook, waitedMs);
     }
   }
+}
+
+/** Writes one hook's unclaimed status; a failure is logged and left to the next pass. */
+async function report(options: UnclaimedOptions, hook: PlexdHook, waitedMs: number): Promise<void> {
+  const status = unclaimedStatus(hook, Math.round(waitedMs / 1000), options.now());
+  try {
+    // The resourceVersion guards the race with a node controller that wakes up right now.
+    await options.status.write(hook, status);
+  } catch (err) {
+    if (!(err instanceof Retry && isConflict(err.cause))) {
+      options.logger.warn({ hook: hook.metadata.name, error: errorText(err) }, "reporting an unclaimed hook failed");
+    }
+    return;
+  }
+  options.logger.warn({ hook: hook.metadata.name, node: hook.spec.nodeName }, "hook aimed at a node where no controller runs");
+  options.events.record(hook, "Warning", REASON_NO_CONTROLLER, status.message as string);
 }
