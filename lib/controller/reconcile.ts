@@ -67,10 +67,10 @@ interface Target {
 }
 
 export class Reconciler {
+  // Each by key, forgotten once the hook is gone or ended; the UID tells a hook created again under its name.
   private readonly warnedNoNode = new Set<string>();
   /** When each hook's run of transient create errors began. */
-  private readonly transientSince = new Map<string, number>();
-
+  private readonly transientSince = new Map<string, { uid: string; since: number }>();
   /** Hooks (key → UID) whose Job name another owner holds: while they wait, the Job is read, not created again. */
   private readonly heldElsewhere = new Map<string, string>();
 
@@ -235,7 +235,7 @@ export class Reconciler {
    * or cluster mode) has it cached, so only that one releases it.
    */
   private async release(key: string, hook: PlexdHook | undefined): Promise<Outcome> {
-    this.heldElsewhere.delete(key);
+    this.forget(key);
     const [namespace, name] = key.split("/") as [string, string];
     const job = this.deps.jobs.get(`${namespace}/${jobNameFor(name)}`);
     if (!job?.metadata?.finalizers?.includes(JOB_FINALIZER)) return;
@@ -248,12 +248,19 @@ export class Reconciler {
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */
   private keepTrying(hook: PlexdHook): boolean {
-    const [key, now] = [keyOf(hook), this.deps.now().getTime()];
-    const since = this.transientSince.get(key) ?? now;
-    this.transientSince.set(key, since);
+    const [key, uid, now] = [keyOf(hook), hook.metadata.uid, this.deps.now().getTime()];
+    const known = this.transientSince.get(key);
+    const since = known?.uid === uid ? known.since : now;
+    this.transientSince.set(key, { uid, since });
     if (now - since < this.deps.config.transientRetryWindowMs) return true;
     this.transientSince.delete(key);
     return false;
+  }
+
+  private forget(key: string): void {
+    this.warnedNoNode.delete(key);
+    this.transientSince.delete(key);
+    this.heldElsewhere.delete(key);
   }
 
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {

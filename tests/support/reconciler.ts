@@ -7,7 +7,7 @@ import { Echoes } from "../../lib/controller/echoes.ts";
 import { EventRecorder } from "../../lib/controller/events.ts";
 import { HookCache } from "../../lib/controller/hook-cache.ts";
 import { JobCache } from "../../lib/controller/job-cache.ts";
-import { Reconciler } from "../../lib/controller/reconcile.ts";
+import { Reconciler, type ReconcilerDeps } from "../../lib/controller/reconcile.ts";
 import { StatusWriter } from "../../lib/controller/status-writer.ts";
 import type { Outcome } from "../../lib/controller/work-queue.ts";
 import { keyOf } from "../../lib/core/names.ts";
@@ -48,8 +48,14 @@ export interface Case {
   events?: string[];
 }
 
+/** What a test may change besides the case: the clock, and the reconcile settings. */
+export interface Arrangement {
+  now?: () => Date;
+  config?: Partial<ReconcilerDeps["config"]>;
+}
+
 /** Sets up the client and the caches as the case says, and a Reconciler over them. */
-export function arrange(c: Case) {
+export function arrange(c: Case, options: Arrangement = {}) {
   const client = new MemoryClient();
   client.faults = c.faults ?? {};
   const created = new Date(NOW.getTime() - (c.hook.ageSeconds ?? 1) * 1000);
@@ -78,7 +84,7 @@ export function arrange(c: Case) {
       jobs.remove(keyOf(job), job);
     }
   }
-  const now = () => NOW;
+  const now = options.now ?? (() => NOW);
   const events = new EventRecorder(client, "node-a", quiet, now);
   const reconciler = new Reconciler({
     client,
@@ -91,7 +97,7 @@ export function arrange(c: Case) {
     events,
     metrics: new Metrics(),
     logger: quiet,
-    config: { transientRetryWindowMs: 0, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
+    config: { transientRetryWindowMs: 0, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000, ...options.config },
     now,
   });
   return { client, reconciler, hooks, jobs };
