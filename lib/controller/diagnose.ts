@@ -47,7 +47,7 @@ export function notStarted(job: Job, now: Date): boolean {
 export interface DiagnosticsScope {
   /** Node mode: each pending-pod list selects one node's Jobs, as the Job watch does. */
   byNode: boolean;
-  /** Told when the shared list of pending pods cannot be read (the explanations go without). */
+  /** Told when a list of pods or Events cannot be read (the explanations go without). */
   logger?: Pick<Logger, "warn">;
 }
 
@@ -64,7 +64,9 @@ export class Diagnostics {
     this.pending = new PendingPods(client, now, (err) =>
       scope.logger?.warn({ error: errorText(err) }, "pods not read: why Jobs have not started goes unexplained"),
     );
-    this.failed = new JobPods(client);
+    this.failed = new JobPods(client, (err) =>
+      scope.logger?.warn({ error: errorText(err) }, "pods not read: failed hooks are reported without their exit code"),
+    );
   }
 
   /**
@@ -88,17 +90,22 @@ export class Diagnostics {
     return this.scope.byNode && node ? `${managed},${LABEL_NODE}=${node}` : managed;
   }
 
-  /** FailedCreate Events of a Job without pods, from a list shared by all Jobs of the namespace. */
+  /**
+   * FailedCreate Events of a Job without pods, from a list shared by all Jobs of the namespace. A list
+   * that fails answers "no Events" until the next one is due, as the pending pods do.
+   */
   async createFailures(job: Job): Promise<CoreV1Event[]> {
     const uid = job.metadata?.uid;
     if (!uid || !notStarted(job, this.now()) || (job.status?.active ?? 0) > 0) return [];
     const namespace = job.metadata?.namespace ?? "";
     let cached = this.events.get(namespace);
     if (!cached || this.now().getTime() - cached.at > EVENTS_TTL_MS) {
-      const list = this.client.listEvents(namespace, "involvedObject.kind=Job,reason=FailedCreate");
+      const list = this.client.listEvents(namespace, "involvedObject.kind=Job,reason=FailedCreate").catch((err: unknown) => {
+        this.scope.logger?.warn({ error: errorText(err) }, "events not read: why Jobs have not started goes unexplained");
+        return [];
+      });
       cached = { at: this.now().getTime(), list };
       this.events.set(namespace, cached);
-      list.catch(() => this.events.delete(namespace));
     }
     const all = await cached.list;
     return all.filter((event) => event.involvedObject?.uid === uid);

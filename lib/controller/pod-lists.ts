@@ -71,13 +71,17 @@ export class PendingPods {
 /**
  * The pods of given Jobs (a failed Job's, for its exit code), by a set-based selector on the Job UID:
  * Jobs that ask while a list is in flight share the next one, so a hundred hooks failing at once cost
- * a couple of LISTs, and one failing alone costs one.
+ * a couple of LISTs, and one failing alone costs one. A list that fails answers "no pods" to the Jobs
+ * that asked: the outcome is written without the exit code rather than held back.
  */
 export class JobPods {
   private readonly waiting = new Map<string, Map<string, Waiter>>();
   private readonly busy = new Set<string>();
 
-  constructor(private readonly client: Pick<KubeClient, "listPods">) {}
+  constructor(
+    private readonly client: Pick<KubeClient, "listPods">,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   of(namespace: string, uid: string): Promise<Pod[]> {
     const batch = this.waiting.get(namespace) ?? new Map<string, Waiter>();
@@ -100,7 +104,8 @@ export class JobPods {
       const index = byJob(await this.client.listPods(namespace, selector));
       for (const [uid, waiter] of taken) waiter.resolve(index.get(uid) ?? []);
     } catch (err) {
-      for (const [, waiter] of taken) waiter.reject(err);
+      this.onError(err);
+      for (const [, waiter] of taken) waiter.resolve([]);
     } finally {
       this.busy.delete(namespace);
       if (batch.size === 0) this.waiting.delete(namespace);
