@@ -14,7 +14,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { trimHook, trimJob } from "./cache-trim.ts";
 import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
 import { buildEvent } from "./events.ts";
-import { withOutput } from "./output.ts";
+import { OutputReader } from "./output.ts";
 
 const NOW = new Date("2026-11-22T10:00:00Z");
 const CREATED = "2026-11-22T09:59:30Z";
@@ -121,7 +121,7 @@ async function readAll(job: Job, hook: PlexdHook): Promise<unknown[]> {
     observeJob(job, [unschedulable], [], NOW),
     deriveStatus(hook, job, NOW, { node: "node-b" }),
     status,
-    await withOutput(client, claimed, job, status, pino({ level: "silent" })),
+    await new OutputReader(client, pino({ level: "silent" }), () => NOW).withOutput(claimed, job, status),
     ...[buildJob(hook, "node-a"), keyOf(hook), ownsHook(hook, self), targetNode(hook, self), isClaimOnly(claimed)],
     ...[failedStatus(hook, "R", "m", NOW), unclaimedStatus(hook, 30, NOW), pendingStatus(hook, "j", "n", NOW)],
     { ...buildEvent(hook, "Normal", "R", "m", "host", NOW), metadata: undefined },

@@ -41,4 +41,54 @@ describe("reconcile() when an explanation cannot be read", () => {
       expect.objectContaining({ type: "Succeeded", status: "Unknown", reason: "PodPending" }),
     ]);
   });
+
+  test("a hook whose output cannot be read is written without it, saying so, and the next hook on that node does not wait on its kubelet", async () => {
+    const complete = { conditions: [{ type: "Complete", status: "True" as const }], completionTime: NOW };
+    const { client, hooks, reconciler } = arrange({
+      hook: { spec: { nodeName: "node-a", output: { tailLines: 5 } }, status: tracked },
+      job: { where: "api", owner: "hook", status: complete },
+      calls: [],
+      status: undefined,
+    });
+    const second = client.addHook(
+      "h2",
+      { hookName: "x", nodeName: "node-a", output: { tailLines: 5 } },
+      { status: { ...tracked, jobName: "plexdhook-h2" } },
+    );
+    hooks.set("own", "plexd-system/h2", second);
+    const owner = {
+      apiVersion: "plexd.plexsphere.com/v1alpha1",
+      kind: "PlexdHook",
+      name: "h2",
+      uid: second.metadata.uid,
+      controller: true,
+    };
+    client.jobs.put({
+      metadata: { name: "plexdhook-h2", namespace: "plexd-system", uid: "uid-job-h2", ownerReferences: [owner] },
+      status: complete,
+    });
+    for (const job of ["uid-job-h", "uid-job-h2"]) {
+      const labels = { "batch.kubernetes.io/controller-uid": job };
+      client.pods.push({
+        metadata: { name: `${job}-pod`, namespace: "plexd-system", labels },
+        spec: { nodeName: "node-a", containers: [] },
+      });
+    }
+    let asked = 0;
+    client.podLog = async () => {
+      asked++;
+      throw new ApiError("GET pods/log: the request timed out", 0, "Timeout");
+    };
+    await reconciler.reconcile("plexd-system/h");
+    expect(client.hook("h")?.status).toMatchObject({
+      phase: "Succeeded",
+      message: expect.stringMatching(
+        /^Job plexdhook-h succeeded; its output was not kept: the log of pod uid-job-h-pod on node node-a could not be read: .*timed out/,
+      ),
+    });
+    expect(client.hook("h")?.status?.output).toBeUndefined();
+    await reconciler.reconcile("plexd-system/h2");
+    expect(asked).toBe(1);
+    expect(client.hook("h2")?.status).toMatchObject({ phase: "Succeeded", message: expect.stringContaining("node node-a") });
+  });
 });

@@ -35,7 +35,7 @@ import {
   ownedElsewhereMessage,
   unconfirmedMessage,
 } from "./messages.ts";
-import { withOutput } from "./output.ts";
+import { OutputReader } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
 
@@ -74,7 +74,11 @@ export class Reconciler {
   /** Hooks (key → UID) whose Job name another owner holds: while they wait, the Job is read, not created again. */
   private readonly heldElsewhere = new Map<string, string>();
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly output: OutputReader;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.output = new OutputReader(deps.client, deps.logger, deps.now);
+  }
 
   async reconcile(key: string): Promise<Outcome> {
     const { hooks, self } = this.deps;
@@ -172,7 +176,7 @@ export class Reconciler {
     }
     this.heldElsewhere.delete(keyOf(hook));
     const status = deriveStatus(hook, job, now(), { node });
-    await this.write(hook, job, await withOutput(this.deps.client, hook, job, status, logger));
+    await this.write(hook, job, await this.output.withOutput(hook, job, status));
     // After the status write, so the Event does not compete with it at the API server.
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
@@ -213,7 +217,7 @@ export class Reconciler {
     }
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
-    const status = await withOutput(client, hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }), this.deps.logger);
+    const status = await this.output.withOutput(hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }));
     await this.write(hook, job, status);
     if (notStarting(status)) this.deps.events.record(hook, "Warning", REASON_POD_NOT_STARTING, status.message as string);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.

@@ -18,8 +18,11 @@ export interface NodeClientOptions {
   unreachableRetryMs?: number;
 }
 
-/** Reading a finished container's log tail should take a moment; a kubelet that does not answer is given up on. */
-const LOG_TIMEOUT_MS = 20_000;
+/**
+ * Reading a finished container's log tail (at most 100 lines) takes a moment; a kubelet that does not
+ * answer is given up on soon, since the read holds up a reconcile worker (see controller/output.ts).
+ */
+const LOG_TIMEOUT_MS = 5_000;
 
 const hooksPath = (namespace: string): string =>
   namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
