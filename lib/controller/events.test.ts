@@ -88,3 +88,25 @@ test("similar Events past the threshold end as one combined Event, and a hook's 
   expect(combined[0]?.count).toBe(16);
   expect(client.eventRequests).toHaveLength(25);
 });
+
+test("Events that cannot be sent are told at warn level, once a minute with how many were lost", async () => {
+  const client = new MemoryClient();
+  const clock = { ms: Date.parse("2026-11-23T10:00:00Z") };
+  const lines: Array<{ level: number; unsent?: number; error?: string }> = [];
+  const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const recorder = new EventRecorder(client, "node-a", logger, () => new Date(clock.ms));
+  client.createEvent = async () => {
+    throw new ApiError("events is forbidden", 403, "Forbidden");
+  };
+  for (const name of ["a", "b", "c"]) recorder.record(client.addHook(name, { hookName: name }), "Normal", "JobCreated", name);
+  await settle();
+  clock.ms += 60_000;
+  recorder.record(client.addHook("d", { hookName: "d" }), "Normal", "JobCreated", "d");
+  await settle();
+  // pino numbers its levels: warn is 40.
+  const warnings = lines.filter((l) => l.level === 40);
+  expect(warnings.map((l) => [l.unsent, l.error])).toEqual([
+    [1, "events is forbidden"],
+    [3, "events is forbidden"],
+  ]);
+});

@@ -42,6 +42,8 @@ export function buildEvent(
 const MAX_QUEUED = 10_000;
 /** Events sent at once: in a burst they wait behind the Jobs and statuses that matter more. */
 const CONCURRENCY = 2;
+/** Events that could not be sent are said at warn level at most this often, with how many since the last time. */
+const WARN_EVERY_MS = 60_000;
 
 /**
  * Sends Events the way client-go's recorder does (see EventCorrelator): a repeat updates the Event it
@@ -58,6 +60,9 @@ export class EventRecorder {
   /** The name of the Event the API server holds for each key. */
   private readonly stored = new Lru<string, string>(CACHE_SIZE);
   private overflowing = false;
+  /** Events not sent since the last warning about it, and when that was (the recorder's clock, ms). */
+  private unsent = 0;
+  private warnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: KubeClient,
@@ -101,16 +106,27 @@ export class EventRecorder {
       this.next.delete(key);
       this.sending.add(key);
       this.send(key, event)
-        .catch((err: unknown) => {
-          const line = { hook: event.involvedObject.name, reason: event.reason, error: errorText(err) };
-          this.logger.debug(line, "event not recorded");
-        })
+        .catch((err: unknown) => this.unsendable(event, err))
         .finally(() => {
           this.sending.delete(key);
           if (this.next.has(key)) this.queue.push(key);
           this.pump();
         });
     }
+  }
+
+  /** An Event the API server did not take: a missing RBAC rule or an overloaded server should be seen, but not once per Event. */
+  private unsendable(event: CoreV1Event, err: unknown): void {
+    this.unsent++;
+    const line = { hook: event.involvedObject.name, reason: event.reason, error: errorText(err), unsent: this.unsent };
+    const now = this.now().getTime();
+    if (now - this.warnedAt < WARN_EVERY_MS) {
+      this.logger.debug(line, "event not recorded");
+      return;
+    }
+    this.logger.warn(line, "events not recorded (unsent: how many since this was last said)");
+    this.warnedAt = now;
+    this.unsent = 0;
   }
 
   /** Updates the Event the API server holds for `key`, or creates it (again, if it expired meanwhile). */
