@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { failsWith, MemoryRunClient, succeeds } from "../../../tests/support/memory-run-client.ts";
+import { ApiError } from "../../kube/errors.ts";
 import type { CommandContext } from "./context.ts";
 import { parseRunArgs } from "./options.ts";
 import { runMany } from "./run-many.ts";
@@ -56,5 +57,24 @@ describe("runMany()", () => {
     const { ctx, seen } = setUp(["n1"]);
     expect(await runMany(parseRunArgs(["-l", "pool=b", "--", "true"]), ctx, "ns")).toBe(1);
     expect(seen.err).toBe("error: no node matches --selector pool=b\n");
+  });
+
+  test("a hook --rm cannot delete is said, the others are deleted, and the run exits 1", async () => {
+    const { client, ctx, seen } = setUp(["n1", "n2"]);
+    const remove = client.deleteHook.bind(client);
+    client.deleteHook = async (namespace, name) => {
+      if (name === "up7-n2") {
+        throw new ApiError(
+          `DELETE /apis/plexd.plexsphere.com/v1alpha1/namespaces/ns/plexdhooks/${name}: plexdhooks is forbidden`,
+          403,
+          "Forbidden",
+        );
+      }
+      await remove(namespace, name);
+    };
+    expect(await runMany(parseRunArgs(["-l", "pool=a", "--name", "up7", "--rm", "--", "true"]), ctx, "ns")).toBe(1);
+    expect(client.deleted).toEqual(["up7-n1"]);
+    expect(seen.err).toContain("error: cannot delete PlexdHook up7-n2 in namespace ns: forbidden: plexdhooks is forbidden\n");
+    expect(seen.err.trim().split("\n").at(-1)).toBe("run up7: 2 succeeded, 0 failed, 0 not started");
   });
 });

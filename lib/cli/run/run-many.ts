@@ -10,6 +10,7 @@ import { fanOut } from "./fanout.ts";
 import { followHook } from "./follow.ts";
 import { buildRunHook, newRunId } from "./hook.ts";
 import type { RunRequest } from "./options.ts";
+import { deleteHooks } from "./remove.ts";
 import { INTERRUPTED, leaveOrDelete } from "./run-one.ts";
 import { createTable, type Row } from "./table.ts";
 
@@ -83,11 +84,12 @@ export async function runMany(request: RunRequest, ctx: CommandContext, namespac
     await leaveOrDelete(ctx, request, namespace, created, runSelector);
     return INTERRUPTED;
   }
-  if (request.rm) await Promise.all(created.map((name) => ctx.client.deleteHook(namespace, name)));
+  // A hook left behind against --rm is a failure of the command, though not of the hooks.
+  const removed = !request.rm || (await deleteHooks(ctx, namespace, created));
   const failed = result.filter((r) => r.started && !r.ok).length;
   const skipped = result.filter((r) => !r.started).length;
   ctx.err.write(`run ${runId}: ${nodes.length - failed - skipped} succeeded, ${failed} failed, ${skipped} not started\n`);
-  if (failed + skipped === 0) return 0;
+  if (failed + skipped === 0) return removed ? 0 : 1;
   // One node: pass its exit code through, as a single run would.
   const only = result.length === 1 ? result[0] : undefined;
   return only?.started ? exitCodeFor(only.value) : 1;

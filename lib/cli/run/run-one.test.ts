@@ -82,6 +82,36 @@ describe("runOne()", () => {
     expect(client.deleted).toEqual(["tmp"]);
   });
 
+  test("--rm that cannot delete the finished hook says so and exits 1", async () => {
+    const client = new MemoryRunClient();
+    client.deleteHook = async () => {
+      throw new ApiError(
+        "DELETE /apis/plexd.plexsphere.com/v1alpha1/namespaces/ns/plexdhooks/tmp: connection refused",
+        0,
+        "Unreachable",
+      );
+    };
+    const { ctx, seen } = context(client);
+    expect(await runOne(parseRunArgs(["node-a", "--name", "tmp", "--rm"]), ctx, "ns")).toBe(1);
+    expect(seen.err).toContain("error: cannot delete PlexdHook tmp in namespace ns: ");
+  });
+
+  test("Ctrl-C with --rm whose delete fails says so instead of 'deleted', and still exits 130", async () => {
+    const client = new MemoryRunClient();
+    client.stepMs = 60_000;
+    client.deleteHook = async () => {
+      throw new ApiError("DELETE plexdhooks/long: plexdhooks is forbidden", 403, "Forbidden");
+    };
+    const abort = new AbortController();
+    const { ctx, seen } = context(client, { signal: abort.signal });
+    const done = runOne(parseRunArgs(["node-a", "--name", "long", "--rm"]), ctx, "ns");
+    await Bun.sleep(20);
+    abort.abort();
+    expect(await done).toBe(130);
+    expect(seen.err).toContain("error: cannot delete PlexdHook long in namespace ns: forbidden: plexdhooks is forbidden\n");
+    expect(seen.err).not.toContain("deleted hook long");
+  });
+
   test("Ctrl-C asks whether to delete the hook, and leaves it when the answer is no", async () => {
     const client = new MemoryRunClient();
     client.stepMs = 60_000;

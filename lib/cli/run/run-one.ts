@@ -10,6 +10,7 @@ import { followHook, HookDeleted } from "./follow.ts";
 import { buildRunHook, newRunId } from "./hook.ts";
 import { hookLogLines } from "./hook-log.ts";
 import type { RunRequest } from "./options.ts";
+import { deleteHooks } from "./remove.ts";
 import { createRenderer, formatElapsed } from "./render.ts";
 
 /** After the hook ends, its log gets this long to deliver its last lines. */
@@ -36,8 +37,7 @@ export async function leaveOrDelete(
   const which = selector ? `the run's ${names.length} hooks` : `hook ${names[0]}`;
   const remove = request.rm || (await ctx.confirm(`Delete ${which}? [y/N] `));
   if (remove) {
-    await Promise.all(names.map((name) => ctx.client.deleteHook(namespace, name)));
-    ctx.err.write(`deleted ${which}\n`);
+    if (await deleteHooks(ctx, namespace, names)) ctx.err.write(`deleted ${which}\n`);
   } else {
     const target = selector ? `-l ${selector}` : names[0];
     ctx.err.write(`${which} left in place: kubectl delete plexdhook ${target} -n ${namespace}\n`);
@@ -106,6 +106,8 @@ export async function runOne(request: RunRequest, ctx: CommandContext, namespace
   logAbort.abort();
   stopTimer();
   view.done(finalLine(what, final, ctx.now() - started));
-  if (request.rm) await ctx.client.deleteHook(namespace, name);
-  return exitCodeFor(final.status);
+  const code = exitCodeFor(final.status);
+  // A hook left behind against --rm is a failure of the command, though not of the hook.
+  if (request.rm && !(await deleteHooks(ctx, namespace, [name]))) return code || 1;
+  return code;
 }
