@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { pino } from "pino";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
+import { JOB_FINALIZER } from "../constants.ts";
 import { ApiError } from "../kube/errors.ts";
 import { Echoes } from "./echoes.ts";
 import { EventRecorder } from "./events.ts";
@@ -107,6 +108,24 @@ describe("reportLostNodes()", () => {
       },
     };
   }
+
+  test("reportLostNodes() lets the held Jobs on a lost node go, the reported ones and those whose agent recorded but did not release", async () => {
+    const client = new MemoryClient();
+    client.nodes = [{ name: "dead", ready: false, since: new Date(Date.now() - 60_000).toISOString() }];
+    client.addHook("r", { hookName: "x", nodeName: "dead" }, { status: { ...running("dead").status, jobName: "plexdhook-r" } });
+    const done = { ...running("dead").status, jobName: "plexdhook-d", phase: "Succeeded" as const };
+    client.addHook("d", { hookName: "x", nodeName: "dead" }, { status: done });
+    for (const name of ["plexdhook-r", "plexdhook-d"]) {
+      client.jobs.put({ metadata: { name, namespace: "plexd-system", finalizers: [JOB_FINALIZER] } });
+    }
+    client.deleteJob("plexdhook-d");
+    const report = start(client);
+    await report.until(() => client.hook("r")?.status?.phase === "Failed" && client.job("plexdhook-d") === undefined);
+    await report.stop();
+    expect(client.job("plexdhook-r")?.metadata?.finalizers).toEqual([]);
+    expect(client.job("plexdhook-d")).toBeUndefined();
+    expect(client.log).toContain("releaseJob plexdhook-r");
+  });
 
   test("reportLostNodes() forgets a vanished node once its hooks are reported: later passes list no hooks for it", async () => {
     const client = new MemoryClient();

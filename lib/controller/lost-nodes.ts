@@ -1,9 +1,8 @@
 // The Lease holder's third duty: a hook whose node has been NotReady or gone too long is reported Failed (NodeLost).
 
 import type { Logger } from "pino";
-import { CONDITION_SUCCEEDED, setCondition } from "../core/conditions.ts";
 import { REASON_NODE_LOST } from "../core/reasons.ts";
-import { failedStatus, isTerminal } from "../core/status.ts";
+import { failedAfterJobStatus, isTerminal } from "../core/status.ts";
 import { sleep } from "../core/time.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient, NodeState } from "../kube/client.ts";
@@ -121,28 +120,27 @@ class LostHooks {
   }
 }
 
-/** Reports one hook NodeLost; returns false when that failed and should be tried again next pass. */
+/**
+ * Reports one hook NodeLost, then lets its Job go: the agent that would have removed the Job's finalizer
+ * died with the node. Returns false when that failed and should be tried again next pass.
+ */
 async function report(options: LostNodesOptions, hook: PlexdHook, why: string): Promise<boolean> {
-  // A hook no controller ever took is the unclaimed report's; a finished one needs nothing.
-  if (!hook.status?.jobName || isTerminal(hook.status.phase) || hook.metadata.deletionTimestamp) return true;
-  const message = `The hook's outcome is unknown: ${why}, and its controller with it. Job ${hook.status.jobName} may still run if the node comes back; create a new PlexdHook to run the task again`;
-  const now = options.now();
-  // Failed, but the Job was created: only the Succeeded condition says why it ended.
-  const status = { ...failedStatus(hook, REASON_NODE_LOST, message, now), conditions: hook.status.conditions };
-  status.conditions = setCondition(
-    status.conditions,
-    { type: CONDITION_SUCCEEDED, status: "False", reason: REASON_NODE_LOST, message },
-    now,
-  );
+  // A hook no controller ever took is the unclaimed report's; a deleted one's Job goes with it.
+  if (!hook.status?.jobName || hook.metadata.deletionTimestamp) return true;
   try {
-    await options.status.write(hook, status);
+    if (!isTerminal(hook.status.phase)) {
+      const message = `The hook's outcome is unknown: ${why}, and its controller with it. Job ${hook.status.jobName} may still run if the node comes back; create a new PlexdHook to run the task again`;
+      await options.status.write(hook, failedAfterJobStatus(hook, REASON_NODE_LOST, message, options.now()));
+      // The status writer records the Warning Event of the change to Failed, with this message.
+      options.logger.warn({ hook: hook.metadata.name, node: hook.status.nodeName }, "hook's node lost, reported Failed");
+    }
+    const job = await options.client.getJob(hook.metadata.namespace, hook.status.jobName);
+    if (job) await options.client.releaseJob(job);
+    return true;
   } catch (err) {
     // A conflict: the hook changed meanwhile; the next pass reads it again.
     if (err instanceof Retry && isConflict(err.cause)) return false;
     options.logger.warn({ hook: hook.metadata.name, error: errorText(err) }, "reporting a hook on a lost node failed");
     return false;
   }
-  // The status writer records the Warning Event of the change to Failed, with this message.
-  options.logger.warn({ hook: hook.metadata.name, node: hook.status.nodeName }, "hook's node lost, reported Failed");
-  return true;
 }
