@@ -270,5 +270,8 @@ export class Reconciler {
   private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
     await this.deps.status.write(hook, failedStatus(hook, reason, message, this.deps.now()));
     this.deps.metrics.hookFailures.inc({ reason });
+    // The echo of that write is not reconciled: let the hook's own Job go now, if one is held.
+    const key = keyOf(hook);
+    await this.release(key, this.deps.hooks.get(key));
   }
 }
