@@ -84,8 +84,8 @@ describe("the seed's watch-create-status cycle", () => {
     const { logged } = launch(client);
     client.addHook("pre", { hookName: "x", nodeName: "node-a" });
     await waitFor("Failed", () => phaseOf(client, "pre") === "Failed");
-    // The status names no Job: the one of its name is not this hook's.
-    expect(client.hook("pre")?.status?.jobName).toBeUndefined();
+    // As the seed's AlreadyExists: the status still names the Job (which the message says is not this hook's).
+    expect(client.hook("pre")?.status?.jobName).toBe("plexdhook-pre");
     expect(client.hook("pre")?.status?.message).toContain("Job plexdhook-pre exists and is not this PlexdHook's");
     expect(client.hook("pre")?.status?.conditions?.[0]?.reason).toBe("JobOwnedElsewhere");
     expect(logged("plexdhook job already exists")[0]).toMatchObject({ level: "info", hook: "pre", job: "plexdhook-pre" });

@@ -172,7 +172,8 @@ export class Reconciler {
         return { requeueAfterMs: config.ownedElsewhereRetryMs };
       }
       this.heldElsewhere.delete(keyOf(hook));
-      return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, ownedElsewhereMessage(jobName, owner));
+      // The seed's AlreadyExists still sets the status: it names the Job that holds the name.
+      return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, ownedElsewhereMessage(jobName, owner), { jobName });
     }
     this.heldElsewhere.delete(keyOf(hook));
     const status = deriveStatus(hook, job, now(), { node });
@@ -267,8 +268,8 @@ export class Reconciler {
     this.heldElsewhere.delete(key);
   }
 
-  private async fail(hook: PlexdHook, reason: string, message: string): Promise<Outcome> {
-    await this.deps.status.write(hook, failedStatus(hook, reason, message, this.deps.now()));
+  private async fail(hook: PlexdHook, reason: string, message: string, more: PlexdHookStatus = {}): Promise<Outcome> {
+    await this.deps.status.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
     this.deps.metrics.hookFailures.inc({ reason });
     // The echo of that write is not reconciled: let the hook's own Job go now, if one is held.
     const key = keyOf(hook);
