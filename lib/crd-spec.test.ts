@@ -81,6 +81,28 @@ describe("spec schema", () => {
     expect(hookNameRule?.message).toContain("hookName must be a valid label value");
   });
 
+  const nodeNameRules = at("spec.nodeName")["x-kubernetes-validations"] ?? [];
+  const nodeNamePattern = new RegExp(nodeNameRules[0]?.rule.match(/matches\('(.*)'\)/)?.[1] ?? "^$");
+  test.each([
+    ["node-a", true],
+    ["ip-10-0-0-1.eu-west-1.compute.internal", true],
+    ["n".repeat(63), true],
+    ["n".repeat(64), false],
+    [`${"a".repeat(60)}.example.com`, false],
+    ["Node_A", false],
+    ["node..a", false],
+  ])("nodeName's rules accept %p: %p (a DNS subdomain that fits a label value)", (value, valid) => {
+    expect(nodeNameRules.map((r) => r.rule)).toEqual([expect.stringContaining("self.matches("), "self.size() <= 63"]);
+    expect(nodeNamePattern.test(value) && value.length <= 63).toBe(valid);
+  });
+
+  test("nodeName's length rule says why: the Job is pinned by the kubernetes.io/hostname label, which holds 63 characters", () => {
+    const message = nodeNameRules[1]?.message ?? "";
+    expect(message).toStartWith("nodeName must be at most 63 characters");
+    expect(message).toContain("label kubernetes.io/hostname");
+    expect(at("spec.nodeName").description).toContain("at most 63 characters");
+  });
+
   test("a set jobTemplate.image must be non-empty, with a message saying so", () => {
     const rules = at("spec.jobTemplate.image")["x-kubernetes-validations"] ?? [];
     expect(rules.map((r) => r.rule)).toContain("self.size() > 0");

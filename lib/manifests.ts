@@ -8,9 +8,11 @@ import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" wi
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
 import fleet from "../deploy/kubernetes/fleet.yaml" with { type: "text" };
 import flowSchema from "../deploy/kubernetes/flowschema.yaml" with { type: "text" };
+import jobPolicy from "../deploy/kubernetes/job-policy.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
 import roleBinding from "../deploy/kubernetes/rolebinding.yaml" with { type: "text" };
 import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
+import statusPolicy from "../deploy/kubernetes/status-policy.yaml" with { type: "text" };
 import compositeController from "../deploy/metacontroller/compositecontroller.yaml" with { type: "text" };
 import metacontrollerRbac from "../deploy/metacontroller/rbac.yaml" with { type: "text" };
 import webhook from "../deploy/metacontroller/webhook.yaml" with { type: "text" };
@@ -20,10 +22,11 @@ export type Mode = "native" | "metacontroller";
 
 /**
  * Install order: the CRD first, then what the operator needs and the admission policies, the DaemonSet
- * and the fleet controller last. With Metacontroller: the webhook and the CompositeController in place of the DaemonSet
- * (deploy/metacontroller holds the same namespace and ServiceAccount as copies, for kustomize; the
- * binary embeds deploy/kubernetes's). The admission policies hold in both modes: the opt-in for
- * privileged and control-plane hooks does not depend on who creates the Jobs.
+ * and the fleet controller last. With Metacontroller: the webhook and the CompositeController in place
+ * of the DaemonSet and the fleet controller (deploy/metacontroller holds the same namespace, ServiceAccounts
+ * and author opt-in policy as copies, for kustomize; the binary embeds deploy/kubernetes's). The opt-in
+ * for privileged and control-plane hooks (admission-policy.yaml) holds in both modes; the policies
+ * that confine the operator's own tokens (job-policy.yaml, status-policy.yaml) come with the DaemonSet.
  */
 const SOURCES: Record<Mode, readonly string[]> = {
   native: [
@@ -34,6 +37,8 @@ const SOURCES: Record<Mode, readonly string[]> = {
     roleBinding,
     clusterRoleBinding,
     admissionPolicies,
+    jobPolicy,
+    statusPolicy,
     flowSchema,
     daemonSet,
     fleet,

@@ -13,7 +13,7 @@ const byKind = (list: any[], kind: string): any[] => list.filter((d) => d.kind =
 describe("renderManifests({ mode: 'metacontroller' })", () => {
   const all = docs(renderManifests({ mode: "metacontroller" }));
 
-  test("emits the CRD, namespace, hook accounts, Metacontroller's RBAC, the admission policies, the webhook and the CompositeController", () => {
+  test("emits the CRD, namespace, hook accounts, Metacontroller's RBAC, the author opt-in policy, the webhook and the CompositeController", () => {
     expect(all.map((d) => d.kind)).toEqual([
       "CustomResourceDefinition",
       "Namespace",
@@ -21,8 +21,6 @@ describe("renderManifests({ mode: 'metacontroller' })", () => {
       "ServiceAccount",
       "ClusterRole",
       "ClusterRoleBinding",
-      "ValidatingAdmissionPolicy",
-      "ValidatingAdmissionPolicyBinding",
       "ValidatingAdmissionPolicy",
       "ValidatingAdmissionPolicyBinding",
       "ServiceAccount",

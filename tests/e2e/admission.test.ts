@@ -132,6 +132,11 @@ const refused: Array<[string, object, string]> = [
   ["a unicode nodeName", hook("r-node-unicode", { hookName: "x", nodeName: "nöde" }), "nodeName must be a node name"],
   ["a nodeName with '..'", hook("r-node-dots", { hookName: "x", nodeName: "node..a" }), "nodeName must be a node name"],
   ["a nodeName with a path", hook("r-node-path", { hookName: "x", nodeName: "../../etc" }), "nodeName must be a node name"],
+  [
+    "a 64-character nodeName (a node name, but not a label value)",
+    hook("r-node-64", { hookName: "x", nodeName: "n".repeat(64) }),
+    "nodeName must be at most 63 characters: the hook's Job is pinned to the node by the label kubernetes.io/hostname",
+  ],
   ["a 254-character nodeName", hook("r-node-long", { hookName: "x", nodeName: "n".repeat(254) }), "spec.nodeName: Too long"],
   ["privileged as a string", hook("r-privileged-string", { hookName: "x", privileged: "yes" }), "spec.privileged: Invalid value"],
   [
