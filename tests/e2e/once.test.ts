@@ -214,8 +214,8 @@ describe("at most once, even when the Job is gone before the controller looks ag
 
   test("status writes refused (403) while the TTL deletes the finished Job: held, no second Job, and the hook ends once writes work again", async () => {
     const NS = await env.namespace("e2e-once-403");
-    // Its own user, so its permissions can be swapped under it: everything ClusterRole plexd has but the status.
-    const role = JSON.parse(await env.k(["get", "clusterrole", "plexd", "-o", "json"]));
+    // Its own user, so its permissions can be swapped under it: everything ClusterRole plexd-cluster (cluster mode) has but the status.
+    const role = JSON.parse(await env.k(["get", "clusterrole", "plexd-cluster", "-o", "json"]));
     const noStatus = {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
@@ -223,7 +223,7 @@ describe("at most once, even when the Job is gone before the controller looks ag
       rules: role.rules.filter((r: { resources: string[] }) => !r.resources.includes("plexdhooks/status")),
     };
     await env.k(["apply", "-f", "-"], JSON.stringify(noStatus));
-    await env.k(["create", "rolebinding", "full", "--clusterrole=plexd", "--user=once-operator", "-n", NS]);
+    await env.k(["create", "rolebinding", "full", "--clusterrole=plexd-cluster", "--user=once-operator", "-n", NS]);
     const kubeconfig = await env.cluster.kubeconfigFor("once-operator");
     const can = async (verb: string) =>
       (
@@ -251,7 +251,7 @@ describe("at most once, even when the Job is gone before the controller looks ag
       await waitFor("status writes to be refused with 403", () => refused().length >= 2, { timeoutMs: 30_000, intervalMs: 100 });
       expect(jobCreates(NS)).toHaveLength(1);
 
-      await env.k(["create", "rolebinding", "full", "--clusterrole=plexd", "--user=once-operator", "-n", NS]);
+      await env.k(["create", "rolebinding", "full", "--clusterrole=plexd-cluster", "--user=once-operator", "-n", NS]);
       const status = await ended(NS, "denied");
       // The finalizer held the finished Job, so how it ended is still known; then it goes.
       expect(status.phase).toBe("Succeeded");

@@ -1,4 +1,4 @@
-// Least privilege, proven against the real RBAC: ClusterRoles plexd and plexd-hook-reader, and the operator run under them.
+// Least privilege, proven against the real RBAC: ClusterRoles plexd, plexd-cluster and plexd-hook-reader, and the operator run under them.
 
 import { beforeAll, describe, expect, test } from "bun:test";
 import { parse } from "yaml";
@@ -9,6 +9,7 @@ import { startOperator } from "./support/operator.ts";
 
 const NS = "e2e-rbac";
 const OPERATOR_ACCOUNT = "system:serviceaccount:plexd-system:plexd";
+const CLUSTER_ACCOUNT = "system:serviceaccount:plexd-system:plexd-cluster";
 let env: Setup;
 
 beforeAll(async () => {
@@ -30,58 +31,61 @@ async function canI(verb: string, resource: string, as?: string, kubeconfig?: st
   return result.stdout.trim() === "yes";
 }
 
-describe("the plexd ServiceAccount", () => {
-  const allowed: Array<[string, string]> = [
-    ["get", "plexdhooks"],
-    ["list", "plexdhooks"],
-    ["watch", "plexdhooks"],
-    ["get", "plexdhooks/status"],
-    ["update", "plexdhooks/status"],
-    ["patch", "plexdhooks/status"],
-    ["update", "plexdhooks/finalizers"],
-    ["create", "jobs.batch"],
-    ["get", "jobs.batch"],
-    ["list", "jobs.batch"],
-    ["watch", "jobs.batch"],
-    ["create", "events"],
-    ["list", "events"],
-    ["get", "leases.coordination.k8s.io#plexd-hook-untargeted"],
-    ["create", "leases.coordination.k8s.io"],
-    ["update", "leases.coordination.k8s.io#plexd-hook-untargeted"],
-    ["watch", "leases.coordination.k8s.io#plexd-hook-untargeted"],
-    ["get", "leases.coordination.k8s.io#plexd-hook-all-nodes"],
-    ["update", "leases.coordination.k8s.io#plexd-hook-all-nodes"],
-    ["list", "nodes"],
-    ["get", "pods"],
-    ["list", "pods"],
-    ["get", "pods/log"],
-  ];
-  test.each(allowed)("can %s %s", async (verb, resource) => {
-    expect(await canI(verb, resource, OPERATOR_ACCOUNT)).toBe(true);
-  });
+// [verb, resource ("kind/subresource", "kind#name"), plexd (node agents), plexd-cluster (fleet controller, cluster mode)]
+const table: Array<[string, string, boolean, boolean]> = [
+  // The seed's rules, for both.
+  ["get", "plexdhooks", true, true],
+  ["list", "plexdhooks", true, true],
+  ["watch", "plexdhooks", true, true],
+  ["get", "plexdhooks/status", true, true],
+  ["update", "plexdhooks/status", true, true],
+  ["patch", "plexdhooks/status", true, true],
+  ["create", "jobs.batch", true, true],
+  ["get", "jobs.batch", true, true],
+  ["list", "jobs.batch", true, true],
+  ["watch", "jobs.batch", true, true],
+  // blockOwnerDeletion, Events, exit codes and pod troubles, status.output: both.
+  ["update", "plexdhooks/finalizers", true, true],
+  ["create", "events", true, true],
+  ["list", "events", true, true],
+  ["get", "pods", true, true],
+  ["list", "pods", true, true],
+  ["get", "pods/log", true, true],
+  // The fleet controller only: the agents' pods watched, its two Leases, Nodes read.
+  ["watch", "pods", false, true],
+  ["create", "leases.coordination.k8s.io", false, true],
+  ["get", "leases.coordination.k8s.io#plexd-hook-fleet", false, true],
+  ["update", "leases.coordination.k8s.io#plexd-hook-fleet", false, true],
+  ["watch", "leases.coordination.k8s.io#plexd-hook-fleet", false, true],
+  ["get", "leases.coordination.k8s.io#plexd-hook-all-nodes", false, true],
+  ["update", "leases.coordination.k8s.io#plexd-hook-all-nodes", false, true],
+  ["list", "nodes", false, true],
+  ["get", "nodes", false, true],
+  ["watch", "nodes", false, true],
+  // Neither.
+  ["get", "leases.coordination.k8s.io#plexd-hook-untargeted", false, false],
+  ["create", "plexdhooks", false, false],
+  ["update", "plexdhooks", false, false],
+  ["patch", "plexdhooks", false, false],
+  ["delete", "plexdhooks", false, false],
+  ["delete", "jobs.batch", false, false],
+  ["update", "jobs.batch", false, false],
+  ["get", "secrets", false, false],
+  ["list", "secrets", false, false],
+  ["create", "pods", false, false],
+  ["delete", "pods", false, false],
+  ["create", "pods/eviction", false, false],
+  ["delete", "leases.coordination.k8s.io", false, false],
+  ["get", "leases.coordination.k8s.io#kube-controller-manager", false, false],
+  ["update", "leases.coordination.k8s.io#kube-scheduler", false, false],
+  ["watch", "leases.coordination.k8s.io#kube-scheduler", false, false],
+  ["update", "nodes", false, false],
+  ["patch", "nodes", false, false],
+  ["create", "rolebindings.rbac.authorization.k8s.io", false, false],
+];
 
-  const denied: Array<[string, string]> = [
-    ["create", "plexdhooks"],
-    ["update", "plexdhooks"],
-    ["patch", "plexdhooks"],
-    ["delete", "plexdhooks"],
-    ["delete", "jobs.batch"],
-    ["update", "jobs.batch"],
-    ["get", "secrets"],
-    ["list", "secrets"],
-    ["create", "pods"],
-    ["delete", "pods"],
-    ["delete", "leases.coordination.k8s.io"],
-    ["get", "leases.coordination.k8s.io#kube-controller-manager"],
-    ["update", "leases.coordination.k8s.io#kube-scheduler"],
-    ["update", "nodes"],
-    ["get", "nodes"],
-    ["watch", "leases.coordination.k8s.io#kube-scheduler"],
-    ["create", "rolebindings.rbac.authorization.k8s.io"],
-  ];
-  test.each(denied)("cannot %s %s", async (verb, resource) => {
-    expect(await canI(verb, resource, OPERATOR_ACCOUNT)).toBe(false);
-  });
+test.each(table)("can-i %s %s: plexd %p, plexd-cluster %p", async (verb, resource, plexd, cluster) => {
+  expect([await canI(verb, resource, OPERATOR_ACCOUNT), await canI(verb, resource, CLUSTER_ACCOUNT)]).toEqual([plexd, cluster]);
 });
 
 describe("plexd-hook-reader bound to a user", () => {
@@ -161,23 +165,41 @@ describe("plexd-hook-reader bound to a user", () => {
   });
 });
 
-describe("the operator as the DaemonSet's pod on node-b: its pod-bound token, ClusterRole plexd through a RoleBinding", () => {
+describe("a node agent on node-b with its pod-bound token (ClusterRole plexd), and the fleet controller (ClusterRole plexd-cluster)", () => {
   const phaseOf = async (name: string) => (await env.json(["get", "ph", name, "-n", NS])).status?.phase as string | undefined;
   const hooks: Array<[string, Record<string, unknown>, string]> = [
     ["targeted", { hookName: "targeted", nodeName: "node-b" }, "Succeeded"],
-    // Needs the Lease that elects the controller for untargeted hooks.
+    // The fleet controller assigns it (its Lease, Nodes and the agents' pods); node-b's agent runs it.
     ["untargeted", { hookName: "untargeted" }, "Succeeded"],
     // Needs pods get/list, to put the container's exit code in the message.
     ["failing", { hookName: "failing", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-3" } }, "Failed"],
   ];
+  /** A stand-in for the DaemonSet's pod on node-b, which the fleet controller counts as node-b's agent. */
+  const agentPod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "agent-node-b", namespace: NS, labels: { "plexd.test/agent": "rbac" } },
+    spec: { nodeName: "node-b", containers: [{ name: "agent", image: "plexd.test/sleep" }] },
+  };
   let stderr: string[] = [];
   let exitCode: number | undefined;
 
   beforeAll(async () => {
+    await env.k(["apply", "-f", "-"], JSON.stringify(agentPod));
     const kubeconfig = await env.nodeKubeconfig("node-b");
+    const fleetArgs = [
+      "fleet",
+      "--kubeconfig",
+      env.operatorKubeconfig,
+      "--namespace",
+      NS,
+      "--agent-selector",
+      "plexd.test/agent=rbac",
+    ];
+    const fleet = startOperator(fleetArgs);
     const operator = startOperator(["--kubeconfig", kubeconfig, "--namespace", NS, "--node-name", "node-b"]);
     try {
-      await operator.waitReady();
+      await Promise.all([fleet.waitReady(), operator.waitReady()]);
       for (const [name, spec] of hooks) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));
       for (const [name, , phase] of hooks)
         await waitFor(`${name} to reach ${phase}`, async () => (await phaseOf(name)) === phase, {
@@ -185,8 +207,8 @@ describe("the operator as the DaemonSet's pod on node-b: its pod-bound token, Cl
           intervalMs: 100,
         });
     } finally {
-      exitCode = await operator.stop();
-      stderr = operator.stderr;
+      exitCode = Math.max(await operator.stop(), await fleet.stop());
+      stderr = [...operator.stderr, ...fleet.stderr];
     }
   }, 90_000);
 
@@ -207,15 +229,17 @@ describe("the operator as the DaemonSet's pod on node-b: its pod-bound token, Cl
     );
   });
 
-  test("logs nothing forbidden and exits 0 on SIGTERM", () => {
+  test("both log nothing forbidden and exit 0 on SIGTERM", () => {
     expect(stderr.filter((line) => /forbidden/i.test(line))).toEqual([]);
     expect(exitCode).toBe(0);
   });
 
-  test("got no 403 from the API server, as its audit log shows", () => {
+  test("got no 403 from the API server (RBAC or admission policy), as its audit log shows", () => {
+    const ours = [OPERATOR_ACCOUNT, CLUSTER_ACCOUNT];
     const denials = readAuditLog(env.cluster.auditLogPath as string)
-      .filter((e) => e.user?.username === OPERATOR_ACCOUNT && e.objectRef?.namespace === NS && e.responseStatus?.code === 403)
-      .map((e) => `${e.verb} ${e.requestURI}`);
+      .filter((e) => ours.includes(e.user?.username as string) && e.responseStatus?.code === 403)
+      .filter((e) => e.objectRef?.namespace === NS || e.objectRef?.resource === "nodes")
+      .map((e) => `${e.user?.username} ${e.verb} ${e.requestURI}`);
     expect(denials).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
-// Least privilege and the admission policies, proven by the real API server: can-i tables, a node's token, opt-ins.
+// Least privilege and the author opt-ins, proven by the real API server: can-i tables, opt-ins, Pod Security, control-plane nodes.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildJob } from "../../lib/core/build-job.ts";
-import type { Job, PlexdHook } from "../../lib/core/types.ts";
+import type { PlexdHook } from "../../lib/core/types.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { seedSpec } from "../support/seed.ts";
 import { hookYaml, INSTALL_NAMESPACE, type Setup, sharedCluster } from "./support/cluster.ts";
@@ -31,172 +31,52 @@ async function canI(as: string, verb: string, resource: string, namespace: strin
   return result.stdout.trim() === "yes";
 }
 
-describe("kubectl auth can-i --as the operator's accounts (RoleBinding in the hooks' namespace only)", () => {
-  // [verb, resource, namespace, expected]
-  const table: Array<[string, string, string, boolean]> = [
-    ["create", "jobs.batch", INSTALL_NAMESPACE, true],
-    ["create", "jobs.batch", NS, true],
-    ["create", "jobs.batch", "kube-system", false],
-    ["create", "jobs.batch", OTHER, false],
-    ["create", "jobs.batch", "-A", false],
-    ["list", "pods", INSTALL_NAMESPACE, true],
-    ["list", "pods", OTHER, false],
-    ["list", "pods", "kube-system", false],
-    ["list", "pods", "-A", false],
-    ["get", "pods", "default", false],
-    ["list", "plexdhooks.plexd.plexsphere.com", INSTALL_NAMESPACE, true],
-    ["list", "plexdhooks.plexd.plexsphere.com", OTHER, false],
-    ["list", "plexdhooks.plexd.plexsphere.com", "-A", false],
-    ["update", "plexdhooks.plexd.plexsphere.com/status", OTHER, false],
-    ["create", "events", INSTALL_NAMESPACE, true],
+describe("kubectl auth can-i --as the operator's accounts (RoleBindings in the hooks' namespace only)", () => {
+  // [verb, resource, namespace, plexd (node agents), plexd-cluster (fleet controller, cluster mode)]
+  const table: Array<[string, string, string, boolean, boolean]> = [
+    ["create", "jobs.batch", INSTALL_NAMESPACE, true, true],
+    ["create", "jobs.batch", NS, true, true],
+    ["create", "jobs.batch", "kube-system", false, false],
+    ["create", "jobs.batch", OTHER, false, false],
+    ["create", "jobs.batch", "-A", false, false],
+    ["list", "pods", INSTALL_NAMESPACE, true, true],
+    // The fleet controller watches the node agents' pods (assignments go to nodes with a ready agent).
+    ["watch", "pods", INSTALL_NAMESPACE, false, true],
+    ["list", "pods", OTHER, false, false],
+    ["list", "pods", "kube-system", false, false],
+    ["list", "pods", "-A", false, false],
+    ["get", "pods", "default", false, false],
+    ["list", "plexdhooks.plexd.plexsphere.com", INSTALL_NAMESPACE, true, true],
+    ["list", "plexdhooks.plexd.plexsphere.com", OTHER, false, false],
+    ["list", "plexdhooks.plexd.plexsphere.com", "-A", false, false],
+    ["update", "plexdhooks.plexd.plexsphere.com/status", OTHER, false, false],
+    ["create", "events", INSTALL_NAMESPACE, true, true],
     // A repeated Event is one Event whose count a patch raises.
-    ["patch", "events", INSTALL_NAMESPACE, true],
-    ["patch", "events", OTHER, false],
-    ["patch", "events", "-A", false],
-    ["create", "events", "kube-system", false],
-    ["list", "events", OTHER, false],
-    ["create", "leases.coordination.k8s.io", "kube-system", false],
-    ["create", "leases.coordination.k8s.io", INSTALL_NAMESPACE, true],
-    ["get", "secrets", INSTALL_NAMESPACE, false],
-    ["create", "pods", INSTALL_NAMESPACE, false],
-    ["delete", "jobs.batch", INSTALL_NAMESPACE, false],
-    // Cluster-wide and read-only: the Lease holder's report on hooks whose node was lost.
-    ["list", "nodes", "", true],
-    ["watch", "nodes", "", false],
-    ["get", "nodes", "", false],
-    ["update", "nodes", "", false],
-    ["patch", "nodes/status", "", false],
-    ["delete", "nodes", "", false],
-    ["create", "clusterrolebindings.rbac.authorization.k8s.io", "", false],
+    ["patch", "events", INSTALL_NAMESPACE, true, true],
+    ["patch", "events", OTHER, false, false],
+    ["patch", "events", "-A", false, false],
+    ["create", "events", "kube-system", false, false],
+    ["list", "events", OTHER, false, false],
+    // Node agents elect nothing; the fleet controller's Leases live in its namespace only.
+    ["create", "leases.coordination.k8s.io", INSTALL_NAMESPACE, false, true],
+    ["create", "leases.coordination.k8s.io", "kube-system", false, false],
+    ["get", "secrets", INSTALL_NAMESPACE, false, false],
+    ["create", "pods", INSTALL_NAMESPACE, false, false],
+    ["delete", "jobs.batch", INSTALL_NAMESPACE, false, false],
+    // Cluster-wide and read-only, for the fleet controller alone (assignment, hostname check, lost nodes).
+    ["list", "nodes", "", false, true],
+    ["watch", "nodes", "", false, true],
+    ["get", "nodes", "", false, true],
+    ["update", "nodes", "", false, false],
+    ["patch", "nodes/status", "", false, false],
+    ["delete", "nodes", "", false, false],
+    ["create", "clusterrolebindings.rbac.authorization.k8s.io", "", false, false],
   ];
-  for (const account of [PLEXD, PLEXD_CLUSTER]) {
-    test.each(table)(`${account.split(":").pop()}: can-i %s %s in %p is %p`, async (verb, resource, namespace, expected) => {
-      expect(await canI(account, verb, resource, namespace)).toBe(expected);
-    });
-  }
-});
-
-/** A hook object for building Jobs the way the operator would, owned by a real PlexdHook. */
-async function ownerHook(name: string): Promise<PlexdHook> {
-  await env.k(["apply", "-f", "-"], hookYaml(name, NS, seedSpec({ nodeName: "node-z" })));
-  return env.json(["get", "plexdhook", name, "-n", NS]);
-}
-
-/** Creates `job` with `kubeconfig`, for real or as a server-side dry run (admission runs either way). */
-async function createJob(job: Job, kubeconfig: string, dryRun = true) {
-  const args = ["create", "-f", "-", ...(dryRun ? ["--dry-run=server"] : [])];
-  return env.cluster.kubectl(args, { kubeconfig, stdin: JSON.stringify(job) });
-}
-
-describe("the plexd-hook-jobs policy: a token taken from node A cannot start a Job on node B", () => {
-  let hook: PlexdHook;
-  let nodeA: string;
-  beforeAll(async () => {
-    hook = await ownerHook("pinned");
-    nodeA = await env.nodeKubeconfig("node-a");
-  });
-
-  test("the token of the DaemonSet pod on node-a carries node-a in its user's extra", async () => {
-    const review = await env.cluster.kubectl(["auth", "whoami", "-o", "json"], { kubeconfig: nodeA });
-    expect(review.code).toBe(0);
-    const user = JSON.parse(review.stdout).status.userInfo;
-    expect(user.username).toBe(PLEXD);
-    expect(user.extra["authentication.kubernetes.io/node-name"]).toEqual(["node-a"]);
-  });
-
-  test("creating a Job for node-b with it is refused with the policy's message", async () => {
-    const result = await createJob(buildJob(hook, "node-b"), nodeA);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("ValidatingAdmissionPolicy 'plexd-hook-jobs'");
-    expect(result.stderr).toContain(
-      "a plexd token bound to node node-a may create Jobs only for that node (nodeSelector kubernetes.io/hostname: node-a), and this Job is pinned to node-b",
-    );
-  });
-
-  test("creating a Job for node-a with it is allowed, for real", async () => {
-    const job = buildJob(hook, "node-a");
-    // Its own name, so the dry runs below do not meet it.
-    job.metadata!.name = "plexdhook-pinned-for-real";
-    const result = await createJob(job, nodeA, false);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const created = await env.json(["get", "job", "plexdhook-pinned-for-real", "-n", NS]);
-    expect(created.spec.template.spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-a" });
-  });
-
-  test("pinning by spec.template.spec.nodeName instead is refused", async () => {
-    const job = buildJob(hook, "node-a");
-    job.metadata!.name = "plexdhook-by-node-name";
-    job.spec!.template.spec!.nodeName = "node-b";
-    const result = await createJob(job, nodeA);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("never by spec.template.spec.nodeName");
-  });
-
-  test.each([
-    ["an unbound plexd token", () => env.k(["create", "token", "plexd", "-n", INSTALL_NAMESPACE])],
-    [
-      "a plexd token bound to a Secret",
-      async () => {
-        await env.k(["create", "secret", "generic", "e2e-security-bound", "-n", INSTALL_NAMESPACE]);
-        return env.k([
-          "create",
-          "token",
-          "plexd",
-          "-n",
-          INSTALL_NAMESPACE,
-          "--bound-object-kind=Secret",
-          "--bound-object-name=e2e-security-bound",
-        ]);
-      },
-    ],
-  ])("%s (no node) may create no Job at all, and is told to use plexd-cluster", async (what, mint) => {
-    const kubeconfig = env.tokenKubeconfig(`${what.replaceAll(" ", "-")}.kubeconfig`, (await mint()).trim());
-    const result = await createJob(buildJob(hook, "node-a"), kubeconfig);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("this plexd token is not bound to a pod on a node");
-    expect(result.stderr).toContain("plexd-cluster ServiceAccount");
-  });
-
-  test("the plexd-cluster account (cluster mode, laptops) may create Jobs for any node", async () => {
-    for (const node of ["node-a", "node-b", "node-c"]) {
-      const result = await createJob(buildJob(hook, node), env.operatorKubeconfig);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-    }
-  });
-
-  // Each Job below is one the builder would never make; the cluster identity is held to the shape too.
-  const misshapen: Array<[string, (job: Job) => void, string]> = [
-    ["without an owner", (job) => delete job.metadata!.ownerReferences, "must have a PlexdHook as its controller owner"],
-    [
-      "owned by a Deployment",
-      (job) => Object.assign(job.metadata!.ownerReferences![0]!, { apiVersion: "apps/v1", kind: "Deployment" }),
-      "must have a PlexdHook as its controller owner",
-    ],
-    ["running as the default account", (job) => delete job.spec!.template.spec!.serviceAccountName, "serviceAccountName plexd"],
-    [
-      "mounting its account's token",
-      (job) => (job.spec!.template.spec!.automountServiceAccountToken = true),
-      "automountServiceAccountToken: false",
-    ],
-  ];
-  test.each(misshapen)("a Job %s is refused, also to plexd-cluster", async (_what, spoil, message) => {
-    const job = buildJob(hook, "node-a");
-    spoil(job);
-    for (const kubeconfig of [env.operatorKubeconfig, nodeA]) {
-      const result = await createJob(job, kubeconfig);
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain(message);
-    }
-  });
-
-  test("other users' Jobs are not the policy's business", async () => {
-    const job = buildJob(hook, "node-b");
-    delete job.metadata!.ownerReferences;
-    const result = await createJob(job, env.cluster.kubeconfig);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
+  test.each(table)("can-i %s %s in %p: plexd %p, plexd-cluster %p", async (verb, resource, namespace, plexd, cluster) => {
+    expect([await canI(PLEXD, verb, resource, namespace), await canI(PLEXD_CLUSTER, verb, resource, namespace)]).toEqual([
+      plexd,
+      cluster,
+    ]);
   });
 });
 

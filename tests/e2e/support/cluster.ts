@@ -9,6 +9,8 @@ import { REPO } from "./operator.ts";
 
 /** The namespace `kubectl apply -k deploy/kubernetes` installs the operator's accounts in. */
 export const INSTALL_NAMESPACE = "plexd-system";
+/** The node agents' account and the fleet controller's, each bound to the ClusterRole of its name. */
+const OPERATOR_ACCOUNTS = ["plexd", "plexd-cluster"] as const;
 
 export interface Setup {
   cluster: Cluster;
@@ -30,12 +32,12 @@ export interface Setup {
   tryK(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   json<T = any>(args: string[]): Promise<T>;
   /**
-   * Creates a namespace holding the plexd ServiceAccount that hook Jobs run as, and a RoleBinding
-   * there giving the operator's accounts ClusterRole plexd (what an installation serving another
-   * namespace does); returns once the authorizer knows the binding.
+   * Creates a namespace holding the plexd ServiceAccount that hook Jobs run as, and the RoleBindings
+   * there giving plexd ClusterRole plexd and plexd-cluster ClusterRole plexd-cluster (what an
+   * installation serving another namespace does); returns once the authorizer knows them.
    */
   namespace(name: string): Promise<string>;
-  /** Only the RoleBinding of namespace(), for a namespace made otherwise. */
+  /** Only the RoleBindings of namespace(), for a namespace made otherwise. */
   grantOperator(namespace: string): Promise<void>;
 }
 
@@ -76,12 +78,25 @@ current-context: plexd
     k(["create", "token", account, "-n", INSTALL_NAMESPACE, "--duration=4h", ...flags]).then((t) => t.trim());
   const operatorKubeconfig = writeKubeconfig("plexd-cluster.kubeconfig", await token("plexd-cluster"));
   async function grantOperator(name: string): Promise<void> {
-    const subjects = ["plexd", "plexd-cluster"].map((account) => `--serviceaccount=${INSTALL_NAMESPACE}:${account}`);
-    await k(["create", "rolebinding", "plexd", "--clusterrole=plexd", "-n", name, ...subjects]);
-    const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
+    for (const account of OPERATOR_ACCOUNTS) {
+      const subject = `--serviceaccount=${INSTALL_NAMESPACE}:${account}`;
+      await k(["create", "rolebinding", account, `--clusterrole=${account}`, "-n", name, subject]);
+    }
+    const may = async (account: string) =>
+      (
+        await tryK([
+          "auth",
+          "can-i",
+          "create",
+          "jobs.batch",
+          "-n",
+          name,
+          `--as=system:serviceaccount:${INSTALL_NAMESPACE}:${account}`,
+        ])
+      ).stdout.trim() === "yes";
     await waitFor(
-      `the operator's RoleBinding in ${name} to take effect`,
-      async () => (await tryK(["auth", "can-i", "create", "jobs.batch", "-n", name, as])).stdout.trim() === "yes",
+      `the operator's RoleBindings in ${name} to take effect`,
+      async () => (await Promise.all(OPERATOR_ACCOUNTS.map(may))).every(Boolean),
       { timeoutMs: 10_000, intervalMs: 50 },
     );
   }
