@@ -2,6 +2,7 @@
 // --all-nodes replicas write as one, and the fleet controller reports hooks whose node was lost.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { FLEET_LEASE_NAME } from "../../lib/constants.ts";
 import { readAuditLog } from "../cluster/audit.ts";
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from "../cluster/components.ts";
 import { waitFor } from "../cluster/wait.ts";
@@ -75,6 +76,7 @@ describe("at idle", () => {
 
 describe("Lease requests under API priority and fairness", () => {
   const NS = "e2e-flowschema";
+  const LEVEL = "plexd-hook-leases";
   // kubectl -v=8 prints the answer's headers; the API server names the FlowSchema and priority level it chose.
   const classified = async (path: string): Promise<{ flowSchema?: string; priorityLevel?: string }> => {
     const as = `--as=system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster`;
@@ -82,22 +84,60 @@ describe("Lease requests under API priority and fairness", () => {
     const header = (name: string) => new RegExp(`${name}: *([0-9a-f-]{36})`, "i").exec(stderr)?.[1];
     return { flowSchema: header("X-Kubernetes-Pf-Flowschema-Uid"), priorityLevel: header("X-Kubernetes-Pf-Prioritylevel-Uid") };
   };
+  const uid = async (kind: string, name: string) => (await env.json(["get", kind, name])).metadata.uid as string;
+  /** Requests the API server dispatched at priority level `level` through the FlowSchema of the same name. */
+  const dispatched = async (level: string): Promise<number> => {
+    const metrics = await env.k(["get", "--raw", "/metrics"]);
+    const line = metrics
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("apiserver_flowcontrol_dispatched_requests_total{") &&
+          l.includes(`flow_schema="${level}"`) &&
+          l.includes(`priority_level="${level}"`),
+      );
+    return Number(line?.split(" ").pop() ?? 0);
+  };
 
-  test("the operators' Lease requests are served at the leader-election priority level, their other requests are not", async () => {
+  test("the fleet controller's Lease requests are served at its own priority level, not leader-election; its other requests are not", async () => {
     await env.namespace(NS);
-    const op = operator(NS, "fleet", "--agent-selector=");
-    await op.waitReady();
-    await leaderOf([op]);
-    const uid = async (kind: string, name: string) => (await env.json(["get", kind, name])).metadata.uid as string;
-    const flowSchema = await uid("flowschemas.flowcontrol.apiserver.k8s.io", "plexd-hook-leases");
-    const leaderElection = await uid("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io", "leader-election");
-    const lease = await classified(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/plexd-hook-fleet`);
-    expect(lease).toEqual({ flowSchema, priorityLevel: leaderElection });
+    const fleet = operator(NS, "fleet", "--agent-selector", "");
+    await fleet.waitReady();
+    await leaderOf([fleet]);
+    const flowSchema = await uid("flowschemas.flowcontrol.apiserver.k8s.io", LEVEL);
+    const level = await uid("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io", LEVEL);
+    expect(level).not.toBe(await uid("prioritylevelconfigurations.flowcontrol.apiserver.k8s.io", "leader-election"));
+    const lease = await classified(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${FLEET_LEASE_NAME}`);
+    expect(lease).toEqual({ flowSchema, priorityLevel: level });
     const hooks = await classified(`/apis/plexd.plexsphere.com/v1alpha1/namespaces/${NS}/plexdhooks`);
     expect(hooks.flowSchema).toBeString();
     expect(hooks.flowSchema).not.toBe(flowSchema);
-    expect(hooks.priorityLevel).not.toBe(leaderElection);
-    await op.stop();
+    expect(hooks.priorityLevel).not.toBe(level);
+
+    // The renewals themselves, counted by the API server per priority level between two renewals.
+    // One audit event per request: a watch's when it starts (the API server dispatches it then), others' when done.
+    const leaseRequests = (since: number) =>
+      readAuditLog(env.cluster.auditLogPath as string).filter(
+        (e) =>
+          e.stage === (e.verb === "watch" ? "ResponseStarted" : "ResponseComplete") &&
+          e.user?.username === `system:serviceaccount:${INSTALL_NAMESPACE}:plexd-cluster` &&
+          e.objectRef?.resource === "leases" &&
+          Date.parse(e.requestReceivedTimestamp) >= since,
+      );
+    const renewalAfter = (since: number) =>
+      waitFor("the holder to renew its Lease", async () => leaseRequests(since).some((e) => e.verb === "update"), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+    await renewalAfter(Date.now());
+    const from = Date.now();
+    const before = await dispatched(LEVEL);
+    await renewalAfter(from);
+    const after = await dispatched(LEVEL);
+    const window = leaseRequests(from);
+    expect(window.filter((e) => e.verb === "update").length).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBe(window.length);
+    expect(await fleet.stop()).toBe(0);
   }, 90_000);
 });
 
