@@ -43,6 +43,8 @@ const NODE_AGENT = [
   ...grants(GROUP, PLURAL, ["get", "list", "watch"]),
   ...grants(GROUP, `${PLURAL}/status`, ["get", "update", "patch"]),
   ...grants("batch", "jobs", ["create", "get", "list", "watch"]),
+  // Removing plexd-hook's finalizer once the outcome is recorded (plexd-hook-job-updates: nothing else).
+  ...grants("batch", "jobs", ["patch"]),
   ...grants(GROUP, `${PLURAL}/finalizers`, ["update"]),
   ...grants("", "events", ["create", "patch", "list"]),
   ...grants("", "pods", ["get", "list"]),

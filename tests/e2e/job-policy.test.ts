@@ -36,7 +36,8 @@ const SPECS: Record<string, PlexdHookSpec> = {
   "privileged-control-plane": { hookName: "both", privileged: true, allowControlPlane: true },
 };
 const hooks = new Map<string, PlexdHook>();
-const jobOf = (name: string, node = "node-a"): Job => buildJob(hooks.get(name)!, node);
+/** The Job the controllers make: buildJob() with plexd-hook's finalizer. */
+const jobOf = (name: string, node = "node-a"): Job => buildJob(hooks.get(name)!, node, { finalizer: true });
 
 /** Creates `job` as a server-side dry run (dryRun=All: admission runs, nothing is stored). */
 const dryRun = (job: Job, kubeconfig: string) =>

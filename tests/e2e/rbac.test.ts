@@ -44,6 +44,8 @@ const table: Array<[string, string, boolean, boolean]> = [
   ["get", "jobs.batch", true, true],
   ["list", "jobs.batch", true, true],
   ["watch", "jobs.batch", true, true],
+  // Removing plexd-hook's finalizer (the plexd-hook-job-updates policy allows nothing else).
+  ["patch", "jobs.batch", true, true],
   // blockOwnerDeletion, Events, exit codes and pod troubles, status.output: both.
   ["update", "plexdhooks/finalizers", true, true],
   ["create", "events", true, true],

@@ -227,4 +227,9 @@ export const SPOILED: Shape[] = [
     "metadata.ownerReferences: a Job created by plexd-hook's accounts must have a PlexdHook as its controller owner",
   ],
   ["another name", (job) => (job.metadata!.name = "squatter"), "metadata.name: the Job of PlexdHook"],
+  [
+    "a finalizer of someone else",
+    (job) => job.metadata!.finalizers!.push("example.com/keep"),
+    "metadata.finalizers: a plexd-hook Job carries no finalizer but plexd-hook's own, plexd.plexsphere.com/outcome",
+  ],
 ];
