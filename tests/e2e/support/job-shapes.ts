@@ -8,13 +8,13 @@ const container = (job: Job): V1Container => pod(job).containers[0]!;
 const securityContext = (job: Job): V1SecurityContext => container(job).securityContext!;
 
 /** The start of plexd-hook-jobs' message for a field the builder never sets. */
-export const foreign = (...fields: string[]): string => `${fields.join(", ")}: not set by the plexd-hook Job builder, so refused`;
+const foreign = (...fields: string[]): string => `${fields.join(", ")}: not set by the plexd-hook Job builder, so refused`;
 
 /**
  * [what, spoil, the start of the policy's message (after "denied request: ")]. A message that is not the
  * policy's (the API server's own validation refuses the shape first) is marked `api:`.
  */
-export type Shape = [string, (job: Job) => void, string];
+type Shape = [string, (job: Job) => void, string];
 
 export const SPOILED: Shape[] = [
   // The container's securityContext.
