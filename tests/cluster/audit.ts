@@ -10,8 +10,6 @@ export interface AuditEntry {
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   requestReceivedTimestamp: string;
   responseStatus?: { code?: number };
-  /** Set by the API server, e.g. apf_pl and apf_fs: the priority level and FlowSchema that served the request. */
-  annotations?: Record<string, string>;
 }
 
 /** Every entry of the audit log at `path`, or only those of one `stage` (lines of other stages are not parsed). */
