@@ -2,13 +2,14 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { X509Certificate } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { pino } from "pino";
 import { createPki, issueServingCert, type Pki } from "../../tests/cluster/pki.ts";
 import { waitFor } from "../../tests/cluster/wait.ts";
+import { SecretVolume } from "../../tests/support/secret-volume.ts";
 import { WebhookMetrics } from "./metrics.ts";
 import { serveWebhook, type WebhookServer } from "./server.ts";
 
@@ -38,35 +39,13 @@ function servedSerial(port: number | undefined): Promise<string> {
   });
 }
 
-/**
- * A Secret volume as the kubelet writes it: `tls.crt` and `tls.key` are links into `..data`, a link to
- * a timestamped directory, and a new version replaces `..data` in one rename.
- */
-class SecretVolume {
-  private version = 0;
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-  get files() {
-    return { certFile: join(this.dir, "tls.crt"), keyFile: join(this.dir, "tls.key") };
-  }
-  write(pair: { cert: string; key: string }): void {
-    const version = `..v${++this.version}`;
-    mkdirSync(join(this.dir, version));
-    copyFileSync(pair.cert, join(this.dir, version, "tls.crt"));
-    copyFileSync(pair.key, join(this.dir, version, "tls.key"));
-    symlinkSync(version, join(this.dir, "..data_tmp"));
-    renameSync(join(this.dir, "..data_tmp"), join(this.dir, "..data"));
-    if (this.version === 1) {
-      symlinkSync("..data/tls.crt", join(this.dir, "tls.crt"));
-      symlinkSync("..data/tls.key", join(this.dir, "tls.key"));
-    }
-  }
-}
+const filesOf = (volume: SecretVolume) => ({ certFile: volume.path("tls.crt"), keyFile: volume.path("tls.key") });
+const project = (volume: SecretVolume, issued: { cert: string; key: string }) =>
+  volume.write({ "tls.crt": readFileSync(issued.cert), "tls.key": readFileSync(issued.key) });
 
 function start(volume: SecretVolume, metrics = new WebhookMetrics(), logs: any[] = []): WebhookServer {
   const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line)) });
-  return serveWebhook({ addr: "127.0.0.1:0", tls: volume.files, logger, metrics, checkMs: 50 });
+  return serveWebhook({ addr: "127.0.0.1:0", tls: filesOf(volume), logger, metrics, checkMs: 50 });
 }
 
 const post = (server: WebhookServer) =>
@@ -85,7 +64,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 describe("serveWebhook() with a certificate", () => {
   test("serves the hooks over HTTPS with the files' certificate, which the CA verifies", async () => {
     const volume = new SecretVolume(join(DIR, "serve"));
-    volume.write(pair(0));
+    project(volume, pair(0));
     const server = start(volume);
     try {
       expect(server.url.protocol).toBe("https:");
@@ -98,7 +77,7 @@ describe("serveWebhook() with a certificate", () => {
 
   test("a rotation of the Secret volume is served within a check, and requests running through it all succeed", async () => {
     const volume = new SecretVolume(join(DIR, "rotate"));
-    volume.write(pair(0));
+    project(volume, pair(0));
     const metrics = new WebhookMetrics();
     const logs: any[] = [];
     const server = start(volume, metrics, logs);
@@ -118,7 +97,7 @@ describe("serveWebhook() with a certificate", () => {
       await waitFor("requests to flow", () => answered > 20, { timeoutMs: 10_000 });
       for (const next of [pair(1), pair(2)]) {
         const before = answered;
-        volume.write(next);
+        project(volume, next);
         const serial = serialOf(next.cert);
         await waitFor("the new certificate to be served", async () => (await servedSerial(port)) === serial, {
           timeoutMs: 5_000,
@@ -178,7 +157,7 @@ describe("serveWebhook() with a certificate", () => {
 
   test("files that cannot be read keep the certificate served; files that cannot be read at start are an error naming them", async () => {
     const volume = new SecretVolume(join(DIR, "gone"));
-    volume.write(pair(0));
+    project(volume, pair(0));
     const logs: any[] = [];
     const server = start(volume, new WebhookMetrics(), logs);
     try {
@@ -198,12 +177,12 @@ describe("serveWebhook() with a certificate", () => {
 
   test("stop() closes the port and ends the checks", async () => {
     const volume = new SecretVolume(join(DIR, "stop"));
-    volume.write(pair(0));
+    project(volume, pair(0));
     const logs: any[] = [];
     const server = start(volume, new WebhookMetrics(), logs);
     const port = server.port;
     await server.stop();
-    volume.write(pair(1));
+    project(volume, pair(1));
     await Bun.sleep(200);
     expect(logs.filter((l) => l.msg === "webhook certificate served")).toHaveLength(1);
     await expect(servedSerial(port)).rejects.toThrow();
