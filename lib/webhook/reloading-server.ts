@@ -72,7 +72,7 @@ export class ReloadingServer {
    * that cannot be served (unreadable, not PEM, a key of another certificate) is logged once and the
    * current certificate stays.
    */
-  reload(): boolean {
+  private reload(): boolean {
     const { files, logger, metrics } = this.options;
     let next: ServingCertificate;
     let server: Server<undefined>;
