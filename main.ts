@@ -19,7 +19,7 @@ import { serveHealth } from "./lib/observe/http.ts";
 import { createLogger } from "./lib/observe/logger.ts";
 import { Metrics } from "./lib/observe/metrics.ts";
 import { WebhookMetrics } from "./lib/webhook/metrics.ts";
-import { serveWebhook } from "./lib/webhook/server.ts";
+import { serveWebhook, type WebhookServer } from "./lib/webhook/server.ts";
 import pkg from "./package.json" with { type: "json" };
 
 export interface Io {
@@ -159,7 +159,7 @@ function runFleet(cli: Cli, env: Record<string, string | undefined>, io: Io, sig
 async function runWebhook(cli: Cli, io: Io, signal: AbortSignal): Promise<number> {
   const logger = createLogger({ level: cli.logLevel, format: cli.logFormat, destination: io.stderr });
   const metrics = new WebhookMetrics().withProcessMetrics();
-  let server: Server<undefined>;
+  let server: WebhookServer;
   try {
     server = serveWebhook({ addr: cli.addr, tls: cli.tls, logger, metrics });
   } catch (err) {

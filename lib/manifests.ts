@@ -84,8 +84,10 @@ export function renderManifests(opts: { image?: string; namespace?: string; mode
       if (kind === "Namespace" && doc.getIn(["metadata", "name"]) === DEFAULT_NAMESPACE) set(["metadata", "name"], target);
       if (doc.getIn(["metadata", "namespace"]) === DEFAULT_NAMESPACE) set(["metadata", "namespace"], target);
       for (const hook of HOOKS) {
-        const at = ["spec", "hooks", hook, "webhook", "service", "namespace"];
-        if (kind === "CompositeController" && doc.getIn(at) === DEFAULT_NAMESPACE) set(at, target);
+        for (const field of [["service"], ["caBundle", "configMapRef"]]) {
+          const at = ["spec", "hooks", hook, "webhook", ...field, "namespace"];
+          if (kind === "CompositeController" && doc.getIn(at) === DEFAULT_NAMESPACE) set(at, target);
+        }
       }
       const subjects = doc.get("subjects");
       if (isSeq(subjects)) {

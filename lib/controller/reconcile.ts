@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { JOB_FINALIZER } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { jobFinished } from "../core/job-state.ts";
+import { jobMissingMessage } from "../core/messages.ts";
 import { jobNameFor, keyOf } from "../core/names.ts";
 import { controllerRef, ownsHook, type Self, targetNode } from "../core/ownership.ts";
 import {
@@ -200,13 +201,7 @@ export class Reconciler {
       if (hook.spec.ttlSecondsAfterFinished === undefined) return this.create(target, buildJob(hook, node, { finalizer: true }));
       return this.fail(hook, REASON_JOB_UNCONFIRMED, unconfirmedMessage(jobName));
     }
-    if (!job) {
-      return this.fail(
-        hook,
-        REASON_JOB_MISSING,
-        `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted, or removed by ttlSecondsAfterFinished while no controller watched): create a new PlexdHook to run the task again`,
-      );
-    }
+    if (!job) return this.fail(hook, REASON_JOB_MISSING, jobMissingMessage(jobName));
     if (job.metadata?.deletionTimestamp && !jobFinished(job)) {
       await this.deps.status.write(
         hook,

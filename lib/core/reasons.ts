@@ -24,6 +24,10 @@ export const REASON_NO_READY_NODE = "NoReadyNode";
 export const REASON_NODE_HOSTNAME_MISMATCH = "NodeHostnameMismatch";
 /** The hook names a node where no controller took it. */
 export const REASON_NO_CONTROLLER = "NoController";
+/** Under Metacontroller: the hook has no spec.nodeName (no controller's node to fall back on). */
+export const REASON_NODE_NAME_REQUIRED = "NodeNameRequired";
+/** Under Metacontroller: the hook's node does not exist. */
+export const REASON_NODE_NOT_FOUND = "NodeNotFound";
 /** The hook's node has been NotReady or gone too long: its controller died with it, its outcome is unknown. */
 export const REASON_NODE_LOST = "NodeLost";
 

@@ -42,12 +42,10 @@ describe("fixtures", () => {
 });
 
 describe("what the fixtures show", () => {
-  test("customize asks for the Node cluster-wide and the ConfigMap, Secret and pods in the hook's namespace, the same at v1 and v2", () => {
+  test("customize asks for the Node cluster-wide and the Job's pods in the hook's namespace, never a Secret or ConfigMap, the same at v1 and v2", () => {
     const rules = answer("customize-v2").relatedResources;
     expect(rules.map((r: any) => [r.resource, r.namespace ?? "", r.names ?? r.labelSelector])).toEqual([
       ["nodes", "", ["node-a"]],
-      ["configmaps", "plexd-system", ["disk-check-settings"]],
-      ["secrets", "plexd-system", ["disk-check-creds"]],
       ["pods", "plexd-system", { matchLabels: { "batch.kubernetes.io/job-name": "plexdhook-disk-check-node-a" } }],
     ]);
     expect(answer("customize-v1")).toEqual(answer("customize-v2"));
@@ -73,15 +71,31 @@ describe("what the fixtures show", () => {
     expect(answer("sync-v1-running")).toEqual(answer("sync-v2-running"));
   });
 
-  test("a missing Secret means no Job and Pending naming the Secret and key; a missing Node means Failed", () => {
-    const secret = answer("sync-v2-missing-secret");
-    expect(secret.children).toEqual([]);
+  test("a missing Secret is told by the pod, as in the native mode; a missing Node means Failed and no Job", () => {
+    const secret = answer("sync-v2-config-error");
+    expect(secret.children.map((j: any) => j.metadata.name)).toEqual(["plexdhook-disk-check-node-a"]);
     expect(secret.status.phase).toBe("Pending");
     expect(secret.status.message).toContain("Secret plexd-system/disk-check-creds does not exist");
     expect(secret.status.message).toContain("key token");
     const node = answer("sync-v2-missing-node");
     expect(node.children).toEqual([]);
     expect(node.status).toMatchObject({ phase: "Failed", message: "node node-a not found" });
+  });
+
+  test("a Job the status names is never asked for again: waiting while it may be Metacontroller's cache, then Failed", () => {
+    const waiting = answer("sync-v2-asked");
+    expect(waiting.children).toEqual([]);
+    expect(waiting.status).toEqual(read("sync-v2-asked.request.json").parent.status);
+    expect(waiting.resyncAfterSeconds).toBe(40);
+    for (const [name, reason] of [
+      ["sync-v2-unseen", "JobCreationUnconfirmed"],
+      ["sync-v2-gone", "JobMissing"],
+    ]) {
+      const failed = answer(name as string);
+      expect(failed.children).toEqual([]);
+      expect(failed.status.phase).toBe("Failed");
+      expect(failed.status.conditions.find((c: any) => c.type === "Succeeded").reason).toBe(reason);
+    }
   });
 
   test("finalize waits while the task runs and lets go once it is over", () => {

@@ -10,6 +10,11 @@ const ROOT = join(import.meta.dir, "..", "..");
 const docs = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
 const byKind = (list: any[], kind: string): any[] => list.filter((d) => d.kind === kind);
 
+/** The Secret and ConfigMap docs/metacontroller.md tells how to make, and where the Secret is mounted. */
+const WEBHOOK_TLS_SECRET = "plexd-hook-webhook-tls";
+const WEBHOOK_CA_CONFIGMAP = "plexd-hook-webhook-ca";
+const TLS_DIR = "/etc/plexd-hook/tls";
+
 describe("renderManifests({ mode: 'metacontroller' })", () => {
   const all = docs(renderManifests({ mode: "metacontroller" }));
 
@@ -39,11 +44,44 @@ describe("renderManifests({ mode: 'metacontroller' })", () => {
       { apiVersion: "batch/v1", resource: "jobs", updateStrategy: { method: "OnDelete" } },
     ]);
     expect(cc.spec.generateSelector).toBe(true);
-    const [service] = byKind(all, "Service");
     for (const hook of ["customize", "sync", "finalize"]) {
       expect(cc.spec.hooks[hook].version).toBe("v2");
       expect(cc.spec.hooks[hook].webhook.path).toBe(`/${hook}`);
-      expect(cc.spec.hooks[hook].webhook.service).toEqual({ name: service.metadata.name, namespace: "plexd-system", port: 80 });
+    }
+  });
+
+  test("every hook is called over HTTPS on the Service's port, verified with the CA of a ConfigMap, never a Secret", () => {
+    const [cc] = byKind(all, "CompositeController");
+    const [service] = byKind(all, "Service");
+    for (const hook of ["customize", "sync", "finalize"]) {
+      const { webhook } = cc.spec.hooks[hook];
+      expect(webhook.url).toBeUndefined();
+      expect(webhook.service).toEqual({ name: service.metadata.name, namespace: "plexd-system", port: 443, protocol: "https" });
+      expect(webhook.caBundle).toEqual({
+        configMapRef: { name: WEBHOOK_CA_CONFIGMAP, namespace: "plexd-system", key: "ca.crt" },
+      });
+    }
+    expect(service.spec.ports).toEqual([{ name: "https", port: 443, targetPort: "https", protocol: "TCP" }]);
+  });
+
+  test("the webhook serves HTTPS with the certificate of a mounted Secret, and probes over HTTPS", () => {
+    const [deployment] = byKind(all, "Deployment");
+    const pod = deployment.spec.template.spec;
+    const [container] = pod.containers;
+    expect(container.args).toEqual([
+      "webhook",
+      "--addr=:8443",
+      `--tls-cert-file=${TLS_DIR}/tls.crt`,
+      `--tls-private-key-file=${TLS_DIR}/tls.key`,
+    ]);
+    expect(container.ports).toEqual([{ name: "https", containerPort: 8443, protocol: "TCP" }]);
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === TLS_DIR);
+    expect(mount.readOnly).toBe(true);
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    expect(volume.secret).toEqual({ secretName: WEBHOOK_TLS_SECRET, defaultMode: 0o440 });
+    expect(pod.securityContext.fsGroup).toBe(container.securityContext.runAsGroup);
+    for (const probe of [container.livenessProbe, container.readinessProbe]) {
+      expect(probe.httpGet).toMatchObject({ port: "https", scheme: "HTTPS" });
     }
   });
 
@@ -51,16 +89,27 @@ describe("renderManifests({ mode: 'metacontroller' })", () => {
     const [deployment] = byKind(all, "Deployment");
     const pod = deployment.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.containers[0].args).toEqual(["webhook", "--addr=:8080"]);
+    expect(pod.containers[0].args[0]).toBe("webhook");
     const [service] = byKind(all, "Service");
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     expect(service.spec.ports[0].targetPort).toBe(pod.containers[0].ports[0].name);
   });
 
+  test("Metacontroller's ClusterRole reads no Secrets", () => {
+    const [role] = byKind(all, "ClusterRole").filter((r) => r.metadata.name === "plexd-hook-metacontroller");
+    for (const rule of role.rules) {
+      expect(rule.resources).not.toContain("secrets");
+      expect(rule.resources).not.toContain("*");
+    }
+  });
+
   test("--namespace and --image move the webhook, its Service reference and its image", () => {
     const moved = docs(renderManifests({ mode: "metacontroller", namespace: "ops", image: "registry.local/plexd-hook:1" }));
     const [cc] = byKind(moved, "CompositeController");
-    expect(cc.spec.hooks.sync.webhook.service.namespace).toBe("ops");
+    for (const hook of ["customize", "sync", "finalize"]) {
+      expect(cc.spec.hooks[hook].webhook.service.namespace).toBe("ops");
+      expect(cc.spec.hooks[hook].webhook.caBundle.configMapRef.namespace).toBe("ops");
+    }
     const [deployment] = byKind(moved, "Deployment");
     expect(deployment.metadata.namespace).toBe("ops");
     expect(deployment.spec.template.spec.containers[0].image).toBe("registry.local/plexd-hook:1");

@@ -1,6 +1,6 @@
-// Prometheus metrics of the webhook: requests and latency per hook, and refused or failed requests by reason.
+// Prometheus metrics of the webhook: requests and latency per hook, refused or failed requests by reason, the serving certificate.
 
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type ErrorReason = "not_json" | "bad_shape" | "too_large" | "bad_method" | "internal";
 
@@ -23,6 +23,18 @@ export class WebhookMetrics {
     name: "plexd_hook_webhook_errors_total",
     help: "Hook requests answered with an error, by hook and reason (not_json, bad_shape, too_large, bad_method, internal).",
     labelNames: ["hook", "reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly certificateReloads = new Counter({
+    name: "plexd_hook_webhook_certificate_reloads_total",
+    help: "Changes of the serving certificate's files, by result: reloaded (now served) or refused (unreadable, not PEM, or a key of another certificate; the previous one is still served).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly certificateExpiry = new Gauge({
+    name: "plexd_hook_webhook_certificate_expiry_timestamp_seconds",
+    help: "When the served certificate expires (its notAfter), in seconds since the epoch; absent without TLS.",
     registers: [this.registry],
   });
 

@@ -1,14 +1,12 @@
-// Reads a sync request's related objects: the target Node, the ConfigMaps and Secrets parameters read, the Job's pods.
+// Reads a sync request's related objects: the target Node and the Job's pods.
 
-import type { KubernetesObject, V1ConfigMap, V1Secret } from "@kubernetes/client-node";
-import { type ConfigRef, missingRefMessage } from "../core/config-refs.ts";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Pod } from "../core/types.ts";
 import { JOB_NAME_LABEL } from "./customize.ts";
 import type { HookVersion } from "./rules.ts";
 import { type ObjectMap, objectsOf } from "./wire.ts";
 
-const named = <T extends KubernetesObject>(list: T[], name: string, namespace?: string): T | undefined =>
-  list.find((o) => o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
+const named = <T extends KubernetesObject>(list: T[], name: string): T | undefined => list.find((o) => o.metadata?.name === name);
 
 /**
  * Whether the node exists; undefined when the request cannot tell. At v1 Metacontroller leaves
@@ -17,20 +15,6 @@ const named = <T extends KubernetesObject>(list: T[], name: string, namespace?: 
 export function nodeExists(related: ObjectMap, nodeName: string, version: HookVersion): boolean | undefined {
   if (version === "v1") return undefined;
   return named(objectsOf(related, "v1", "Node"), nodeName) !== undefined;
-}
-
-/** The first non-optional key whose object or key is missing, in the words both modes use; undefined if all are there. */
-export function missingRef(related: ObjectMap, refs: readonly ConfigRef[]): string | undefined {
-  const configMaps = objectsOf<V1ConfigMap>(related, "v1", "ConfigMap");
-  const secrets = objectsOf<V1Secret>(related, "v1", "Secret");
-  for (const ref of refs) {
-    if (ref.optional) continue;
-    const found = ref.kind === "Secret" ? named(secrets, ref.name, ref.namespace) : named(configMaps, ref.name, ref.namespace);
-    // The kubelet reads env values from data only (not a ConfigMap's binaryData).
-    if (!found) return missingRefMessage(ref, "object");
-    if (!Object.hasOwn(found.data ?? {}, ref.key)) return missingRefMessage(ref, "key");
-  }
-  return undefined;
 }
 
 /** The pods of the Job named `jobName` (and of that Job's uid, when known: a Job of the same name may have come before). */

@@ -1,17 +1,15 @@
-// The webhook server over real HTTP(S): hooks answer, bad requests get clear errors, the server survives them all.
+// The webhook server over real HTTP: hooks answer, bad requests get clear errors, the server survives them all (HTTPS: reloading-server.test.ts).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Server } from "bun";
 import { pino } from "pino";
 import { WebhookMetrics } from "./metrics.ts";
-import { MAX_BODY_BYTES, serveWebhook } from "./server.ts";
+import { MAX_BODY_BYTES, serveWebhook, type WebhookServer } from "./server.ts";
 
 const fixture = (name: string): string => readFileSync(join(import.meta.dir, "fixtures", `${name}.request.json`), "utf8");
 const metrics = new WebhookMetrics();
-let server: Server<undefined>;
+let server: WebhookServer;
 let base: string;
 
 beforeAll(() => {
@@ -162,47 +160,5 @@ describe("bad requests", () => {
 
   test("the server still answers after all of them", async () => {
     expect((await post("/sync", fixture("sync-v2-create"))).status).toBe(200);
-  });
-});
-
-describe("TLS", () => {
-  test("serves the hooks over HTTPS with the given certificate and key", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "plexd-webhook-tls-"));
-    try {
-      const [cert, key] = [join(dir, "tls.crt"), join(dir, "tls.key")];
-      const made = Bun.spawnSync(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"].concat([
-          "-subj",
-          "/CN=localhost",
-          "-addext",
-          "subjectAltName=IP:127.0.0.1",
-          "-keyout",
-          key,
-          "-out",
-          cert,
-        ]),
-        { stderr: "pipe" },
-      );
-      expect(made.exitCode).toBe(0);
-      const tls = serveWebhook({
-        addr: "127.0.0.1:0",
-        tls: { certFile: cert, keyFile: key },
-        logger: pino({ level: "silent" }),
-        metrics: new WebhookMetrics(),
-      });
-      try {
-        expect(tls.url.protocol).toBe("https:");
-        const res = await fetch(`https://127.0.0.1:${tls.port}/customize`, {
-          method: "POST",
-          body: fixture("customize-v2"),
-          tls: { ca: readFileSync(cert, "utf8") },
-        });
-        expect(res.status).toBe(200);
-      } finally {
-        tls.stop(true);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -3,9 +3,11 @@
 import type { Server } from "bun";
 import type { Logger } from "pino";
 import { parseAddress } from "../observe/http.ts";
+import type { CertificateFiles } from "./certificate.ts";
 import { HOOKS } from "./hooks.ts";
 import type { ErrorReason, WebhookMetrics } from "./metrics.ts";
 import { ShapeError } from "./parse.ts";
+import { ReloadingServer } from "./reloading-server.ts";
 import type { HookKind } from "./wire.ts";
 
 /** Larger bodies are refused (413): a PlexdHook with its Job, pods and related objects is far smaller. */
@@ -95,21 +97,30 @@ async function handleProbe(pathname: string, request: Request, deps: WebhookDeps
 
 export interface WebhookServerOptions extends WebhookDeps {
   addr: string;
-  tls?: { certFile: string; keyFile: string };
+  tls?: CertificateFiles;
+  /** How often the certificate's files are read for a change (default CERTIFICATE_CHECK_MS). */
+  checkMs?: number;
 }
 
-/** Serves the hooks on `addr` (HTTPS when given a certificate and key); stop it with server.stop(). */
-export function serveWebhook(options: WebhookServerOptions): Server<undefined> {
-  const { addr, tls, ...deps } = options;
-  return Bun.serve({
+/** What a caller does with the server: where it listens, and stopping it. */
+export type WebhookServer = Pick<Server<undefined>, "url" | "port" | "stop">;
+
+/**
+ * Serves the hooks on `addr`; over HTTPS when given a certificate and key, then reloading them when
+ * the files change (see ReloadingServer). Stop it with server.stop().
+ */
+export function serveWebhook(options: WebhookServerOptions): WebhookServer {
+  const { addr, tls, checkMs, ...deps } = options;
+  const handlers = {
     ...parseAddress(addr),
     // Above the hooks' own limit, so a too large body still gets the hook's 413 with its message.
     maxRequestBodySize: MAX_BODY_BYTES * 2,
-    ...(tls && { tls: { cert: Bun.file(tls.certFile), key: Bun.file(tls.keyFile) } }),
-    fetch: (request) => handleWebhook(request, deps),
-    error(err) {
+    fetch: (request: Request) => handleWebhook(request, deps),
+    error(err: Error) {
       deps.logger.error({ error: err.stack ?? String(err) }, "webhook server error");
       return json({ error: "internal error" }, 500);
     },
-  });
+  };
+  if (!tls) return Bun.serve(handlers);
+  return new ReloadingServer({ ...handlers, files: tls, checkMs, logger: deps.logger, metrics: deps.metrics }).start();
 }

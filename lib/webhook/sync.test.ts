@@ -1,14 +1,137 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { jobMissingMessage } from "../core/messages.ts";
+import type { PlexdHookStatus } from "../core/types.ts";
 import { HOOKS } from "./hooks.ts";
 import { parseSyncRequest } from "./parse.ts";
-import { finalize, sync } from "./sync.ts";
+import { finalize, JOB_UNSEEN_GRACE_SECONDS, RESYNC_SECONDS, sync } from "./sync.ts";
 import type { SyncRequest } from "./wire.ts";
 
 const NOW = new Date("2026-11-23T18:00:00Z");
+const JOB = "plexdhook-disk-check-node-a";
 const fixture = (name: string): SyncRequest =>
   parseSyncRequest(JSON.parse(readFileSync(join(import.meta.dir, "fixtures", `${name}.request.json`), "utf8")));
+const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+const reasonOf = (status: PlexdHookStatus, type = "Succeeded") => status.conditions?.find((c) => c.type === type)?.reason;
+
+/** A status that names the Job as the answer asking for it wrote it, `seconds` ago. */
+const asked = (seconds: number): PlexdHookStatus => ({
+  jobName: JOB,
+  phase: "Pending",
+  startedAt: ago(seconds),
+  nodeName: "node-a",
+  conditions: [
+    { type: "JobCreated", status: "Unknown", reason: "JobCreating", message: "Creating", lastTransitionTime: ago(seconds) },
+  ],
+});
+/** A status written after the Job was seen (deriveStatus adds the Succeeded condition). */
+const seen = (phase: "Pending" | "Running"): PlexdHookStatus => ({
+  ...asked(120),
+  phase,
+  conditions: [
+    { type: "JobCreated", status: "True", reason: "JobCreated", message: "created", lastTransitionTime: ago(119) },
+    { type: "Succeeded", status: "Unknown", reason: "PodRunning", message: "running", lastTransitionTime: ago(110) },
+  ],
+});
+const finished = (phase: "Succeeded" | "Failed"): PlexdHookStatus => ({
+  ...seen("Running"),
+  phase,
+  completedAt: ago(60),
+  conditions: [
+    {
+      type: "Succeeded",
+      status: phase === "Succeeded" ? "True" : "False",
+      reason: "Job",
+      message: "",
+      lastTransitionTime: ago(60),
+    },
+  ],
+});
+
+/** sync-v2-create (no Job among the children) with `status` on the hook. */
+function withoutJob(status: PlexdHookStatus | undefined, patch: (r: SyncRequest) => void = () => {}): SyncRequest {
+  const request = fixture("sync-v2-create");
+  if (status) request.parent.status = status;
+  patch(request);
+  return request;
+}
+
+describe("sync() asks for a Job at most once", () => {
+  // [what, status on the hook, Job asked for, phase after, reason after (Succeeded condition), resyncAfterSeconds]
+  const cases: Array<[string, PlexdHookStatus | undefined, boolean, string, string | undefined, number]> = [
+    ["a new hook: the Job, and a status naming it", undefined, true, "Pending", undefined, RESYNC_SECONDS],
+    ["named 1 s ago, not in the children yet (Metacontroller's cache)", asked(1), false, "Pending", undefined, 59],
+    ["named 59 s ago, never seen", asked(59), false, "Pending", undefined, 1],
+    ["named 60 s ago, never seen: refused, or ran and was removed", asked(60), false, "Failed", "JobCreationUnconfirmed", 0],
+    ["named an hour ago, never seen", asked(3600), false, "Failed", "JobCreationUnconfirmed", 0],
+    ["named with a JobCreated time in the future (clock skew)", asked(-600), false, "Pending", undefined, 60],
+    ["named with no time at all", { jobName: JOB, phase: "Pending" }, false, "Failed", "JobCreationUnconfirmed", 0],
+    ["seen Pending, then gone", seen("Pending"), false, "Failed", "JobMissing", 0],
+    ["seen Running, then gone", seen("Running"), false, "Failed", "JobMissing", 0],
+    ["Succeeded, then removed (ttlSecondsAfterFinished)", finished("Succeeded"), false, "Succeeded", "Job", 0],
+    ["Failed, then removed", finished("Failed"), false, "Failed", "Job", 0],
+  ];
+
+  test.each(cases)("%s", (_, status, asksForJob, phase, reason, resync) => {
+    const response = sync(withoutJob(status), NOW);
+    expect(response.children.map((j) => j.metadata?.name)).toEqual(asksForJob ? [JOB] : []);
+    expect(response.status.phase as string).toBe(phase);
+    expect(reasonOf(response.status)).toBe(reason);
+    expect(response.resyncAfterSeconds).toBe(resync);
+    if (asksForJob) expect(response.status.jobName).toBe(JOB);
+  });
+
+  test("a hook that names its Job never gets one asked for, whatever its status, spec or clock", () => {
+    const statuses = [asked(0), asked(30), asked(61), seen("Pending"), seen("Running"), finished("Succeeded")];
+    const specs = [{}, { ttlSecondsAfterFinished: 0 }, { backoffLimit: 3 }, { activeDeadlineSeconds: 10 }];
+    for (const status of statuses)
+      for (const spec of specs)
+        for (const offset of [-3600, 0, 30, 60, 86_400]) {
+          const request = withoutJob(status, (r) => Object.assign(r.parent.spec, spec));
+          const later = new Date(NOW.getTime() + offset * 1000);
+          expect(sync(request, later).children).toEqual([]);
+          expect(sync({ ...request, finalizing: true }, later).children).toEqual([]);
+        }
+  });
+
+  test("the Job that is gone fails the hook with the message the native controller writes", () => {
+    const { status } = sync(withoutJob(seen("Running")), NOW);
+    expect(status.message).toBe(jobMissingMessage(JOB));
+  });
+
+  test("a Job never seen fails the hook saying it is not asked for again, and where to look", () => {
+    const { status } = sync(withoutJob(asked(JOB_UNSEEN_GRACE_SECONDS)), NOW);
+    expect(status.message).toContain(`Job ${JOB} was asked of Metacontroller and has not appeared in 60 s`);
+    expect(status.message).toContain("kubectl describe plexdhook disk-check-node-a");
+    expect(status.message).toContain("not asked for again");
+  });
+
+  test("through Metacontroller's loop (create, cache lag, seen, done, removed by its TTL), one Job in all", () => {
+    const request = withoutJob(undefined, (r) => Object.assign(r.parent.spec, { ttlSecondsAfterFinished: 0 }));
+    const running = fixture("sync-v2-running");
+    const succeeded = fixture("sync-v2-succeeded");
+    let status: PlexdHookStatus | undefined;
+    let asks = 0;
+    // Each step: the children Metacontroller observes, seconds since the start.
+    const steps: Array<[SyncRequest["children"], number]> = [
+      [{}, 0], // a new hook: asked for
+      [{}, 1], // the status update is seen before the Job's creation
+      [running.children, 2], // the Job is seen
+      [succeeded.children, 10], // it succeeded
+      [{}, 11], // the TTL controller removed it
+      [{}, 3600], // a resync an hour later
+    ];
+    for (const [children, at] of steps) {
+      const now = new Date(NOW.getTime() + at * 1000);
+      const answer = sync({ ...request, parent: { ...request.parent, status }, children }, now);
+      if (Object.keys(children).length === 0) asks += answer.children.length;
+      status = answer.status;
+    }
+    expect(asks).toBe(1);
+    expect(status?.phase).toBe("Succeeded");
+  });
+});
 
 describe("sync()", () => {
   test("a hook without spec.nodeName fails with a message saying to set it, and gets no Job", () => {
@@ -18,6 +141,7 @@ describe("sync()", () => {
     expect(children).toEqual([]);
     expect(status.phase).toBe("Failed");
     expect(status.message).toContain("spec.nodeName is required");
+    expect(reasonOf(status)).toBe("NodeNameRequired");
   });
 
   test("parameters that collide fail the hook as the native controller does", () => {
@@ -32,55 +156,15 @@ describe("sync()", () => {
     expect(status.message).toContain('"a-b" and "a_b"');
   });
 
-  test("a ConfigMap without the key keeps the hook Pending, naming the key", () => {
+  test("a Secret a parameter reads is not looked at: the Job is asked for, and the pod tells if it is missing", () => {
     const request = fixture("sync-v2-create");
-    const secret = Object.values(request.related["Secret.v1"] ?? {})[0] as { data: Record<string, string> };
-    secret.data = {};
-    const { status, children } = sync(request, NOW);
-    expect(children).toEqual([]);
-    expect(status.message).toBe("Secret plexd-system/disk-check-creds has no key token (read by parameter api-token)");
-  });
-
-  test("a missing optional ConfigMap does not hold the hook back", () => {
-    const request = fixture("sync-v2-create");
-    request.related["ConfigMap.v1"] = {};
+    expect(Object.keys(request.related)).not.toContain("Secret.v1");
     expect(sync(request, NOW).children).toHaveLength(1);
-  });
-
-  test("once the missing Secret exists, the Job is asked for and the waiting message goes", () => {
-    const waiting = fixture("sync-v2-missing-secret");
-    const first = sync(waiting, NOW);
-    const request = fixture("sync-v2-create");
-    request.parent.status = first.status;
-    const { status, children } = sync(request, NOW);
-    expect(children).toHaveLength(1);
-    expect(status.phase).toBe("Pending");
-    expect(status.message).toBeUndefined();
-    expect(status.conditions?.find((c) => c.type === "JobCreated")?.status).toBe("True");
-  });
-
-  test("a finished hook whose Job is gone (ttlSecondsAfterFinished) keeps its status and gets no new Job", () => {
-    const done = sync(fixture("sync-v2-succeeded"), NOW).status;
-    const request = fixture("sync-v2-create");
-    request.parent.status = done;
-    expect(sync(request, NOW)).toEqual({ status: done, children: [], resyncAfterSeconds: 0 });
-  });
-
-  test("a Job seen running and then gone fails the hook (never a second run)", () => {
-    const running = sync(fixture("sync-v2-running"), NOW).status;
-    const request = fixture("sync-v2-create");
-    request.parent.status = running;
-    const { status, children } = sync(request, NOW);
-    expect(children).toEqual([]);
-    expect(status.phase).toBe("Failed");
-    expect(status.message).toContain("no longer exists");
-  });
-
-  test("a Job asked for but not yet in the children (cache lag) is asked for again, not failed", () => {
-    const created = sync(fixture("sync-v2-create"), NOW);
-    const request = fixture("sync-v2-create");
-    request.parent.status = created.status;
-    expect(sync(request, NOW)).toEqual(created);
+    const waiting = sync(fixture("sync-v2-config-error"), NOW);
+    expect(waiting.status.phase).toBe("Pending");
+    expect(waiting.status.message).toBe(
+      "Secret plexd-system/disk-check-creds does not exist (parameter api-token reads its key token)",
+    );
   });
 
   test("a stuck pod's reason reaches the status, as in the native controller", () => {
@@ -126,7 +210,7 @@ describe("an existing Job", () => {
       { name: "a_b", value: "2" },
     ];
     const { children } = sync(request, NOW);
-    expect(children.map((j) => j.metadata?.name)).toEqual(["plexdhook-disk-check-node-a"]);
+    expect(children.map((j) => j.metadata?.name)).toEqual([JOB]);
     expect(children[0]?.status).toBeUndefined();
   });
 });

@@ -2,37 +2,32 @@
 
 import { LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
-import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED, setCondition } from "../core/conditions.ts";
-import { configRefs } from "../core/config-refs.ts";
+import { CONDITION_JOB_CREATED, CONDITION_SUCCEEDED } from "../core/conditions.ts";
 import { jobFinished } from "../core/job-state.ts";
+import { jobMissingMessage } from "../core/messages.ts";
 import { jobNameFor } from "../core/names.ts";
-import { REASON_INVALID_SPEC, REASON_JOB_MISSING } from "../core/reasons.ts";
-import { deriveStatus, failedStatus, isTerminal, pendingStatus } from "../core/status.ts";
+import {
+  REASON_INVALID_SPEC,
+  REASON_JOB_MISSING,
+  REASON_JOB_UNCONFIRMED,
+  REASON_NODE_NAME_REQUIRED,
+  REASON_NODE_NOT_FOUND,
+} from "../core/reasons.ts";
+import { claimedStatus, deriveStatus, failedStatus, isTerminal } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
-import { jobPods, missingRef, nodeExists } from "./related.ts";
+import { jobUnseenMessage, nodeNameRequiredMessage } from "./messages.ts";
+import { jobPods, nodeExists } from "./related.ts";
 import { type FinalizeResponse, hookVersion, objectsOf, type SyncRequest, type SyncResponse } from "./wire.ts";
-
-export const REASON_NODE_NAME_REQUIRED = "NodeNameRequired";
-export const REASON_NODE_NOT_FOUND = "NodeNotFound";
-export const REASON_PARAMETER_SOURCE_MISSING = "ParameterSourceMissing";
 
 /** A non-terminal hook is looked at again this often even if no watched object changes. */
 export const RESYNC_SECONDS = 30;
 
-const nodeNameRequired = (hook: PlexdHook) =>
-  `spec.nodeName is required when plexd-hook runs under Metacontroller (no controller's node to fall back on): delete PlexdHook ${hook.metadata.name} and create it again with spec.nodeName`;
-
-/** Pending without a Job: what it waits for, in the message and the JobCreated condition. */
-function waitingStatus(hook: PlexdHook, reason: string, message: string, now: Date): PlexdHookStatus {
-  const current = hook.status ?? {};
-  return {
-    ...current,
-    phase: "Pending",
-    message,
-    observedGeneration: hook.metadata.generation,
-    conditions: setCondition(current.conditions, { type: CONDITION_JOB_CREATED, status: "False", reason, message }, now),
-  };
-}
+/**
+ * How long a Job asked for may stay out of the sync requests before the hook fails. Metacontroller's
+ * informer shows a Job it created within moments; one still absent this long after was never created
+ * (the API server refused it) or ran and was removed (ttlSecondsAfterFinished) before a sync saw it.
+ */
+export const JOB_UNSEEN_GRACE_SECONDS = 60;
 
 /** The status once the Job is seen: the native controller's create-then-track path, in one step. */
 function statusWithJob(request: SyncRequest, job: Job, node: string, now: Date): PlexdHookStatus {
@@ -57,14 +52,32 @@ function observedJob(request: SyncRequest): Job | undefined {
   return objectsOf<Job>(request.children, "batch/v1", "Job").find((j) => j.metadata?.name === jobName);
 }
 
-function respond(status: PlexdHookStatus, children: Job[]): SyncResponse {
-  return { status, children, resyncAfterSeconds: isTerminal(status.phase) ? 0 : RESYNC_SECONDS };
+function respond(status: PlexdHookStatus, children: Job[], resyncAfterSeconds = RESYNC_SECONDS): SyncResponse {
+  return { status, children, resyncAfterSeconds: isTerminal(status.phase) ? 0 : resyncAfterSeconds };
+}
+
+/**
+ * The status names the Job and Metacontroller shows none. Seen before (deriveStatus set its Succeeded
+ * condition): it is gone, as the native controller reports. Never seen: asked for and not there yet,
+ * which is Metacontroller's cache for a moment, and after JOB_UNSEEN_GRACE_SECONDS a Job that was
+ * refused or already removed. Either way no Job is asked for again.
+ */
+function jobNotObserved(hook: PlexdHook, status: PlexdHookStatus, jobName: string, now: Date): SyncResponse {
+  if (status.conditions?.some((c) => c.type === CONDITION_SUCCEEDED)) {
+    return respond(failedStatus(hook, REASON_JOB_MISSING, jobMissingMessage(jobName), now), []);
+  }
+  // Asked for when JobCreated last changed (or the task started); a status that says neither cannot wait.
+  const asked = status.conditions?.find((c) => c.type === CONDITION_JOB_CREATED)?.lastTransitionTime ?? status.startedAt;
+  const left = JOB_UNSEEN_GRACE_SECONDS - (now.getTime() - Date.parse(asked ?? "")) / 1000;
+  if (left > 0) return respond(status, [], Math.min(Math.ceil(left), JOB_UNSEEN_GRACE_SECONDS));
+  return respond(failedStatus(hook, REASON_JOB_UNCONFIRMED, jobUnseenMessage(hook, jobName, JOB_UNSEEN_GRACE_SECONDS), now), []);
 }
 
 /**
  * What the hook should have. An existing Job is always returned (Metacontroller deletes children a
- * response leaves out, which would kill a running task); a new one only while the hook is neither
- * finished nor waiting, and never while finalizing.
+ * response leaves out, which would kill a running task). A new one is asked for at most once: only
+ * while the status names no Job, and the same answer names it (Metacontroller creates the Job, then
+ * writes the status). Never while finalizing.
  */
 export function sync(request: SyncRequest, now: Date): SyncResponse {
   const hook = request.parent;
@@ -76,28 +89,20 @@ export function sync(request: SyncRequest, now: Date): SyncResponse {
   }
   const current = hook.status ?? {};
   if (isTerminal(current.phase) || request.finalizing) return respond(current, []);
-  // Seen before (it has a Succeeded condition) and now gone: deleted, as the native controller reports.
-  if (current.jobName && current.conditions?.some((c) => c.type === CONDITION_SUCCEEDED)) {
-    const message = `Job ${jobName} no longer exists, so how this hook ended is unknown (the Job was deleted): create a new PlexdHook to run the task again`;
-    return respond(failedStatus(hook, REASON_JOB_MISSING, message, now), []);
-  }
+  if (current.jobName) return jobNotObserved(hook, current, current.jobName, now);
   const node = hook.spec.nodeName;
-  if (!node) return respond(failedStatus(hook, REASON_NODE_NAME_REQUIRED, nodeNameRequired(hook), now), []);
+  if (!node) return respond(failedStatus(hook, REASON_NODE_NAME_REQUIRED, nodeNameRequiredMessage(hook), now), []);
   let desired: Job;
   try {
     desired = buildJob(hook, node);
   } catch (err) {
     return respond(failedStatus(hook, REASON_INVALID_SPEC, (err as Error).message, now), []);
   }
-  const version = hookVersion(request.controller, request.finalizing ? "finalize" : "sync");
-  if (nodeExists(request.related, node, version) === false) {
+  if (nodeExists(request.related, node, hookVersion(request.controller, "sync")) === false) {
     return respond(failedStatus(hook, REASON_NODE_NOT_FOUND, `node ${node} not found`, now), []);
   }
-  const missing = missingRef(request.related, configRefs(hook));
-  if (missing) return respond(waitingStatus(hook, REASON_PARAMETER_SOURCE_MISSING, missing, now), []);
-  // What it waited for is there now: the Job is asked for, and the old waiting message goes.
-  const { message: _waited, ...rest } = current;
-  return respond(pendingStatus({ ...hook, status: rest }, jobName, node, now), [desired]);
+  // A parameter's missing ConfigMap or Secret is not checked here: the pod says so, as in the native mode.
+  return respond(claimedStatus(hook, jobName, node, now), [desired]);
 }
 
 /**

@@ -1,9 +1,14 @@
-// PlexdHook through Metacontroller's hooks: the real `plexd-hook webhook`, a TypeScript stand-in for Metacontroller.
+// PlexdHook through Metacontroller's hooks: the real `plexd-hook webhook` over HTTPS, a TypeScript stand-in for Metacontroller.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jobMissingMessage } from "../../lib/core/messages.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { CONTROLLER_UID_LABEL, FakeMetacontroller, LAST_APPLIED } from "./support/metacontroller.ts";
+import { startHttpsWebhook } from "./support/metacontroller-tls.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "e2e-mc";
@@ -41,11 +46,14 @@ async function reconcileUntil(name: string, phase: string, timeoutMs = 60_000, d
   );
 }
 
-/** A Job without what the API server, the Job controller, the namespace, and the hook's uid put in it. */
+/**
+ * A Job without what the API server, the Job controller, the namespace, and the hook's uid put in it,
+ * nor the native agent's outcome finalizer (under Metacontroller nothing could remove it).
+ */
 function comparable(job: any): any {
   const copy = structuredClone(job);
   const { metadata } = copy;
-  for (const field of ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "namespace"])
+  for (const field of ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "namespace", "finalizers"])
     delete metadata[field];
   for (const ref of metadata.ownerReferences) delete ref.uid;
   delete copy.status;
@@ -61,13 +69,9 @@ beforeAll(async () => {
   for (const ns of [NS, NATIVE_NS]) {
     await env.k(["create", "secret", "generic", "disk-check-creds", "-n", ns, "--from-literal=token=s3cr3t"]);
   }
-  webhook = startOperator(["webhook", "--addr", "127.0.0.1:0"]);
-  const url = await waitFor(
-    "the webhook's address",
-    () => webhook.logs.find((l) => l.msg === "plexd-hook webhook serving")?.url as string | undefined,
-    { timeoutMs: 15_000 },
-  );
-  mc = new FakeMetacontroller(env, url.replace(/\/$/, ""));
+  const https = await startHttpsWebhook(env, NS, mkdtempSync(join(tmpdir(), "plexd-e2e-mc-")));
+  webhook = https.webhook;
+  mc = await FakeMetacontroller.start(env, { namespace: NS, address: https.address });
   native = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NATIVE_NS, "--all-nodes"]);
   await native.waitReady();
 }, 600_000);
@@ -111,20 +115,31 @@ describe("a hook through the webhook", () => {
     });
   });
 
-  test("waits Pending, naming the Secret and key, while a Secret is missing, and starts once it exists", async () => {
+  test("a missing Secret is told by the pod, in the native words; no Secret is ever sent to the webhook", async () => {
+    const parameters = [{ name: "pw", valueFrom: { secretKeyRef: { name: "late", key: "pw" } } }];
+    // kwok resolves no env: the image gives the pod the kubelet's CreateContainerConfigError (tests/cluster/stages).
     await env.k(
       ["apply", "-f", "-"],
-      hookYaml("no-secret", NS, spec({ parameters: [{ name: "pw", valueFrom: { secretKeyRef: { name: "late", key: "pw" } } }] })),
+      hookYaml("no-secret", NS, spec({ parameters, jobTemplate: { image: "plexd.test/config-error" } })),
     );
-    await mc.reconcile(NS, "no-secret");
-    const status = (await getHook(NS, "no-secret")).status;
+    const status = await waitFor(
+      "no-secret to say why it waits",
+      async () => {
+        await mc.reconcile(NS, "no-secret");
+        const s = (await getHook(NS, "no-secret")).status;
+        return s?.message && s;
+      },
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
     expect(status.phase).toBe("Pending");
     expect(status.message).toBe(`Secret ${NS}/late does not exist (parameter pw reads its key pw)`);
-    expect((await env.tryK(["get", "job", "plexdhook-no-secret", "-n", NS])).code).not.toBe(0);
-
-    await env.k(["create", "secret", "generic", "late", "-n", NS, "--from-literal=pw=x"]);
-    const done = await reconcileUntil("no-secret", "Succeeded");
-    expect(done.message).toBe("Job plexdhook-no-secret succeeded");
+    expect((await getJob(NS, "plexdhook-no-secret")).metadata.name).toBe("plexdhook-no-secret");
+    // The Secret disk-check-creds exists in NS (token s3cr3t) and hooks of the first test read it.
+    const sent = JSON.stringify(mc.calls.map((c) => c.request));
+    expect(sent).toContain("disk-check-creds");
+    expect(sent).not.toContain("Secret.v1");
+    expect(sent).not.toContain(Buffer.from("s3cr3t").toString("base64"));
+    expect(mc.calls.flatMap((c) => c.response.relatedResources ?? []).map((r: any) => r.resource)).not.toContain("secrets");
   });
 
   test("fails with 'node X not found' when the node does not exist, and makes no Job", async () => {
@@ -142,6 +157,43 @@ describe("a hook through the webhook", () => {
       timeoutMs: 15_000,
       intervalMs: 200,
     });
+  });
+});
+
+describe("a Job at most once", () => {
+  test("a Job its TTL removed before Metacontroller looked again is never asked for again", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("ttl", NS, spec({ ttlSecondsAfterFinished: 0 })));
+    const first = await mc.reconcile(NS, "ttl");
+    expect(first.children.map((j: any) => j.metadata.name)).toEqual(["plexdhook-ttl"]);
+    await waitFor(
+      "the Job to run and be removed",
+      async () => (await env.tryK(["get", "job", "plexdhook-ttl", "-n", NS])).code !== 0,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
+    for (let i = 0; i < 3; i++) expect((await mc.reconcile(NS, "ttl")).children).toEqual([]);
+    expect((await env.tryK(["get", "job", "plexdhook-ttl", "-n", NS])).code).not.toBe(0);
+    expect(mc.created.get("ttl")).toBe(1);
+    const status = (await getHook(NS, "ttl")).status;
+    expect(status.jobName).toBe("plexdhook-ttl");
+    expect(status.conditions.find((c: any) => c.type === "JobCreated")).toMatchObject({
+      status: "Unknown",
+      reason: "JobCreating",
+    });
+  });
+
+  test("a Job deleted while it runs fails the hook with the native controller's message, and no Job comes back", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("cut", NS, spec({ jobTemplate: { image: "plexd.test/sleep" } })));
+    await reconcileUntil("cut", "Running");
+    await env.k(["delete", "job", "plexdhook-cut", "-n", NS, "--wait=true"]);
+    const status = await reconcileUntil("cut", "Failed", 15_000);
+    expect(status.message).toBe(jobMissingMessage("plexdhook-cut"));
+    expect(status.conditions.find((c: any) => c.type === "Succeeded").reason).toBe("JobMissing");
+    await mc.reconcile(NS, "cut");
+    expect((await env.tryK(["get", "job", "plexdhook-cut", "-n", NS])).code).not.toBe(0);
+    expect(mc.created.get("cut")).toBe(1);
   });
 });
 
@@ -167,7 +219,7 @@ describe("finalize", () => {
 
 describe("hooks at version v1", () => {
   // At v1 Metacontroller sends a namespaced parent no cluster-scoped related objects: no Node.
-  const v1 = () => new FakeMetacontroller(env, mc.url, "v1");
+  const v1 = () => mc.at("v1");
 
   test("a hook reaches Succeeded, its Job keyed by name alone", async () => {
     const driver = v1();

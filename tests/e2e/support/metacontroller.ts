@@ -4,7 +4,12 @@
 // objects by the returned rules; claim the Jobs the hook owns; call sync (finalize once the hook is
 // being deleted); create the missing children with Metacontroller's label, annotation and owner
 // reference, delete children the answer left out (OnDelete: never update one); replace the status.
+// It calls the hooks as the shipped CompositeController says, over HTTPS to the Service's host name,
+// checking the certificate against the CA bundle read once, when it starts, from the ConfigMap the
+// CompositeController names (Metacontroller's ResolveCABundle).
 
+import { parseAllDocuments } from "yaml";
+import { renderManifests } from "../../../lib/manifests.ts";
 import { listNamespace, type RelatedResourceRule, selectionOf } from "../../../lib/webhook/rules.ts";
 import type { Setup } from "./cluster.ts";
 
@@ -27,37 +32,73 @@ type ObjectMap = Record<string, Record<string, Obj>>;
 
 export class FakeMetacontroller {
   readonly calls: Array<{ hook: string; request: Obj; response: Obj }> = [];
+  /** Hook calls that failed (no connection, TLS, not 200): Metacontroller records a SyncError and retries. */
+  readonly failures: string[] = [];
+  /** The Jobs this stand-in created, by hook name. */
+  readonly created = new Map<string, number>();
 
-  constructor(
+  private constructor(
     private readonly env: Setup,
-    readonly url: string,
-    private readonly version: Version = "v2",
+    private readonly cc: Obj,
+    private readonly ca: string,
+    /** Where the Service's host name leads: the webhook process's host:port. */
+    readonly address: string,
+    private readonly version: Version,
   ) {}
 
-  /** The CompositeController as sent in every request: deploy/metacontroller's, at this driver's version. */
-  controller(): Obj {
-    const hook = (path: string) => ({ version: this.version, webhook: { url: `${this.url}${path}` } });
-    return {
-      apiVersion: "metacontroller.k8s.io/v1alpha1",
-      kind: "CompositeController",
-      metadata: { name: "plexd-hook" },
-      spec: {
-        generateSelector: true,
-        parentResource: { apiVersion: "plexd.plexsphere.com/v1alpha1", resource: "plexdhooks" },
-        childResources: [{ apiVersion: "batch/v1", resource: "jobs", updateStrategy: { method: "OnDelete" } }],
-        hooks: { customize: hook("/customize"), sync: hook("/sync"), finalize: hook("/finalize") },
-      },
-    };
+  /**
+   * Starts the shipped CompositeController (`manifests --mode metacontroller --namespace`), its hooks
+   * at `version`, as Metacontroller does: its CA bundle is read now, once.
+   */
+  static async start(
+    env: Setup,
+    options: { namespace: string; address: string; version?: Version },
+  ): Promise<FakeMetacontroller> {
+    const version = options.version ?? "v2";
+    const manifests = parseAllDocuments(renderManifests({ mode: "metacontroller", namespace: options.namespace }));
+    const cc = manifests.map((d) => d.toJS()).find((d) => d.kind === "CompositeController");
+    for (const hook of Object.values(cc.spec.hooks) as Obj[]) hook.version = version;
+    const ref = cc.spec.hooks.sync.webhook.caBundle.configMapRef;
+    const configMap = await env.json(["get", "configmap", ref.name, "-n", ref.namespace]);
+    const ca = configMap.data?.[ref.key];
+    if (!ca) throw new Error(`caBundle: key ${ref.key} not found in ConfigMap ${ref.namespace}/${ref.name}`);
+    return new FakeMetacontroller(env, cc, ca, options.address, version);
   }
 
+  /** The CompositeController as sent in every request. */
+  controller(): Obj {
+    return this.cc;
+  }
+
+  /** The same stand-in with its hooks at another version. */
+  at(version: Version): FakeMetacontroller {
+    const cc = structuredClone(this.cc);
+    for (const hook of Object.values(cc.spec.hooks) as Obj[]) hook.version = version;
+    return new FakeMetacontroller(this.env, cc, this.ca, this.address, version);
+  }
+
+  /** Metacontroller's webhookURL(): `<protocol>://<service>.<namespace>:<port><path>`; dialled at `address`. */
   private async call(hook: string, request: Obj): Promise<Obj> {
-    const res = await fetch(`${this.url}/${hook}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request),
-    });
+    const { service, path } = this.cc.spec.hooks[hook].webhook;
+    const host = `${service.name}.${service.namespace}`;
+    if (service.protocol !== "https") throw new Error(`the CompositeController calls ${hook} over ${service.protocol ?? "http"}`);
+    let res: Response;
+    try {
+      res = await fetch(`https://${this.address}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(request),
+        tls: { ca: this.ca, serverName: host },
+      });
+    } catch (err) {
+      this.failures.push(`${hook}: ${(err as Error).message}`);
+      throw err;
+    }
     const text = await res.text();
-    if (res.status !== 200) throw new Error(`${hook} answered ${res.status}: ${text}`);
+    if (res.status !== 200) {
+      this.failures.push(`${hook}: ${res.status} ${text}`);
+      throw new Error(`${hook} answered ${res.status}: ${text}`);
+    }
     const response = JSON.parse(text);
     this.calls.push({ hook, request, response });
     return response;
@@ -133,6 +174,7 @@ export class FakeMetacontroller {
       created.metadata.labels = { ...created.metadata.labels, [CONTROLLER_UID_LABEL]: parent.metadata.uid };
       created.metadata.annotations = { ...created.metadata.annotations, [LAST_APPLIED]: JSON.stringify(child) };
       await this.env.k(["create", "-f", "-"], JSON.stringify(created));
+      this.created.set(name, (this.created.get(name) ?? 0) + 1);
     }
     const status = { ...response.status, observedGeneration: parent.metadata.generation };
     await this.env.k(["replace", "--subresource=status", "-f", "-"], JSON.stringify({ ...parent, status }));
