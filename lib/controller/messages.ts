@@ -21,3 +21,8 @@ export function unconfirmedMessage(jobName: string): string {
 export function deletedWhileRunningMessage(jobName: string): string {
   return `Job ${jobName} was deleted before it ended, so how this hook ends is unknown (its pod may still finish): create a new PlexdHook to run the task again`;
 }
+
+/** Why a hook does not take a Job that names it as owner but is pinned to another node than the hook's. */
+export function pinnedElsewhereMessage(jobName: string, pinned: string, node: string): string {
+  return `Job ${jobName} names this PlexdHook as its owner but is pinned to node ${pinned}, not to node ${node} where this hook runs: plexd-hook did not make it for this hook, so it is neither adopted nor run again. Delete that Job and create this PlexdHook again, or create it under another name`;
+}

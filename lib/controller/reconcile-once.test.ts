@@ -63,6 +63,24 @@ const cases: Record<string, Case> = {
     status: { phase: "Failed", message: expect.stringContaining("is not this PlexdHook's") },
     events: ["HookFailed"],
   },
+  "a Job owned by this hook but pinned to another node (made by that node's token) is reported, never taken": {
+    hook: { spec: { nodeName: "node-a" } },
+    job: { where: "api", owner: "hook", pinned: "node-z", status: complete },
+    calls: ["createJob plexdhook-h", "getJob plexdhook-h", "updateHookStatus h"],
+    status: {
+      phase: "Failed",
+      jobName: "plexdhook-h",
+      message: expect.stringContaining("is pinned to node node-z, not to node node-a where this hook runs"),
+    },
+    events: ["HookFailed"],
+  },
+  "a followed Job pinned to another node does not say how this hook ended": {
+    hook: { spec: { nodeName: "node-a" }, status: tracked },
+    job: { where: "cached", owner: "hook", pinned: "node-z", status: complete },
+    calls: ["updateHookStatus h"],
+    status: { phase: "Failed", message: expect.stringContaining("is pinned to node node-z") },
+    events: ["HookFailed"],
+  },
   "a deleted Job of another owner does not say how this hook ended": {
     hook: { spec: { nodeName: "node-a" }, status: tracked },
     job: { where: "gone", owner: "other", status: complete },

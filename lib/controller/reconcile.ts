@@ -1,7 +1,7 @@
 // reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
 
 import type { Logger } from "pino";
-import { JOB_FINALIZER } from "../constants.ts";
+import { JOB_FINALIZER, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { jobFinished } from "../core/job-state.ts";
 import { jobMissingMessage } from "../core/messages.ts";
@@ -34,11 +34,15 @@ import {
   LOG_JOB_CREATED,
   LOG_JOB_EXISTS,
   ownedElsewhereMessage,
+  pinnedElsewhereMessage,
   unconfirmedMessage,
 } from "./messages.ts";
 import { OutputReader } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
 import { type Outcome, Retry } from "./work-queue.ts";
+
+/** The node a Job's pod is pinned to (the builder's kubernetes.io/hostname nodeSelector). */
+const pinnedTo = (job: Job): string | undefined => job.spec?.template?.spec?.nodeSelector?.[LABEL_HOSTNAME];
 
 /** How often a hook whose Job no watch of this controller sees (it runs on another node) is looked at. */
 const UNWATCHED_JOB_RECHECK_MS = 30_000;
@@ -177,6 +181,11 @@ export class Reconciler {
       return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, ownedElsewhereMessage(jobName, owner), { jobName });
     }
     this.heldElsewhere.delete(keyOf(hook));
+    const pinned = pinnedTo(job);
+    if (pinned !== undefined && pinned !== node) {
+      // Owned by this hook but not where it runs: not made for it by plexd-hook (another node's token can).
+      return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, pinnedElsewhereMessage(jobName, pinned, node), { jobName });
+    }
     const status = deriveStatus(hook, job, now(), { node });
     await this.write(hook, job, await this.output.withOutput(hook, job, status));
     // After the status write, so the Event does not compete with it at the API server.
@@ -191,7 +200,9 @@ export class Reconciler {
     // on another node (an untargeted hook an earlier Lease holder started); ask.
     const cached = jobs.get(jobKey);
     const existing = cached ?? (await client.getJob(hook.metadata.namespace, jobName));
-    if (existing && controllerRef(existing)?.uid !== hook.metadata.uid) return this.record(target, existing, false);
+    if (existing && (controllerRef(existing)?.uid !== hook.metadata.uid || (pinnedTo(existing) ?? node) !== node)) {
+      return this.record(target, existing, false);
+    }
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
     const gone = jobs.gone(jobKey);
     const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);

@@ -58,6 +58,20 @@ const cases: Array<[string, PlexdHook, Self, boolean, string | undefined]> = [
     false,
     "a",
   ],
+  [
+    "a hook whose parameter reads a Secret is created by the fleet",
+    hook("a", undefined, "new", { parameters: [{ name: "p", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] }),
+    fleet(),
+    true,
+    "a",
+  ],
+  [
+    "a hook whose parameter reads a ConfigMap is its agent's",
+    hook("a", undefined, "new", { parameters: [{ name: "p", valueFrom: { configMapKeyRef: { name: "c", key: "k" } } }] }),
+    agent("a"),
+    true,
+    "a",
+  ],
   ["a control-plane hook is created by the fleet", hook("cp", undefined, "new", controlPlane), fleet(), true, "cp"],
   ["a control-plane hook is not its agent's to create", hook("cp", undefined, "new", controlPlane), agent("cp"), false, "cp"],
   [

@@ -30,10 +30,12 @@ export function targetNode(hook: PlexdHook, self: Self): string | undefined {
 
 /**
  * Whether only the fleet controller may create this hook's Job: a node agent's token may create the
- * builder's unprivileged Job for its own node and nothing else (admission policy plexd-hook-jobs).
+ * builder's unprivileged Job for its own node, reading no Secret, and nothing else (admission policy
+ * plexd-hook-jobs).
  */
 export function needsFleet(hook: PlexdHook): boolean {
-  return hook.spec.privileged === true || hook.spec.allowControlPlane === true;
+  const { privileged, allowControlPlane, parameters } = hook.spec;
+  return privileged === true || allowControlPlane === true || (parameters ?? []).some((p) => p.valueFrom?.secretKeyRef);
 }
 
 /** Whether the status records the hook's Job as seen: from then on it is only followed, never created. */

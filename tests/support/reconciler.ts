@@ -36,6 +36,8 @@ export interface Case {
     ageSeconds?: number;
     held?: boolean;
     deleting?: boolean;
+    /** The node its kubernetes.io/hostname nodeSelector names, if any. */
+    pinned?: string;
   };
   self?: Partial<Self>;
   faults?: Faults;
@@ -76,6 +78,9 @@ export function arrange(c: Case, options: Arrangement = {}) {
         ...(c.job.deleting && { deletionTimestamp: NOW }),
         ownerReferences: c.job.owner === "none" ? [] : [owner],
       },
+      ...(c.job.pinned && {
+        spec: { template: { spec: { nodeSelector: { "kubernetes.io/hostname": c.job.pinned }, containers: [] } } },
+      }),
       status: c.job.status,
     });
     if (c.job.where === "cached") jobs.set(keyOf(job), job);
