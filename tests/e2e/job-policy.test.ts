@@ -23,7 +23,6 @@ const SPECS: Record<string, PlexdHookSpec> = {
       { name: "disk", value: "/dev/sda" },
       { name: "empty", value: "" },
       { name: "region", valueFrom: { configMapKeyRef: { name: "site", key: "region", optional: true } } },
-      { name: "password", valueFrom: { secretKeyRef: { name: "site", key: "password" } } },
     ],
     activeDeadlineSeconds: 600,
     backoffLimit: 2,
@@ -31,6 +30,11 @@ const SPECS: Record<string, PlexdHookSpec> = {
     output: { tailLines: 10 },
   },
   [`long-${"n".repeat(120)}`]: { hookName: "long", nodeName: "node-a" },
+  secret: {
+    hookName: "secret",
+    nodeName: "node-a",
+    parameters: [{ name: "password", valueFrom: { secretKeyRef: { name: "site", key: "password" } } }],
+  },
   privileged: { hookName: "privileged", nodeName: "node-a", privileged: true },
   "control-plane": { hookName: "cp", nodeName: "node-a", allowControlPlane: true },
   "privileged-control-plane": { hookName: "both", privileged: true, allowControlPlane: true },
@@ -92,6 +96,11 @@ describe("a node-a token", () => {
       "spec.template.spec.affinity: the node agent token of node-a may create only Jobs that keep off control-plane nodes",
     ],
     [
+      "the Job of a hook whose parameter reads a Secret",
+      () => jobOf("secret"),
+      "spec.template.spec.containers[0].env[].valueFrom.secretKeyRef: the node agent token of node-a may not read a Secret into a Job; the fleet controller (plexd-cluster) creates the Jobs of hooks whose parameters read a Secret",
+    ],
+    [
       "the Job for node-b",
       () => jobOf("seed", "node-b"),
       "spec.template.spec.nodeSelector: a plexd token bound to node node-a may create Jobs only for that node (nodeSelector kubernetes.io/hostname: node-a), and this Job is pinned to node-b",
@@ -137,6 +146,7 @@ describe("plexd-cluster (the fleet controller, cluster mode)", () => {
     ["a privileged hook's Job", "privileged", "node-a"],
     ["an allowControlPlane hook's Job", "control-plane", "node-c"],
     ["a privileged allowControlPlane hook's Job", "privileged-control-plane", "node-b"],
+    ["a Secret-reading hook's Job", "secret", "node-a"],
   ];
   test.each(builder)("creates buildJob()'s %s of hook %s on %s", async (_what, name, node) => {
     const result = await dryRun(jobOf(name, node), env.operatorKubeconfig);

@@ -8,6 +8,8 @@ import { type Operator, startOperator } from "./support/operator.ts";
 const NS = "e2e-value-from";
 let env: Setup;
 let operator: Operator;
+/** Hooks whose parameters read a Secret get their Jobs from the fleet controller; node-b's agent follows them. */
+let fleet: Operator;
 
 const getHook = (name: string) => env.json(["get", "plexdhook", name, "-n", NS]);
 
@@ -17,11 +19,12 @@ beforeAll(async () => {
   await env.k(["create", "secret", "generic", "creds", "-n", NS, "--from-literal=token=s3cr3t"]);
   await env.k(["create", "configmap", "settings", "-n", NS, "--from-literal=level=3"]);
   operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-b"]);
-  await operator.waitReady();
+  fleet = startOperator(["fleet", "--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--agent-selector="]);
+  await Promise.all([operator.waitReady(), fleet.waitReady()]);
 }, 600_000);
 
 afterAll(async () => {
-  await operator?.stop();
+  await Promise.all([operator?.stop(), fleet?.stop()]);
 });
 
 describe("valueFrom in the native controller", () => {
