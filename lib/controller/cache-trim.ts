@@ -28,7 +28,8 @@ export function trimJob(job: Job): Job {
       resourceVersion,
       creationTimestamp,
       ...(deletionTimestamp && { deletionTimestamp }),
-      ...(job.metadata?.finalizers?.includes(JOB_FINALIZER) && { finalizers: [JOB_FINALIZER] }),
+      // All of them while ours is there: releasing it patches by its index in the list.
+      ...(job.metadata?.finalizers?.includes(JOB_FINALIZER) && { finalizers: [...job.metadata.finalizers] }),
       ...(kept.length > 0 && { labels: Object.fromEntries(kept) }),
       ...(owner && { ownerReferences: [owner] }),
     },
