@@ -36,6 +36,18 @@ describe("spec schema", () => {
     ["spec.activeDeadlineSeconds", "integer", false, undefined],
     ["spec.backoffLimit", "integer", false, 0],
     ["spec.ttlSecondsAfterFinished", "integer", false, undefined],
+    ["spec.drain", "object", false, undefined],
+    ["spec.drain.enabled", "boolean", true, undefined],
+    ["spec.drain.timeoutSeconds", "integer", false, 600],
+    ["spec.drain.gracePeriodSeconds", "integer", false, undefined],
+    ["spec.drain.deleteEmptyDirData", "boolean", false, false],
+    ["spec.drain.podSelector", "object", false, undefined],
+    ["spec.drain.podSelector.matchLabels", "object", false, undefined],
+    ["spec.drain.podSelector.matchExpressions", "array", false, undefined],
+    ["spec.drain.podSelector.matchExpressions.[].key", "string", true, undefined],
+    ["spec.drain.podSelector.matchExpressions.[].operator", "string", true, undefined],
+    ["spec.drain.podSelector.matchExpressions.[].values", "array", false, undefined],
+    ["spec.drain.uncordon", "string", false, "IfCordonedByUs"],
   ])("%s is a %s, required: %p, default: %p", (path, type, required, defaultValue) => {
     expect(at(path).type).toBe(type);
     expect(at(path).default).toEqual(defaultValue);
@@ -123,6 +135,16 @@ describe("spec schema", () => {
   ])("%s is an %s of at least %d", (path, format, minimum) => {
     expect(at(path).format).toBe(format);
     expect(at(path).minimum).toBe(minimum);
+  });
+
+  test("drain.uncordon is IfCordonedByUs or Never, and a selector's operator one of the label selector's four", () => {
+    expect(at("spec.drain.uncordon").enum).toEqual(["IfCordonedByUs", "Never"]);
+    expect(at("spec.drain.podSelector.matchExpressions.[].operator").enum).toEqual(["In", "NotIn", "Exists", "DoesNotExist"]);
+  });
+
+  test("drain's timeoutSeconds is at least 1 and gracePeriodSeconds at least 0", () => {
+    expect(at("spec.drain.timeoutSeconds").minimum).toBe(1);
+    expect(at("spec.drain.gracePeriodSeconds").minimum).toBe(0);
   });
 
   test("the spec is immutable once created, and the message says to create a new hook", () => {

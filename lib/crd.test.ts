@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { lstatSync, readFileSync, realpathSync } from "node:fs";
 import { at, CANONICAL, crd, type Schema, SEED_PATH, schema, status, version } from "../tests/support/crd.ts";
 import { CRD_NAME, GROUP, KIND, PLURAL, VERSION } from "./constants.ts";
+import { DRAIN_STAGES } from "./core/types.ts";
 
 describe("the CRD file", () => {
   test("the seed's path resolves to the canonical file, not a copy", () => {
@@ -64,6 +65,14 @@ describe("status schema", () => {
     ["status.nodeName", "string", undefined],
     ["status.observedGeneration", "integer", "int64"],
     ["status.conditions", "array", undefined],
+    ["status.drain", "object", undefined],
+    ["status.drain.stage", "string", undefined],
+    ["status.drain.message", "string", undefined],
+    ["status.drain.startedAt", "string", "date-time"],
+    ["status.drain.drainedAt", "string", "date-time"],
+    ["status.drain.podsLeft", "integer", "int32"],
+    ["status.drain.blockingPod", "string", undefined],
+    ["status.drain.blockingReason", "string", undefined],
   ])("%s is a %s with format %p", (path, type, format) => {
     expect(at(path).type).toBe(type);
     expect(at(path).format).toBe(format);
@@ -71,6 +80,10 @@ describe("status schema", () => {
 
   test("phase is one of Pending, Running, Succeeded, Failed", () => {
     expect(at("status.phase").enum).toEqual(["Pending", "Running", "Succeeded", "Failed"]);
+  });
+
+  test("drain.stage is one of the stages DRAIN_STAGES lists, in order", () => {
+    expect(at("status.drain.stage").enum).toEqual([...DRAIN_STAGES]);
   });
 
   test("conditions have the metav1.Condition shape, one per type", () => {

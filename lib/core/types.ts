@@ -31,6 +31,45 @@ export interface JobTemplate {
   args?: string[];
 }
 
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+}
+
+export type UncordonPolicy = "IfCordonedByUs" | "Never";
+
+/** spec.drain: move the node's workloads away before the hook runs (the fleet controller does it). */
+export interface DrainSpec {
+  enabled: boolean;
+  /** Defaulted by the API server to 600. */
+  timeoutSeconds?: number;
+  /** Omitted: each pod's own terminationGracePeriodSeconds. */
+  gracePeriodSeconds?: number;
+  deleteEmptyDirData?: boolean;
+  podSelector?: LabelSelector;
+  /** Defaulted by the API server to IfCordonedByUs. */
+  uncordon?: UncordonPolicy;
+}
+
+/** The drain's stages, in the order a drain passes them; the CRD's enum lists the same. */
+export const DRAIN_STAGES = ["Idle", "Cordon", "Drain", "Blocked", "Complete", "TimedOut", "Released"] as const;
+export type DrainStage = (typeof DRAIN_STAGES)[number];
+
+/** status.drain. */
+export interface DrainStatus {
+  stage: DrainStage;
+  message?: string;
+  /** When the Cordon stage began; timeoutSeconds counts from here. */
+  startedAt?: string;
+  /** When the node was found drained (the Complete stage). */
+  drainedAt?: string;
+  podsLeft?: number;
+  /** namespace/name of the pod that holds the drain back. */
+  blockingPod?: string;
+  blockingReason?: string;
+}
+
 export interface PlexdHookSpec {
   hookName: string;
   jobTemplate?: JobTemplate;
@@ -44,6 +83,7 @@ export interface PlexdHookSpec {
   ttlSecondsAfterFinished?: number;
   /** Keep the end of the container's log in status.output (opt-in: tailLines 0 or unset keeps none). */
   output?: { tailLines?: number; maxBytes?: number };
+  drain?: DrainSpec;
 }
 
 /** metav1.Condition. */
@@ -69,6 +109,7 @@ export interface PlexdHookStatus {
   exitCode?: number;
   /** The end of the container's log, when spec.output asks for it. */
   output?: string;
+  drain?: DrainStatus;
 }
 
 export interface PlexdHook {
