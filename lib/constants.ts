@@ -50,3 +50,14 @@ export const ALL_NODES_LEASE_NAME = "plexd-hook-all-nodes";
 
 /** Every hook one `plexd-hook run` creates carries this label with the run's id. */
 export const LABEL_RUN_ID = `${GROUP}/run-id`;
+
+/**
+ * The Node annotation recording that plexd-hook cordoned the node: its value names the hook
+ * (namespace/name) that holds the node. A node cordoned by anyone else has no such annotation and is
+ * never uncordoned by plexd-hook.
+ */
+export const ANNOTATION_CORDONED_BY = `${GROUP}/cordoned-by`;
+/** Keeps a hook that drains its node until the node is handed back (uncordoned if ours). */
+export const DRAIN_FINALIZER = `${GROUP}/drain`;
+/** kubelet's annotation on the API server's copy of a static pod. */
+export const ANNOTATION_MIRROR_POD = "kubernetes.io/config.mirror";

@@ -67,6 +67,7 @@ describe("status schema", () => {
     ["status.conditions", "array", undefined],
     ["status.drain", "object", undefined],
     ["status.drain.stage", "string", undefined],
+    ["status.drain.nodeName", "string", undefined],
     ["status.drain.message", "string", undefined],
     ["status.drain.startedAt", "string", "date-time"],
     ["status.drain.drainedAt", "string", "date-time"],

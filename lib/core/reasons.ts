@@ -42,3 +42,14 @@ export const REASON_POD_NOT_STARTING = "PodNotStarting";
 export const REASON_HOOK_RUNNING = "HookRunning";
 export const REASON_HOOK_SUCCEEDED = "HookSucceeded";
 export const REASON_HOOK_FAILED = "HookFailed";
+
+/** The drain before a hook's Job (spec.drain): on the JobCreated condition while no Job may exist yet, and as Events. */
+export const REASON_DRAIN_WAITING = "DrainWaiting";
+export const REASON_CORDONED = "Cordoned";
+export const REASON_DRAINING = "Draining";
+/** An eviction was refused (a PodDisruptionBudget) or a pod may not be evicted (emptyDir, no controller). */
+export const REASON_DRAIN_BLOCKED = "DrainBlocked";
+export const REASON_DRAINED = "Drained";
+/** The drain did not finish within spec.drain.timeoutSeconds: the hook fails, its Job is never created. */
+export const REASON_DRAIN_TIMEOUT = "DrainTimeout";
+export const REASON_UNCORDONED = "Uncordoned";

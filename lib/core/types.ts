@@ -59,6 +59,8 @@ export type DrainStage = (typeof DRAIN_STAGES)[number];
 /** status.drain. */
 export interface DrainStatus {
   stage: DrainStage;
+  /** The node drained; a hook moved to another node before its Job starts drains that one afresh. */
+  nodeName?: string;
   message?: string;
   /** When the Cordon stage began; timeoutSeconds counts from here. */
   startedAt?: string;
