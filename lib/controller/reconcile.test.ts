@@ -35,6 +35,23 @@ const cases: Record<string, Case> = {
     status: { phase: "Pending", nodeName: "node-a" },
     events: ["JobCreated"],
   },
+  "an agent leaves a hook that drains its node alone until the drain is Complete": {
+    hook: { spec: { nodeName: "node-a", drain: { enabled: true } }, status: { phase: "Pending", drain: { stage: "Blocked" } } },
+    calls: [],
+    status: { phase: "Pending", drain: { stage: "Blocked" } },
+  },
+  "an agent creates the Job of a hook whose drain is Complete, keeping status.drain": {
+    hook: { spec: { nodeName: "node-a", drain: { enabled: true } }, status: { phase: "Pending", drain: { stage: "Complete" } } },
+    calls: claimThenCreate,
+    status: { phase: "Pending", jobName: "plexdhook-h", drain: { stage: "Complete" } },
+    events: ["JobCreated"],
+  },
+  "the fleet controller leaves a privileged hook that drains its node alone until the drain is Complete": {
+    hook: { spec: { nodeName: "node-b", privileged: true, drain: { enabled: true } } },
+    self: { role: "fleet", nodeName: "", leader: true },
+    calls: [],
+    status: undefined,
+  },
   "an agent does not create a privileged hook's Job: the fleet controller does": {
     hook: { spec: { nodeName: "node-a", privileged: true } },
     calls: [],

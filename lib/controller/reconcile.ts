@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import { JOB_FINALIZER, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
+import { drainAllowsJob } from "../core/drain.ts";
 import { jobFinished } from "../core/job-state.ts";
 import { jobMissingMessage } from "../core/messages.ts";
 import { jobNameFor, keyOf } from "../core/names.ts";
@@ -104,7 +105,10 @@ export class Reconciler {
     const node = targetNode(hook, me) as string;
     const jobName = hook.status?.jobName ?? jobNameFor(hook.metadata.name);
     const target = { hook, node, jobName, jobKey: `${hook.metadata.namespace}/${jobName}` };
-    return hook.status?.jobName ? this.track(target) : this.ensureJob(target);
+    if (hook.status?.jobName) return this.track(target);
+    // A hook that drains its node waits for the fleet controller's drain (its status says so meanwhile).
+    if (!drainAllowsJob(hook)) return;
+    return this.ensureJob(target);
   }
 
   /**

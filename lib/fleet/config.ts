@@ -11,6 +11,7 @@ import {
   type RetryConfig,
   type UnclaimedConfig,
 } from "../controller/config.ts";
+import { type DrainConfig, defaultDrainConfig } from "./drain/controller.ts";
 
 /** The labels of the node agents' pods (the DaemonSet's selector). */
 export const AGENT_POD_SELECTOR = "app.kubernetes.io/name=plexd-hook,app.kubernetes.io/component=controller";
@@ -29,6 +30,8 @@ export interface FleetConfig {
   lease: LeaseConfig;
   unclaimed: UnclaimedConfig;
   lostNodes: LostNodesConfig;
+  /** The drain duty (spec.drain). */
+  drain: DrainConfig;
   now: () => Date;
 }
 
@@ -45,6 +48,7 @@ export function defaultFleetConfig(scope: { namespace: string; agentSelector?: s
     // Once a minute: the holder's periodic lists cost the cluster once, not once per node (docs/scale.md).
     unclaimed: { afterMs: 60_000, everyMs: 60_000 },
     lostNodes: defaultLostNodes(),
+    drain: defaultDrainConfig(),
     now,
   };
 }

@@ -18,6 +18,7 @@ import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { FleetConfig } from "./config.ts";
+import { DrainController } from "./drain/controller.ts";
 import { FleetView } from "./fleet-view.ts";
 import { FleetReconciler } from "./hook-reconciler.ts";
 
@@ -136,7 +137,9 @@ export class FleetController {
       if (unsynced.delete(source) && unsynced.size === 0) synced.resolve();
     };
     signal.addEventListener("abort", () => synced.resolve(), { once: true });
+    const drains = new DrainController({ client, namespace, logger, metrics, now, config: config.drain });
     const background = [
+      drains.run(signal),
       this.pump(hookStream, "plexdhooks", onSynced("hooks"), (event) => {
         const key = hooks.apply(SOURCE_ALL, event);
         echoes.unlessEcho(key, event.object.metadata.resourceVersion, () => enqueue(key));

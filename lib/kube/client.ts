@@ -57,6 +57,17 @@ export interface EventUpdate {
   message: string;
 }
 
+/** A change to a Node the drain makes: its cordon, and annotations (null removes one). */
+export interface NodePatch {
+  /** The change is refused (409) unless the Node is still at this resourceVersion. */
+  resourceVersion?: string;
+  unschedulable?: boolean;
+  annotations?: Record<string, string | null>;
+}
+
+/** The Eviction API's answer: the pod goes, was gone already, or may not go now (the API server's words why). */
+export type Eviction = { outcome: "evicted" | "gone" } | { outcome: "refused"; why: string };
+
 export interface KubeClient {
   watchHooks(scope: WatchScope): Watch<PlexdHook>;
   watchJobs(scope: WatchScope): Watch<Job>;
@@ -84,6 +95,17 @@ export interface KubeClient {
   watchNodes(scope: WatchScope): Watch<Node>;
   /** Pods in the scope's namespace, e.g. the node agents' (by label). */
   watchPods(scope: WatchScope): Watch<Pod>;
+  /** Every pod bound to `node`, in every namespace (fieldSelector spec.nodeName), as of now. */
+  listNodePods(node: string): Promise<Pod[]>;
+  /** Merge-patches a Node (the drain's cordon and annotation only). */
+  patchNode(name: string, patch: NodePatch): Promise<Node>;
+  /**
+   * Evicts a pod through the Eviction API, so PodDisruptionBudgets hold. A refusal (429 from a budget,
+   * 500 when several budgets match, 403) is an answer; anything else that fails throws.
+   */
+  evictPod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<Eviction>;
+  /** Replaces the hook's finalizers, guarded by its resourceVersion (409 when stale); returns the hook. */
+  setHookFinalizers(hook: PlexdHook, finalizers: string[]): Promise<PlexdHook>;
   getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined>;
   /** The one Lease `name`, as a watch (selected by metadata.name, which RBAC's resourceNames allows). */
   watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease>;

@@ -7,12 +7,20 @@ export const errorText = (err: unknown): string => (err instanceof Error ? err.m
 export class ApiError extends Error {
   readonly statusCode: number;
   readonly reason: string;
+  /** The Status's details.causes: e.g. an eviction's 429 names the PodDisruptionBudget in one. */
+  readonly causes: ReadonlyArray<{ reason?: string; message?: string }>;
 
-  constructor(message: string, statusCode: number, reason: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    statusCode: number,
+    reason: string,
+    options?: ErrorOptions & { causes?: ReadonlyArray<{ reason?: string; message?: string }> },
+  ) {
     super(message, options);
     this.name = "ApiError";
     this.statusCode = statusCode;
     this.reason = reason;
+    this.causes = options?.causes ?? [];
   }
 }
 

@@ -4,8 +4,18 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, JOB_FINALIZER, PLURAL, VERSION } from "../constants.ts";
 import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
-import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, Watch, WatchScope } from "./client.ts";
-import { isNotFound } from "./errors.ts";
+import type {
+  EventUpdate,
+  Eviction,
+  KubeClient,
+  Lease,
+  NodePatch,
+  NodeState,
+  PodListOptions,
+  Watch,
+  WatchScope,
+} from "./client.ts";
+import { ApiError, isForbidden, isNotFound } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
 import { type Query, Rest } from "./rest.ts";
@@ -184,6 +194,53 @@ export class NodeKubeClient implements KubeClient {
     return this.watchPath<Pod>("pods", `/api/v1/namespaces/${scope.namespace}/pods`, scope);
   }
 
+  async listNodePods(node: string): Promise<Pod[]> {
+    // A consistent read (no resourceVersion), so a pod just evicted is not seen as still running; the
+    // API server serves it from its watch cache, indexed by spec.nodeName, since consistent reads from
+    // cache came to be (Kubernetes 1.31).
+    const list = await this.rest.request<{ items: Pod[] }>("GET", "/api/v1/pods", {
+      query: { fieldSelector: `spec.nodeName=${node}` },
+    });
+    return list.items;
+  }
+
+  patchNode(name: string, patch: NodePatch): Promise<Node> {
+    const { resourceVersion, unschedulable, annotations } = patch;
+    return this.rest.request<Node>("PATCH", `/api/v1/nodes/${name}`, {
+      body: {
+        metadata: { ...(resourceVersion && { resourceVersion }), ...(annotations && { annotations }) },
+        ...(unschedulable !== undefined && { spec: { unschedulable } }),
+      },
+      contentType: "application/merge-patch+json",
+    });
+  }
+
+  async evictPod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<Eviction> {
+    const body = {
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name, namespace },
+      ...(gracePeriodSeconds !== undefined && { deleteOptions: { gracePeriodSeconds } }),
+    };
+    try {
+      await this.rest.send("POST", `/api/v1/namespaces/${namespace}/pods/${name}/eviction`, { body });
+      return { outcome: "evicted" };
+    } catch (err) {
+      if (isNotFound(err)) return { outcome: "gone" };
+      const why = evictionRefusal(err);
+      if (why !== undefined) return { outcome: "refused", why };
+      throw err;
+    }
+  }
+
+  setHookFinalizers(hook: PlexdHook, finalizers: string[]): Promise<PlexdHook> {
+    const { name, namespace, resourceVersion } = hook.metadata;
+    return this.rest.request<PlexdHook>("PATCH", `${hooksPath(namespace)}/${name}`, {
+      body: { metadata: { resourceVersion, finalizers } },
+      contentType: "application/merge-patch+json",
+    });
+  }
+
   watchLease(namespace: string, name: string, signal: AbortSignal): Watch<Lease> {
     const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
     return this.watchPath<Lease>("leases", path, { namespace, fieldSelector: `metadata.name=${name}`, signal });
@@ -207,3 +264,21 @@ export class NodeKubeClient implements KubeClient {
       : this.rest.request<Lease>("POST", base, { body, signal });
   }
 }
+
+/**
+ * Why an eviction was refused, in the API server's words, or undefined when the error is not a refusal.
+ * A budget's 429 names it in a DisruptionBudget cause; APF's 429 (load shedding) has none and is retried.
+ */
+function evictionRefusal(err: unknown): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  const budget = err.causes.find((c) => c.reason === "DisruptionBudget")?.message;
+  if (err.statusCode === 429 && budget) return budget;
+  if (err.statusCode === 429 && /disruption budget/i.test(err.message)) return stripRequest(err.message);
+  // "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+  if (err.statusCode === 500 && /PodDisruptionBudget/.test(err.message)) return stripRequest(err.message);
+  if (isForbidden(err)) return stripRequest(err.message);
+  return undefined;
+}
+
+/** An ApiError's message without the "POST /path: " it starts with. */
+const stripRequest = (message: string): string => message.replace(/^[A-Z]+ \S+: /, "");

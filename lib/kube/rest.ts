@@ -40,14 +40,16 @@ export async function errorFromResponse(response: Response, what: string): Promi
   const body = await response.text().catch(() => "");
   let message = body.trim() || response.statusText || `HTTP ${response.status}`;
   let reason = response.statusText || "Unknown";
+  let causes: Array<{ reason?: string; message?: string }> = [];
   try {
-    const status = JSON.parse(body) as { message?: string; reason?: string };
+    const status = JSON.parse(body) as { message?: string; reason?: string; details?: { causes?: typeof causes } };
     if (status.message) message = status.message;
     if (status.reason) reason = status.reason;
+    causes = status.details?.causes ?? [];
   } catch {
     // Not a Status object: keep the raw text.
   }
-  return new ApiError(`${what}: ${message}`, response.status, reason);
+  return new ApiError(`${what}: ${message}`, response.status, reason, { causes });
 }
 
 export class Rest {

@@ -4,7 +4,17 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import { JOB_FINALIZER } from "../../lib/constants.ts";
 import { keyOf } from "../../lib/core/names.ts";
 import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
-import type { EventUpdate, KubeClient, Lease, NodeState, PodListOptions, WatchEvent, WatchScope } from "../../lib/kube/client.ts";
+import type {
+  EventUpdate,
+  Eviction,
+  KubeClient,
+  Lease,
+  NodePatch,
+  NodeState,
+  PodListOptions,
+  WatchEvent,
+  WatchScope,
+} from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
@@ -286,6 +296,66 @@ export class MemoryClient implements KubeClient {
 
   async watchPods(scope: WatchScope): Promise<AsyncIterable<WatchEvent<Pod>>> {
     return this.podObjects.watch(scope);
+  }
+
+  async listNodePods(node: string): Promise<Pod[]> {
+    this.log.push(`listNodePods ${node}`);
+    return [...this.podObjects.objects.values()].filter((pod) => pod.spec?.nodeName === node).map((pod) => structuredClone(pod));
+  }
+
+  async patchNode(name: string, patch: NodePatch): Promise<Node> {
+    this.log.push(`patchNode ${name} ${JSON.stringify({ unschedulable: patch.unschedulable, annotations: patch.annotations })}`);
+    const current = this.nodeObjects.objects.get(`undefined/${name}`);
+    if (!current) throw new ApiError(`nodes "${name}" not found`, 404, "NotFound");
+    if (patch.resourceVersion && patch.resourceVersion !== current.metadata?.resourceVersion) {
+      throw new ApiError("the object has been modified", 409, "Conflict");
+    }
+    const annotations: Record<string, string> = { ...current.metadata?.annotations };
+    for (const [key, value] of Object.entries(patch.annotations ?? {})) {
+      if (value === null) delete annotations[key];
+      else annotations[key] = value;
+    }
+    const spec = { ...current.spec, ...(patch.unschedulable !== undefined && { unschedulable: patch.unschedulable }) };
+    return this.nodeObjects.put({ ...current, metadata: { ...current.metadata, annotations }, spec });
+  }
+
+  /** Every eviction asked for, in order (namespace/name). */
+  readonly evictions: string[] = [];
+  /** Plays the PodDisruptionBudgets: the refusal for a pod, if any; otherwise an evicted pod is gone at once. */
+  refuseEviction: (pod: Pod) => string | undefined = () => undefined;
+
+  async evictPod(namespace: string, name: string): Promise<Eviction> {
+    this.evictions.push(`${namespace}/${name}`);
+    const pod = this.podObjects.objects.get(`${namespace}/${name}`);
+    if (!pod) return { outcome: "gone" };
+    const why = this.refuseEviction(pod);
+    if (why) return { outcome: "refused", why };
+    this.podObjects.remove(`${namespace}/${name}`);
+    return { outcome: "evicted" };
+  }
+
+  async setHookFinalizers(hook: PlexdHook, finalizers: string[]): Promise<PlexdHook> {
+    this.log.push(`setHookFinalizers ${hook.metadata.name} ${finalizers.join(",")}`);
+    const current = this.hook(hook.metadata.name, hook.metadata.namespace);
+    if (!current) throw new ApiError("not found", 404, "NotFound");
+    if (hook.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new ApiError("the object has been modified", 409, "Conflict");
+    }
+    const updated = { ...current, metadata: { ...current.metadata, finalizers } };
+    if (current.metadata.deletionTimestamp && finalizers.length === 0) {
+      this.hooks.remove(`${current.metadata.namespace}/${current.metadata.name}`);
+      return updated;
+    }
+    return this.hooks.put(updated);
+  }
+
+  /** Deletes a hook as the API server does: marked while it has finalizers, else gone at once. */
+  deleteHook(name: string, namespace = "plexd-system"): void {
+    const current = this.hook(name, namespace);
+    if (!current) return;
+    if (current.metadata.finalizers?.length) {
+      this.hooks.put({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date() } });
+    } else this.hooks.remove(`${namespace}/${name}`);
   }
 
   async watchLease(namespace: string, name: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<Lease>>> {

@@ -1,0 +1,116 @@
+// DrainController: the fleet controller's drain duty. Informers on hooks and Nodes; a work queue keyed by node.
+
+import type { Logger } from "pino";
+import type { RetryConfig } from "../../controller/config.ts";
+import { EventRecorder } from "../../controller/events.ts";
+import { WorkQueue } from "../../controller/work-queue.ts";
+import { backoffDelay, sleep } from "../../core/time.ts";
+import type { KubeClient, ObjectChange, WatchEvent } from "../../kube/client.ts";
+import { errorText } from "../../kube/errors.ts";
+import type { Metrics } from "../../observe/metrics.ts";
+import { DrainCache } from "./cache.ts";
+import { DrainSteps } from "./steps.ts";
+
+export interface DrainConfig {
+  /** Nodes handled at once. */
+  workers: number;
+  /** Every node with a drain is looked at again this often, whatever the watches said. */
+  resyncPeriodMs: number;
+  retry: RetryConfig;
+}
+
+export function defaultDrainConfig(): DrainConfig {
+  return { workers: 4, resyncPeriodMs: 60_000, retry: { baseMs: 500, maxMs: 30_000 } };
+}
+
+export interface DrainOptions {
+  client: KubeClient;
+  /** The hooks' namespace. */
+  namespace: string;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  config: DrainConfig;
+}
+
+export class DrainController {
+  constructor(private readonly options: DrainOptions) {}
+
+  /** Runs the duty until `signal` aborts; a watch that cannot be opened is retried with backoff. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { logger, config } = this.options;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await this.serve(signal);
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        logger.error({ error: errorText(err) }, "drain duty failed, retrying");
+        await sleep(backoffDelay(attempt, config.retry.baseMs, config.retry.maxMs), signal);
+      }
+    }
+  }
+
+  private async serve(signal: AbortSignal): Promise<void> {
+    const { client, namespace, logger, metrics, now, config } = this.options;
+    const cache = new DrainCache();
+    const queue = new WorkQueue({ workers: config.workers, retry: config.retry });
+    const events = new EventRecorder(client, "plexd-hook-fleet", logger, now);
+    const steps = new DrainSteps({ client, cache, events, namespace, logger, metrics, now });
+    const [hookStream, nodeStream] = await Promise.all([
+      client.watchHooks({ namespace, signal }),
+      client.watchNodes({ namespace: "", signal }),
+    ]);
+    const unsynced = new Set(["hooks", "nodes"]);
+    const synced = Promise.withResolvers<void>();
+    signal.addEventListener("abort", () => synced.resolve(), { once: true });
+    const onSynced = (source: string) => (): void => {
+      if (unsynced.delete(source) && unsynced.size === 0) synced.resolve();
+    };
+    const background = [
+      this.pump(hookStream, "plexdhooks", onSynced("hooks"), (event) => {
+        for (const node of cache.applyHook(event)) queue.add(node);
+      }),
+      this.pump(nodeStream, "nodes", onSynced("nodes"), (event) => {
+        const name = event.object.metadata?.name ?? "";
+        if (cache.applyNode(event) && cache.concerns(name, namespace)) queue.add(name);
+      }),
+    ];
+    await synced.promise;
+    const resync = (): void => {
+      for (const node of cache.nodesToLook(namespace)) queue.add(node);
+    };
+    resync();
+    logger.info({ nodes: cache.nodesToLook(namespace).size }, "drain duty started: caches synced");
+    const timer = setInterval(resync, config.resyncPeriodMs);
+    try {
+      await queue.run(async (node) => {
+        try {
+          return await steps.reconcile(node);
+        } catch (err) {
+          logger.debug({ node, error: errorText(err), attempt: queue.attempts(node) + 1 }, "drain reconcile failed, retrying");
+          throw err;
+        }
+      }, signal);
+    } finally {
+      clearInterval(timer);
+      await Promise.allSettled(background);
+    }
+  }
+
+  private async pump<T>(
+    stream: AsyncIterable<WatchEvent<T>>,
+    resource: string,
+    onSynced: () => void,
+    apply: (event: ObjectChange<T>) => void,
+  ): Promise<void> {
+    for await (const event of stream) {
+      if (event.type === "SYNCED") {
+        onSynced();
+        continue;
+      }
+      this.options.metrics.watchEvents.inc({ resource });
+      apply(event);
+    }
+  }
+}
