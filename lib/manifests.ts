@@ -6,6 +6,8 @@ import admissionPolicies from "../deploy/kubernetes/admission-policy.yaml" with 
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
 import daemonSet from "../deploy/kubernetes/daemonset.yaml" with { type: "text" };
+import drainPolicies from "../deploy/kubernetes/drain-policy.yaml" with { type: "text" };
+import drainRbac from "../deploy/kubernetes/drain-rbac.yaml" with { type: "text" };
 import fleet from "../deploy/kubernetes/fleet.yaml" with { type: "text" };
 import flowSchema from "../deploy/kubernetes/flowschema.yaml" with { type: "text" };
 import jobPolicy from "../deploy/kubernetes/job-policy.yaml" with { type: "text" };
@@ -39,6 +41,8 @@ const SOURCES: Record<Mode, readonly string[]> = {
     admissionPolicies,
     jobPolicy,
     statusPolicy,
+    drainRbac,
+    drainPolicies,
     flowSchema,
     daemonSet,
     fleet,
