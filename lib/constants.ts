@@ -59,5 +59,11 @@ export const LABEL_RUN_ID = `${GROUP}/run-id`;
 export const ANNOTATION_CORDONED_BY = `${GROUP}/cordoned-by`;
 /** Keeps a hook that drains its node until the node is handed back (uncordoned if ours). */
 export const DRAIN_FINALIZER = `${GROUP}/drain`;
+/**
+ * cluster-autoscaler's pod annotations, which the drain honours too: the emptyDir volumes (comma
+ * separated) whose loss is fine, and "true" for a pod that may be evicted whatever its volumes and owner.
+ */
+export const ANNOTATION_SAFE_TO_EVICT_LOCAL_VOLUMES = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes";
+export const ANNOTATION_SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 /** kubelet's annotation on the API server's copy of a static pod. */
 export const ANNOTATION_MIRROR_POD = "kubernetes.io/config.mirror";

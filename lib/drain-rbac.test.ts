@@ -30,9 +30,10 @@ test("ClusterRole plexd-hook-drain grants exactly nodes patch, pods list and pod
   expect(grants("ClusterRole", "plexd-hook-drain")).toEqual(["/nodes:patch", "/pods/eviction:create", "/pods:list"]);
 });
 
-test("Role plexd-hook-drain-finalizer grants exactly patch on plexdhooks, in the install namespace", () => {
-  expect(grants("Role", "plexd-hook-drain-finalizer")).toEqual([`${GROUP}/${PLURAL}:patch`]);
-  expect(rbac.find((m) => m.kind === "Role")?.metadata.namespace).toBe("plexd-system");
+test("ClusterRole plexd-hook-drain-finalizer grants exactly patch on plexdhooks, bound in the install namespace only", () => {
+  expect(grants("ClusterRole", "plexd-hook-drain-finalizer")).toEqual([`${GROUP}/${PLURAL}:patch`]);
+  const binding = rbac.find((m) => m.roleRef?.name === "plexd-hook-drain-finalizer");
+  expect([binding?.kind, binding?.metadata.namespace]).toEqual(["RoleBinding", "plexd-system"]);
 });
 
 test("both bindings name plexd-cluster alone: a node agent's token gets none of the drain's rights", () => {

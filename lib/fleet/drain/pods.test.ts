@@ -6,6 +6,7 @@ import { judgePod, type PodVerdict, planEvictions } from "./pods.ts";
 
 interface PodShape {
   owner?: string;
+  annotations?: Record<string, string>;
   phase?: string;
   mirror?: boolean;
   emptyDir?: boolean;
@@ -21,7 +22,7 @@ function pod(name: string, shape: PodShape = {}): Pod {
       namespace: "apps",
       labels: shape.labels ?? { app: "web" },
       ...(owner !== "none" && { ownerReferences: [{ apiVersion: "v1", kind: owner, name: "o", uid: "u", controller: true }] }),
-      ...(shape.mirror && { annotations: { "kubernetes.io/config.mirror": "abc" } }),
+      annotations: { ...(shape.mirror && { "kubernetes.io/config.mirror": "abc" }), ...shape.annotations },
       ...(shape.deleting && { deletionTimestamp: new Date("2026-01-01T00:00:00Z") }),
     },
     spec: {
@@ -53,6 +54,27 @@ describe("judgePod()", () => {
     ["a pod with emptyDir", { emptyDir: true }, DRAIN, "refused", "emptyDir volume scratch"],
     ["a pod with emptyDir when deleteEmptyDirData", { emptyDir: true }, { ...DRAIN, deleteEmptyDirData: true }, "evict", ""],
     ["a pod without a controller", { owner: "none" }, DRAIN, "refused", "no controller"],
+    [
+      "a pod whose only emptyDir is listed safe to evict (cluster-autoscaler's annotation)",
+      { emptyDir: true, annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "cache, scratch" } },
+      DRAIN,
+      "evict",
+      "",
+    ],
+    [
+      "a pod with an emptyDir not listed safe to evict",
+      { emptyDir: true, annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes": "cache" } },
+      DRAIN,
+      "refused",
+      "emptyDir volume scratch",
+    ],
+    [
+      "a pod without a controller that says it is safe to evict",
+      { owner: "none", emptyDir: true, annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "true" } },
+      DRAIN,
+      "evict",
+      "",
+    ],
     ["a hook's pod", { owner: "Job", labels: { "app.kubernetes.io/managed-by": "plexd" } }, DRAIN, "stays", "hook's pod"],
     ["a pod the podSelector selects", {}, { ...DRAIN, podSelector: { matchLabels: { app: "web" } } }, "evict", ""],
     [

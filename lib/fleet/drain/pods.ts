@@ -1,6 +1,12 @@
 // Which pods of a node a drain evicts, as `kubectl drain --ignore-daemonsets` decides it, and which stop it.
 
-import { ANNOTATION_MIRROR_POD, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "../../constants.ts";
+import {
+  ANNOTATION_MIRROR_POD,
+  ANNOTATION_SAFE_TO_EVICT,
+  ANNOTATION_SAFE_TO_EVICT_LOCAL_VOLUMES,
+  LABEL_MANAGED_BY,
+  MANAGED_BY_VALUE,
+} from "../../constants.ts";
 import { matchesSelector } from "../../core/label-selector.ts";
 import { keyOf } from "../../core/names.ts";
 import type { DrainSpec, Pod } from "../../core/types.ts";
@@ -25,7 +31,8 @@ const controllerKind = (pod: Pod): string | undefined => pod.metadata?.ownerRefe
  * would put them back at once) and mirror pods (the kubelet's static pods) stay, finished pods are
  * nothing to wait for, and a pod with emptyDir data (unless deleteEmptyDirData) or without a
  * controller (nothing would recreate it) stops the drain. Unlike kubectl, the pods of other hooks stay:
- * a hook pod tolerates the cordon and is itself maintenance that must not be cut short.
+ * a hook pod tolerates the cordon and is itself maintenance that must not be cut short; and, as
+ * cluster-autoscaler does, a pod may say that it is safe to evict (all of it, or some emptyDir volumes).
  */
 export function judgePod(pod: Pod, drain: DrainSpec): PodVerdict {
   if (isFinished(pod)) return { kind: "stays", why: `it has ${pod.status?.phase?.toLowerCase()}` };
@@ -37,7 +44,11 @@ export function judgePod(pod: Pod, drain: DrainSpec): PodVerdict {
     return { kind: "stays", why: "spec.drain.podSelector does not select it" };
   }
   if (pod.metadata?.deletionTimestamp) return { kind: "terminating" };
-  const emptyDirs = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name);
+  const annotations = pod.metadata?.annotations ?? {};
+  // cluster-autoscaler's word for it: the pod's owner says it may go.
+  if (annotations[ANNOTATION_SAFE_TO_EVICT] === "true") return { kind: "evict" };
+  const disposable = new Set((annotations[ANNOTATION_SAFE_TO_EVICT_LOCAL_VOLUMES] ?? "").split(",").map((v) => v.trim()));
+  const emptyDirs = (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && !disposable.has(v.name)).map((v) => v.name);
   if (emptyDirs.length > 0 && !drain.deleteEmptyDirData) {
     return {
       kind: "refused",
