@@ -3,6 +3,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { pino } from "pino";
 import { waitFor } from "../../../tests/cluster/wait.ts";
+import { launch, stopAll } from "../../../tests/support/controller.ts";
 import { node } from "../../../tests/support/fleet.ts";
 import { MemoryClient } from "../../../tests/support/memory-client.ts";
 import { ANNOTATION_CORDONED_BY, DRAIN_FINALIZER } from "../../constants.ts";
@@ -172,4 +173,21 @@ test("a restarted controller resumes a blocked drain and evicts no pod a second 
   await waitStage(client, "h", "Complete");
   expect(client.evictions.filter((e) => e === "apps/web-1")).toEqual(["apps/web-1"]);
   expect(client.log.filter((l) => l.includes('"unschedulable":true'))).toHaveLength(1);
+});
+
+test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the node is uncordoned after it", async () => {
+  const client = cluster();
+  launch(client, "", (c) => {
+    c.allNodes = true;
+  });
+  addHook(client, "h");
+  await waitFor("the Job", () => client.job("plexdhook-h"), { timeoutMs: 10_000 });
+  // The Job is created only after the node was found drained: every eviction came before it.
+  expect(stage(client, "h")).toBe("Complete");
+  expect(client.evictions.toSorted()).toEqual(["apps/web-1", "apps/web-2"]);
+  expect(client.log.indexOf("createJob plexdhook-h")).toBeGreaterThan(client.log.lastIndexOf("listNodePods node-a"));
+  client.setJobStatus("plexdhook-h", { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] });
+  await waitStage(client, "h", "Released");
+  expect(nodeA(client)?.spec?.unschedulable).toBe(false);
+  await stopAll();
 });
