@@ -42,7 +42,7 @@ const cases: Record<string, Case> = {
   },
   "an agent creates the Job of a hook whose drain is Complete, keeping status.drain": {
     hook: { spec: { nodeName: "node-a", drain: { enabled: true } }, status: { phase: "Pending", drain: { stage: "Complete" } } },
-    calls: claimThenCreate,
+    calls: createThenStatus,
     status: { phase: "Pending", jobName: "plexdhook-h", drain: { stage: "Complete" } },
     events: ["JobCreated"],
   },
