@@ -62,3 +62,29 @@ test("each policy has a binding that denies", () => {
     .map((m) => (m as unknown as { spec: { policyName: string; validationActions: string[] } }).spec);
   expect(bound).toEqual(names.map((policyName) => ({ policyName, validationActions: ["Deny"] })));
 });
+
+test("docs/security.md's drain table holds exactly the drain's grants, all plexd-cluster's", () => {
+  const doc = readFileSync(new URL("../docs/security.md", import.meta.url), "utf8");
+  const block = doc.split("<!-- drain-grants:begin -->")[1]?.split("<!-- drain-grants:end -->")[0] ?? "";
+  const rows = block
+    .trim()
+    .split("\n")
+    .slice(2)
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  const documented = rows.flatMap(([resource = "", agent, cluster = "", role = ""]) => {
+    expect(agent).toBe("—");
+    const name = resource.match(/`([^`]+)`/)?.[1] ?? "";
+    const group = name === "plexdhooks" ? GROUP : "";
+    const clusterRole = role.match(/`([^`]+)`/)?.[1] ?? "";
+    return cluster.split(",").map((verb) => `${clusterRole} ${group}/${name}:${verb.trim()}`);
+  });
+  const granted = ["plexd-hook-drain", "plexd-hook-drain-finalizer"].flatMap((role) =>
+    grants("ClusterRole", role).map((grant) => `${role} ${grant}`),
+  );
+  expect(documented.toSorted()).toEqual(granted.toSorted());
+});
