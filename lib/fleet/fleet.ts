@@ -137,9 +137,7 @@ export class FleetController {
       if (unsynced.delete(source) && unsynced.size === 0) synced.resolve();
     };
     signal.addEventListener("abort", () => synced.resolve(), { once: true });
-    const drains = new DrainController({ client, namespace, logger, metrics, now, config: config.drain });
     const background = [
-      drains.run(signal),
       this.pump(hookStream, "plexdhooks", onSynced("hooks"), (event) => {
         const key = hooks.apply(SOURCE_ALL, event);
         echoes.unlessEcho(key, event.object.metadata.resourceVersion, () => enqueue(key));
@@ -157,6 +155,9 @@ export class FleetController {
     ];
     await synced.promise;
     logger.info({ hooks: hooks.keys().size }, "fleet controller leading: caches synced");
+    // Started once the view of nodes and agents is whole: a drain begins only where the hook can then run.
+    const canStart = (node: string): boolean => view.canRun(node);
+    background.push(new DrainController({ client, namespace, logger, metrics, now, config: config.drain, canStart }).run(signal));
     for (const key of hooks.keys()) enqueue(key);
     const resync = setInterval(() => {
       for (const key of hooks.keys()) enqueue(key);

@@ -21,7 +21,7 @@ afterEach(async () => {
   }
 });
 
-function start(client: MemoryClient): { stop: AbortController; done: Promise<void> } {
+function start(client: MemoryClient, canStart?: (node: string) => boolean): { stop: AbortController; done: Promise<void> } {
   const stop = new AbortController();
   const controller = new DrainController({
     client,
@@ -30,6 +30,7 @@ function start(client: MemoryClient): { stop: AbortController; done: Promise<voi
     metrics: new Metrics(),
     now: () => new Date(),
     config: { workers: 2, resyncPeriodMs: 60_000, retry: { baseMs: 5, maxMs: 50 } },
+    ...(canStart && { canStart }),
   });
   const run = { stop, done: controller.run(stop.signal) };
   running.push(run);
@@ -113,6 +114,20 @@ test("a PodDisruptionBudget that refuses: Blocked naming the pod and the budget,
   expect(client.events.map((e) => e.reason)).toEqual(
     expect.arrayContaining(["Cordoned", "DrainBlocked", "DrainTimeout", "Uncordoned"]),
   );
+});
+
+test("no drain begins while the node's agent is not ready: nothing cordoned or evicted, the hook says why", async () => {
+  const client = cluster();
+  let ready = false;
+  addHook(client, "h");
+  start(client, () => ready);
+  await waitFor("the hook to say why it waits", () => client.hook("h")?.status?.message?.includes("agent is not ready"));
+  expect(nodeA(client)?.spec?.unschedulable).toBe(false);
+  expect(client.evictions).toEqual([]);
+  ready = true;
+  const hook = client.hook("h");
+  if (hook) client.hooks.put({ ...hook, metadata: { ...hook.metadata, labels: { touched: "yes" } } });
+  await waitStage(client, "h", "Complete");
 });
 
 test("a node cordoned before the drain stays cordoned after it, without our annotation", async () => {

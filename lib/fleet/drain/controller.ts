@@ -31,6 +31,8 @@ export interface DrainOptions {
   metrics: Metrics;
   now: () => Date;
   config: DrainConfig;
+  /** Whether a drain may begin on a node: it and its agent are ready (the fleet controller knows). Default: always. */
+  canStart?: (node: string) => boolean;
 }
 
 export class DrainController {
@@ -56,7 +58,8 @@ export class DrainController {
     const cache = new DrainCache();
     const queue = new WorkQueue({ workers: config.workers, retry: config.retry });
     const events = new EventRecorder(client, "plexd-hook-fleet", logger, now);
-    const steps = new DrainSteps({ client, cache, events, namespace, logger, metrics, now });
+    const canStart = this.options.canStart ?? (() => true);
+    const steps = new DrainSteps({ client, cache, events, namespace, canStart, logger, metrics, now });
     const [hookStream, nodeStream] = await Promise.all([
       client.watchHooks({ namespace, signal }),
       client.watchNodes({ namespace: "", signal }),

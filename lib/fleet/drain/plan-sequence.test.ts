@@ -84,7 +84,14 @@ class World {
    */
   settle(): void {
     for (let i = 0; i < 100; i++) {
-      const step = planNode({ node: NODE, view: this.view, hooks: [...this.hooks.values()], namespace: NS, now: this.now });
+      const step = planNode({
+        node: NODE,
+        view: this.view,
+        hooks: [...this.hooks.values()],
+        namespace: NS,
+        canStart: true,
+        now: this.now,
+      });
       if (!step) return;
       const before = structuredClone([this.view, [...this.hooks.values()]]);
       this.apply(step);

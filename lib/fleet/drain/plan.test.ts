@@ -6,8 +6,8 @@ import type { PlexdHook } from "../../core/types.ts";
 import type { DrainNodeView } from "./holder.ts";
 import { planNode, type Step } from "./plan.ts";
 
-const plan = (hooks: PlexdHook[], view: DrainNodeView | undefined): Step | undefined =>
-  planNode({ node: NODE, view, hooks, namespace: NS, now: NOW });
+const plan = (hooks: PlexdHook[], view: DrainNodeView | undefined, canStart = true): Step | undefined =>
+  planNode({ node: NODE, view, hooks, namespace: NS, canStart, now: NOW });
 
 /** A step as a short line: what it does, to whom, and what it writes. */
 function describeStep(step: Step | undefined): string {
@@ -77,6 +77,28 @@ describe("the holder's way through the stages", () => {
     ],
   ])("%s", (_, hooks, view, expected) => {
     expect(describeStep(plan(hooks, view))).toBe(expected);
+  });
+});
+
+describe("a drain begins only where the hook can then run", () => {
+  test("while the node or its agent is not ready, the holder waits and says so, cordoning nothing", () => {
+    expect(describeStep(plan([hook("a", { finalizer: true })], node(), false))).toBe(
+      "status a Pending Idle: Waiting to drain node node-a: the node or its plexd-hook agent is not ready",
+    );
+  });
+
+  test("once it said so, nothing more until the node and agent are ready", () => {
+    const said = plan([hook("a", { finalizer: true })], node(), false);
+    const waiting = { ...hook("a", { finalizer: true }), status: said?.kind === "status" ? said.status : {} };
+    expect(describeStep(plan([waiting], node(), false))).toBe("nothing");
+    expect(describeStep(plan([waiting], node(), true))).toBe(
+      "status a Pending Cordon: Cordoning node node-a before the hook runs",
+    );
+  });
+
+  test("a drain that began goes on when the agent stops being ready", () => {
+    const started = hook("a", { finalizer: true, stage: "Drain", startedAt: "2026-03-01T11:55:00Z" });
+    expect(describeStep(plan([started], node({ unschedulable: true }), false))).toBe("evict a");
   });
 });
 

@@ -11,6 +11,7 @@ import {
   cordonStatus,
   drainDeadline,
   holdsNode,
+  notReadyStatus,
   releasedStatus,
   timedOutStatus,
   waitingStatus,
@@ -41,6 +42,11 @@ export interface NodeFacts {
   hooks: readonly PlexdHook[];
   /** The hooks' namespace: an annotation naming a hook elsewhere belongs to another installation. */
   namespace: string;
+  /**
+   * Whether a drain may begin: the node is Ready and its agent too (the fleet controller's view), so
+   * the node is not emptied for a Job no one would create. A drain already begun goes on regardless.
+   */
+  canStart: boolean;
   now: Date;
 }
 
@@ -95,6 +101,10 @@ function advance(hook: PlexdHook, facts: NodeFacts): Step | undefined {
   if (!view) return undefined;
   const stage = holdsNode(hook) ? hook.status?.drain?.stage : "Idle";
   if (stage === "Complete") return undefined;
+  if (stage === "Idle" && !facts.canStart) {
+    const status = notReadyStatus(hook, node, now);
+    return Bun.deepEquals(status.drain, hook.status?.drain) ? undefined : { kind: "status", hook, status };
+  }
   if (!hasFinalizer(hook)) return { kind: "addFinalizer", hook };
   if (stage === "Idle") return { kind: "status", hook, status: cordonStatus(hook, node, now) };
   const deadline = drainDeadline(hook) ?? Number.POSITIVE_INFINITY;

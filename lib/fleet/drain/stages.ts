@@ -53,6 +53,12 @@ export function waitingStatus(hook: PlexdHook, node: string, holder: string, now
   return pending(hook, { stage: "Idle", nodeName: node, message }, REASON_DRAIN_WAITING, message, now);
 }
 
+/** The node is not Ready, or its agent is not: nothing is cordoned or evicted until both are. */
+export function notReadyStatus(hook: PlexdHook, node: string, now: Date): PlexdHookStatus {
+  const message = `Waiting to drain node ${node}: the node or its plexd-hook agent is not ready`;
+  return pending(hook, { stage: "Idle", nodeName: node, message }, REASON_DRAIN_WAITING, message, now);
+}
+
 /** The drain begins: the hook now holds the node, and the timeout counts from here. */
 export function cordonStatus(hook: PlexdHook, node: string, now: Date): PlexdHookStatus {
   const message = `Cordoning node ${node} before the hook runs`;

@@ -18,12 +18,16 @@ import { drainDeadline, drainingStatus } from "./stages.ts";
 
 /** Steps in one reconcile before the node goes back in line (a guard: a drain takes about eight). */
 const MAX_STEPS = 32;
+/** How often a node whose drain waits for the node or its agent to be ready is looked at again. */
+const NOT_READY_RECHECK_MS = 10_000;
 
 export interface DrainStepsDeps {
   client: KubeClient;
   cache: DrainCache;
   events: EventRecorder;
   namespace: string;
+  /** Whether a drain may begin on the node (it and its agent are ready). */
+  canStart: (node: string) => boolean;
   logger: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -38,8 +42,10 @@ export class DrainSteps {
   async reconcile(node: string): Promise<Outcome> {
     const { cache, namespace, now } = this.deps;
     for (let i = 0; i < MAX_STEPS; i++) {
-      const step = planNode({ node, view: cache.node(node), hooks: cache.hooksOn(node), namespace, now: now() });
-      if (!step) return;
+      const hooks = cache.hooksOn(node);
+      const canStart = this.deps.canStart(node);
+      const step = planNode({ node, view: cache.node(node), hooks, namespace, canStart, now: now() });
+      if (!step) return canStart || hooks.length === 0 ? undefined : { requeueAfterMs: NOT_READY_RECHECK_MS };
       const outcome = await this.carryOut(node, step);
       if (outcome) return outcome;
     }
