@@ -12,7 +12,7 @@ import { failedStatus } from "../../core/status.ts";
 import type { DrainStage, DrainStatus, PlexdHook, PlexdHookStatus } from "../../core/types.ts";
 
 /** spec.drain.timeoutSeconds when the API server did not default it (a hook from before the field). */
-export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
+const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
 
 /** The node a hook drains: the one it names, else the one the fleet controller assigned it to. */
 export function drainNode(hook: PlexdHook): string | undefined {
