@@ -160,3 +160,38 @@ test("plexd-hook-drain-status: a node agent's token may not mark its hook's drai
   );
   expect(phase.stderr).toBe("");
 });
+
+describe("the CRD's spec.drain", () => {
+  test.each<[string, object, string]>([
+    ["enabled is required", {}, "spec.drain.enabled: Required value"],
+    [
+      "In needs values",
+      { enabled: true, podSelector: { matchExpressions: [{ key: "app", operator: "In" }] } },
+      "In and NotIn need at least one value",
+    ],
+    [
+      "Exists takes none",
+      { enabled: true, podSelector: { matchExpressions: [{ key: "app", operator: "Exists", values: ["x"] }] } },
+      "Exists and DoesNotExist take none",
+    ],
+    ["uncordon is IfCordonedByUs or Never", { enabled: true, uncordon: "Always" }, 'Unsupported value: "Always"'],
+  ])("%s", async (_, drain, message) => {
+    const result = await env.tryK(["apply", "-f", "-"], hookYaml("bad-drain", NS, { hookName: "x", nodeName: NODE, drain }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+
+  test("defaults timeoutSeconds to 600, deleteEmptyDirData to false and uncordon to IfCordonedByUs", async () => {
+    await env.k(
+      ["apply", "-f", "-"],
+      hookYaml("defaults", NS, { hookName: "x", nodeName: "node-zzz", drain: { enabled: true } }),
+    );
+    const hook = await env.json(["get", "plexdhook", "defaults", "-n", NS]);
+    expect(hook.spec.drain).toEqual({
+      enabled: true,
+      timeoutSeconds: 600,
+      deleteEmptyDirData: false,
+      uncordon: "IfCordonedByUs",
+    });
+  });
+});
