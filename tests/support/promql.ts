@@ -32,14 +32,30 @@ export function variableMetricNames(query: string): string[] {
   return metricNames(labelValues ? labelValues[1]! : query);
 }
 
-/** Every series name a registry exports: a histogram's _bucket, _sum and _count, a summary's _sum and _count. */
-export async function exportedNames(registry: Registry): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  for (const metric of await registry.getMetricsAsJSON()) {
-    const { name, type } = metric;
-    names.set(name, String(type));
-    if (String(type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.set(name + suffix, "histogram");
-    if (String(type) === "summary") for (const suffix of ["_sum", "_count"]) names.set(name + suffix, "summary");
+export interface ExportedMetric {
+  name: string;
+  type: string;
+  help: string;
+  labels: string[];
+}
+
+/** What a registry defines, in the order it was defined. */
+export function exportedMetrics(registry: Registry): ExportedMetric[] {
+  return registry.getMetricsAsArray().map((metric) => ({
+    name: metric.name,
+    type: String(metric.type),
+    help: metric.help,
+    labels: [...((metric as { labelNames?: readonly string[] }).labelNames ?? [])],
+  }));
+}
+
+/** The series names of those metrics: a histogram's _bucket, _sum and _count, a summary's _sum and _count too. */
+export function seriesNames(metrics: readonly ExportedMetric[]): Set<string> {
+  const names = new Set<string>();
+  for (const { name, type } of metrics) {
+    names.add(name);
+    if (type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(name + suffix);
+    if (type === "summary") for (const suffix of ["_sum", "_count"]) names.add(name + suffix);
   }
   return names;
 }
