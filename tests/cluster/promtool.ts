@@ -19,7 +19,8 @@ const TAGS = "remove_all_sd";
  */
 export function prometheusVersion(goMod: string): string {
   const match = /^\s*github\.com\/prometheus\/prometheus v0\.(\d)(\d\d)\.(\d+)\s/m.exec(goMod);
-  if (match === null) throw new Error("tests/cluster/promtool/go.mod must require github.com/prometheus/prometheus at a v0.3xx.y version");
+  if (match === null)
+    throw new Error("tests/cluster/promtool/go.mod must require github.com/prometheus/prometheus at a v0.3xx.y version");
   return `${match[1]}.${Number(match[2])}.${match[3]}`;
 }
 
@@ -36,8 +37,7 @@ function buildHash(): string {
   return hash.digest("hex");
 }
 
-const built = (hash: string): boolean =>
-  existsSync(PROMTOOL) && existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === hash;
+const built = (hash: string): boolean => existsSync(PROMTOOL) && existsSync(STAMP) && readFileSync(STAMP, "utf8").trim() === hash;
 
 /** Returns the path of promtool, building it when missing or built from another go.mod; one build at a time. */
 export async function ensurePromtool(): Promise<string> {

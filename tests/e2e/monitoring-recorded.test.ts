@@ -1,0 +1,201 @@
+// The alerting rules over series recorded from two real operators' /metrics (one scrape a second, replayed by promtool at
+// that pace): hooks that fail, a hook stuck Pending, the API server restarted, the Lease holder killed. Also the chart's
+// PodMonitor and PrometheusRule against the Prometheus Operator's own CRDs.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { ensureHelm } from "../cluster/helm.ts";
+import { prometheusOperatorCrds } from "../cluster/prometheus-operator.ts";
+import { ensurePromtool } from "../cluster/promtool.ts";
+import { RULES, readRules } from "../support/monitoring.ts";
+import { metricNames } from "../support/promql.ts";
+import { type AlertCase, inputSeries, ruleTestFile, type Scrape, valueIn } from "../support/recording.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { type Operator, REPO, startOperator } from "./support/operator.ts";
+import { Recorder } from "./support/recorder.ts";
+
+const NS = "e2e-monitoring";
+const PODS = ["plexd-hook-a", "plexd-hook-b"];
+const target = (pod: string) => ({ namespace: NS, pod, job: "plexd-hook" });
+let env: Setup;
+let operators: Operator[] = [];
+let recorder: Recorder;
+let promtool: string;
+/** Scrape indexes (= seconds) of what happened. */
+const at = { invalid: 0, failed: 0, pending: 0, apiDown: 0, restarted: 0, kill: 0, takeover: 0, end: 0 };
+let leader = "";
+let follower = "";
+
+/** Runs promtool test rules over `scrapes` held `holdSeconds` longer; returns promtool's output, and its exit code. */
+function promtoolTest(scrapes: readonly Scrape[], holdSeconds: number, cases: AlertCase[]): { code: number; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), "plexd-recorded-"));
+  // Without annotations: theirs quote the values, which differ from run to run.
+  const rules = parse(readFileSync(RULES, "utf8"));
+  for (const group of rules.groups) for (const rule of group.rules) delete rule.annotations;
+  writeFileSync(join(dir, "rules.yaml"), stringify(rules));
+  writeFileSync(join(dir, "test.yaml"), stringify(ruleTestFile("rules.yaml", inputSeries(scrapes, holdSeconds), 1, cases)));
+  const proc = Bun.spawnSync([promtool, "test", "rules", "test.yaml"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  return { code: proc.exitCode ?? 1, out: `${proc.stdout}${proc.stderr}` };
+}
+
+const passes = (result: { code: number; out: string }) =>
+  expect({ ...result, out: result.out.slice(0, 4000) }).toMatchObject({ code: 0 });
+
+beforeAll(async () => {
+  promtool = await ensurePromtool();
+  env = await sharedCluster();
+  await env.namespace(NS);
+  operators = PODS.map(() => startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]));
+  await Promise.all(operators.map((op) => op.waitReady()));
+  const names = new Set(readRules().flatMap((r) => metricNames(r.expr)));
+  recorder = new Recorder(
+    await Promise.all(operators.map(async (op, i) => ({ url: `${await op.healthUrl()}metrics`, labels: target(PODS[i]!) }))),
+    (name) => names.has(name),
+  );
+  const first = await recorder.until("a Lease holder", (s) => valueIn(s, "plexd_hook_leader") === 1);
+  leader = PODS.find((pod) => valueIn(recorder.scrapes[first]!, "plexd_hook_leader", { pod }) === 1)!;
+  follower = PODS.find((pod) => pod !== leader)!;
+
+  const hooks = {
+    invalid: {
+      hookName: "x",
+      nodeName: "node-a",
+      parameters: [
+        { name: "a-b", value: "1" },
+        { name: "a_b", value: "2" },
+      ],
+    },
+    "exits-2": { hookName: "x", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-2" } },
+    unpullable: { hookName: "x", nodeName: "node-c", jobTemplate: { image: "plexd.test/unpullable" } },
+    ok: { hookName: "x", nodeName: "node-a" },
+  };
+  for (const [name, spec] of Object.entries(hooks)) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));
+  const own = { pod: leader };
+  at.invalid = await recorder.until("InvalidSpec", (s) => valueIn(s, "plexd_hook_failures_total", { reason: "InvalidSpec" }) > 0);
+  at.failed = await recorder.until("2 Failed hooks", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Failed" }) === 2);
+  at.pending = await recorder.until("a Pending hook", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Pending" }) === 1);
+
+  at.apiDown = recorder.scrapes.length;
+  await env.cluster.stopApiServer();
+  // Long enough for several reconnects with backoff (0.2 s, 0.4 s, ...): a burst of restarts per watch.
+  await Bun.sleep(6_000);
+  await env.cluster.startApiServer();
+  at.restarted = await recorder.until("watch restarts", (s) => valueIn(s, "plexd_hook_watch_restarts_total") > 0, at.apiDown);
+
+  at.kill = recorder.scrapes.length;
+  await operators[PODS.indexOf(leader)]!.stop("SIGKILL");
+  const takenOver = (s: Scrape) => valueIn(s, "plexd_hook_leader", { pod: follower }) === 1;
+  at.takeover = await recorder.until("the follower to take the Lease", takenOver, at.kill, 150_000);
+  await recorder.until("3 more scrapes", () => true, at.takeover + 3);
+  recorder.stop();
+  at.end = recorder.scrapes.length - 1;
+  if (process.env.PLEXD_E2E_VERBOSE) {
+    const restarts = [...recorder.scrapes[at.end]!].filter(([series]) => series.startsWith("plexd_hook_watch_restarts_total"));
+    console.error({ at, leader, follower, restarts });
+  }
+}, 600_000);
+
+afterAll(async () => {
+  recorder?.stop();
+  await Promise.all(operators.map((op) => op.stop()));
+});
+
+describe("series recorded from real operators", () => {
+  test("carry what the rules select: hooks by phase, leader 1 and 0, failures by reason, watch restarts by resource", () => {
+    const { scrapes } = recorder;
+    expect(valueIn(scrapes[at.failed]!, "plexd_hook_hooks", { pod: leader, phase: "Failed" })).toBe(2);
+    expect(valueIn(scrapes[at.failed]!, "plexd_hook_leader", { pod: follower })).toBe(0);
+    expect([...scrapes[at.failed]!.keys()]).toContain(`plexd_hook_leader{${stringifyLabels(target(follower))}}`);
+    expect(valueIn(scrapes[at.invalid]!, "plexd_hook_failures_total", { pod: leader, reason: "InvalidSpec" })).toBe(1);
+    expect(valueIn(scrapes[at.apiDown - 1]!, "plexd_hook_watch_restarts_total")).toBe(0);
+    expect(valueIn(scrapes[at.end]!, "plexd_hook_watch_restarts_total", { pod: follower })).toBeGreaterThan(0);
+    const resources = [...scrapes[at.end]!.keys()].filter((s) => s.startsWith("plexd_hook_watch_restarts_total{"));
+    expect(resources.every((s) => /resource="\w+"/.test(s))).toBe(true);
+  });
+
+  test("PlexdHookFailedWithoutJob fires for the real InvalidSpec failure, not before it", () => {
+    const firing = [{ severity: "warning", namespace: NS, reason: "InvalidSpec" }];
+    passes(
+      promtoolTest(recorder.scrapes, 0, [
+        { alertname: "PlexdHookFailedWithoutJob", at: at.invalid - 1, firing: [] },
+        { alertname: "PlexdHookFailedWithoutJob", at: at.invalid + 1, firing },
+      ]),
+    );
+  });
+
+  test("PlexdHookFailed fires once the hooks really ended Failed", () => {
+    const firing = [{ severity: "warning", namespace: NS }];
+    passes(promtoolTest(recorder.scrapes, 0, [{ alertname: "PlexdHookFailed", at: at.failed + 1, firing }]));
+  });
+
+  test("PlexdHookStuckPending fires for the unpullable hook after 15 minutes, on the pod that counts it", () => {
+    const last = recorder.scrapes[at.end]!;
+    const pods = PODS.filter((pod) => valueIn(last, "plexd_hook_hooks", { pod, phase: "Pending" }) > 0);
+    expect(pods).toContain(follower);
+    const firing = pods.map((pod) => ({ severity: "warning", ...target(pod) }));
+    passes(
+      promtoolTest(recorder.scrapes, 20 * 60, [
+        { alertname: "PlexdHookStuckPending", at: at.end + 5 * 60, firing: [] },
+        { alertname: "PlexdHookStuckPending", at: at.end + 16 * 60, firing },
+      ]),
+    );
+  });
+
+  test("PlexdHookNoLeader stays quiet through the real handover, and fires had no one taken over", () => {
+    const quiet = [at.kill, at.takeover, at.end + 5 * 60].map((t) => ({ alertname: "PlexdHookNoLeader", at: t, firing: [] }));
+    passes(promtoolTest(recorder.scrapes, 10 * 60, quiet));
+    const cut = recorder.scrapes.slice(0, at.takeover);
+    const firing = [{ severity: "critical", namespace: NS }];
+    passes(promtoolTest(cut, 10 * 60, [{ alertname: "PlexdHookNoLeader", at: at.takeover + 6 * 60, firing }]));
+  });
+
+  test("PlexdHookWatchRestarts stays quiet after the one burst of restarts the API server restart caused", () => {
+    // More than 3 restarts of one watch: the rule's condition held, and only its 15 minutes keep it quiet.
+    const last = [...recorder.scrapes[at.end]!].filter(([series]) => series.startsWith("plexd_hook_watch_restarts_total{"));
+    expect(Math.max(...last.map(([, value]) => value))).toBeGreaterThan(3);
+    const times = Array.from({ length: 35 }, (_, minute) => at.apiDown + minute * 60);
+    passes(
+      promtoolTest(
+        recorder.scrapes,
+        30 * 60,
+        times.map((t) => ({ alertname: "PlexdHookWatchRestarts", at: t, firing: [] })),
+      ),
+    );
+  });
+});
+
+function stringifyLabels(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
+}
+
+describe("the chart's PodMonitor and PrometheusRule", () => {
+  test("pass the schemas of the Prometheus Operator's CRDs (server-side dry run, strict)", async () => {
+    for (const file of await prometheusOperatorCrds(["podmonitors", "prometheusrules"])) {
+      await env.k(["apply", "--server-side", "-f", file]);
+    }
+    await env.k([
+      "wait",
+      "--for=condition=Established",
+      "crd/podmonitors.monitoring.coreos.com",
+      "crd/prometheusrules.monitoring.coreos.com",
+    ]);
+    const helm = await ensureHelm();
+    const kinds = ["PodMonitor", "PrometheusRule"].flatMap((kind) => ["--api-versions", `monitoring.coreos.com/v1/${kind}`]);
+    const values = `monitoring.podMonitor.enabled=true,monitoring.prometheusRule.enabled=true,namespace.name=${NS}`;
+    const args = ["template", "plexd-hook", join(REPO, "deploy", "helm", "plexd-hook"), "--set", values, ...kinds];
+    const rendered = Bun.spawnSync([helm, ...args, "--show-only", "templates/monitoring.yaml"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(rendered.exitCode).toBe(0);
+    const applied = await env.tryK(["apply", "--dry-run=server", "--validate=strict", "-f", "-"], rendered.stdout.toString());
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout).toContain("podmonitor.monitoring.coreos.com/plexd-hook created (server dry run)");
+    expect(applied.stdout).toContain("prometheusrule.monitoring.coreos.com/plexd-hook created (server dry run)");
+  }, 120_000);
+});
