@@ -17,7 +17,7 @@ const TAGS = "remove_all_sd";
  * The Prometheus release a module version stands for: the Go module of Prometheus 3.16.0 is
  * v0.316.0, so `promtool --version` can say 3.16.0 instead of nothing.
  */
-export function prometheusVersion(goMod: string): string {
+function prometheusVersion(goMod: string): string {
   const match = /^\s*github\.com\/prometheus\/prometheus v0\.(\d)(\d\d)\.(\d+)\s/m.exec(goMod);
   if (match === null)
     throw new Error("tests/cluster/promtool/go.mod must require github.com/prometheus/prometheus at a v0.3xx.y version");

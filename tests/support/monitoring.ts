@@ -9,10 +9,10 @@ const REPO = join(import.meta.dir, "..", "..");
 export const MONITORING = join(REPO, "deploy", "monitoring");
 export const RULES = join(MONITORING, "plexd-hook.rules.yaml");
 export const RULE_TESTS = join(MONITORING, "plexd-hook.rules.test.yaml");
-export const DASHBOARD = join(MONITORING, "plexd-hook.dashboard.json");
+const DASHBOARD = join(MONITORING, "plexd-hook.dashboard.json");
 export const DOCS = join(REPO, "docs", "operations.md");
 
-export interface AlertRule {
+interface AlertRule {
   alert: string;
   expr: string;
   for?: string;
