@@ -1,6 +1,7 @@
-// The alerting rules over series recorded from two real operators' /metrics (one scrape a second, replayed by promtool at
-// that pace): hooks that fail, a hook stuck Pending, the API server restarted, the Lease holder killed. Also the chart's
-// PodMonitor and PrometheusRule against the Prometheus Operator's own CRDs.
+// The alerting rules over series recorded from the /metrics of real processes laid out as installed (node agents for
+// node-a and node-b, two fleet controller replicas), one scrape a second replayed by promtool at that pace: hooks that
+// fail, hooks stuck Pending (one on a node without an agent), the API server restarted, the fleet's Lease holder killed.
+// Also the chart's PodMonitor and PrometheusRule against the Prometheus Operator's own CRDs.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,10 +19,12 @@ import { type Operator, REPO, startOperator } from "./support/operator.ts";
 import { Recorder } from "./support/recorder.ts";
 
 const NS = "e2e-monitoring";
-const PODS = ["plexd-hook-a", "plexd-hook-b"];
+const AGENTS = ["node-a", "node-b"];
+const FLEET = ["plexd-hook-fleet-1", "plexd-hook-fleet-2"];
 const target = (pod: string) => ({ namespace: NS, pod, job: "plexd-hook" });
 let env: Setup;
 let operators: Operator[] = [];
+let fleet: Operator[] = [];
 let recorder: Recorder;
 let promtool: string;
 /** Scrape indexes (= seconds) of what happened. */
@@ -48,16 +51,21 @@ beforeAll(async () => {
   promtool = await ensurePromtool();
   env = await sharedCluster();
   await env.namespace(NS);
-  operators = PODS.map(() => startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]));
+  const base = ["--kubeconfig", env.operatorKubeconfig, "--namespace", NS];
+  const agents = AGENTS.map((node) => startOperator([...base, "--node-name", node]));
+  // No agent pods here (the agents run on this machine): the fleet takes every node as served.
+  fleet = FLEET.map(() => startOperator(["fleet", ...base, "--agent-selector=", "--unclaimed-after", "2"]));
+  operators = [...agents, ...fleet];
   await Promise.all(operators.map((op) => op.waitReady()));
+  const pods = [...AGENTS.map((node) => `plexd-hook-${node}`), ...FLEET];
   const names = new Set(readRules().flatMap((r) => metricNames(r.expr)));
   recorder = new Recorder(
-    await Promise.all(operators.map(async (op, i) => ({ url: `${await op.healthUrl()}metrics`, labels: target(PODS[i]!) }))),
+    await Promise.all(operators.map(async (op, i) => ({ url: `${await op.healthUrl()}metrics`, labels: target(pods[i]!) }))),
     (name) => names.has(name),
   );
   const first = await recorder.until("a Lease holder", (s) => valueIn(s, "plexd_hook_leader") === 1);
-  leader = PODS.find((pod) => valueIn(recorder.scrapes[first]!, "plexd_hook_leader", { pod }) === 1)!;
-  follower = PODS.find((pod) => pod !== leader)!;
+  leader = FLEET.find((pod) => valueIn(recorder.scrapes[first]!, "plexd_hook_leader", { pod }) === 1)!;
+  follower = FLEET.find((pod) => pod !== leader)!;
 
   const hooks = {
     invalid: {
@@ -69,14 +77,16 @@ beforeAll(async () => {
       ],
     },
     "exits-2": { hookName: "x", nodeName: "node-b", jobTemplate: { image: "plexd.test/fail-exit-2" } },
-    unpullable: { hookName: "x", nodeName: "node-c", jobTemplate: { image: "plexd.test/unpullable" } },
+    unpullable: { hookName: "x", nodeName: "node-b", jobTemplate: { image: "plexd.test/unpullable" } },
     ok: { hookName: "x", nodeName: "node-a" },
+    unclaimed: { hookName: "x", nodeName: "node-c" },
   };
   for (const [name, spec] of Object.entries(hooks)) await env.k(["apply", "-f", "-"], hookYaml(name, NS, spec));
   const own = { pod: leader };
   at.invalid = await recorder.until("InvalidSpec", (s) => valueIn(s, "plexd_hook_failures_total", { reason: "InvalidSpec" }) > 0);
   at.failed = await recorder.until("2 Failed hooks", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Failed" }) === 2);
-  at.pending = await recorder.until("a Pending hook", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Pending" }) === 1);
+  // The unpullable one, and the one on node-c once the fleet reported it.
+  at.pending = await recorder.until("2 Pending hooks", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Pending" }) === 2);
 
   at.apiDown = recorder.scrapes.length;
   await env.cluster.stopApiServer();
@@ -86,7 +96,7 @@ beforeAll(async () => {
   at.restarted = await recorder.until("watch restarts", (s) => valueIn(s, "plexd_hook_watch_restarts_total") > 0, at.apiDown);
 
   at.kill = recorder.scrapes.length;
-  await operators[PODS.indexOf(leader)]!.stop("SIGKILL");
+  await fleet[FLEET.indexOf(leader)]!.stop("SIGKILL");
   const takenOver = (s: Scrape) => valueIn(s, "plexd_hook_leader", { pod: follower }) === 1;
   at.takeover = await recorder.until("the follower to take the Lease", takenOver, at.kill, 150_000);
   await recorder.until("3 more scrapes", () => true, at.takeover + 3);
@@ -104,12 +114,20 @@ afterAll(async () => {
 });
 
 describe("series recorded from real operators", () => {
-  test("carry what the rules select: hooks by phase, leader 1 and 0, failures by reason, watch restarts by resource", () => {
+  test("carry what the rules select: hooks by phase (the fleet counts all, an agent its node's), leader 1 and 0, failures by reason, watch restarts by resource", () => {
     const { scrapes } = recorder;
+    const agentB = "plexd-hook-node-b";
     expect(valueIn(scrapes[at.failed]!, "plexd_hook_hooks", { pod: leader, phase: "Failed" })).toBe(2);
-    expect(valueIn(scrapes[at.failed]!, "plexd_hook_leader", { pod: follower })).toBe(0);
-    expect([...scrapes[at.failed]!.keys()]).toContain(`plexd_hook_leader{${stringifyLabels(target(follower))}}`);
-    expect(valueIn(scrapes[at.invalid]!, "plexd_hook_failures_total", { pod: leader, reason: "InvalidSpec" })).toBe(1);
+    expect(valueIn(scrapes[at.pending]!, "plexd_hook_hooks", { pod: agentB, phase: "Pending" })).toBe(1);
+    expect(valueIn(scrapes[at.failed]!, "plexd_hook_hooks", { pod: agentB, phase: "Failed" })).toBe(1);
+    // Followers and agents say 0, not nothing: the rule's max sees them.
+    for (const pod of [follower, agentB]) {
+      expect([...scrapes[at.failed]!.keys()]).toContain(`plexd_hook_leader{${stringifyLabels(target(pod))}}`);
+      expect(valueIn(scrapes[at.failed]!, "plexd_hook_leader", { pod })).toBe(0);
+    }
+    expect(valueIn(scrapes[at.invalid]!, "plexd_hook_failures_total", { pod: "plexd-hook-node-a", reason: "InvalidSpec" })).toBe(
+      1,
+    );
     expect(valueIn(scrapes[at.apiDown - 1]!, "plexd_hook_watch_restarts_total")).toBe(0);
     expect(valueIn(scrapes[at.end]!, "plexd_hook_watch_restarts_total", { pod: follower })).toBeGreaterThan(0);
     const resources = [...scrapes[at.end]!.keys()].filter((s) => s.startsWith("plexd_hook_watch_restarts_total{"));
@@ -131,11 +149,8 @@ describe("series recorded from real operators", () => {
     passes(promtoolTest(recorder.scrapes, 0, [{ alertname: "PlexdHookFailed", at: at.failed + 1, firing }]));
   });
 
-  test("PlexdHookStuckPending fires for the unpullable hook after 15 minutes, on the pod that counts it", () => {
-    const last = recorder.scrapes[at.end]!;
-    const pods = PODS.filter((pod) => valueIn(last, "plexd_hook_hooks", { pod, phase: "Pending" }) > 0);
-    expect(pods).toContain(follower);
-    const firing = pods.map((pod) => ({ severity: "warning", ...target(pod) }));
+  test("PlexdHookStuckPending fires for the unpullable and the unclaimed hook after 15 minutes, once for the namespace", () => {
+    const firing = [{ severity: "warning", namespace: NS }];
     passes(
       promtoolTest(recorder.scrapes, 20 * 60, [
         { alertname: "PlexdHookStuckPending", at: at.end + 5 * 60, firing: [] },
