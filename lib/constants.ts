@@ -6,6 +6,9 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = "PlexdHook";
 export const PLURAL = "plexdhooks";
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
+export const ROLLOUT_KIND = "PlexdRollout";
+export const ROLLOUT_PLURAL = "plexdrollouts";
+export const ROLLOUT_CRD_NAME = `${ROLLOUT_PLURAL}.${GROUP}`;
 
 export const JOB_NAME_PREFIX = "plexdhook-";
 /**
@@ -47,6 +50,9 @@ export const LOG_COMPONENT = "plexdhook-controller";
 export const FLEET_LEASE_NAME = "plexd-hook-fleet";
 /** The Lease that elects the one writing replica among --all-nodes replicas. */
 export const ALL_NODES_LEASE_NAME = "plexd-hook-all-nodes";
+
+/** Every hook of a PlexdRollout carries this label with the rollout's name. */
+export const LABEL_ROLLOUT = `${GROUP}/rollout`;
 
 /** Every hook one `plexd-hook run` creates carries this label with the run's id. */
 export const LABEL_RUN_ID = `${GROUP}/run-id`;

@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { parseAllDocuments } from "yaml";
-import { CRD_NAME } from "./constants.ts";
+import { CRD_NAME, ROLLOUT_CRD_NAME } from "./constants.ts";
 import { renderManifests } from "./manifests.ts";
 
 type Manifest = {
@@ -37,6 +37,12 @@ describe("renderManifests()", () => {
     );
   });
 
+  test("the metacontroller mode has no PlexdRollout: no fleet controller runs them there", () => {
+    const text = renderManifests({ mode: "metacontroller" });
+    expect(text).not.toContain(ROLLOUT_CRD_NAME);
+    expect(text).not.toContain("plexd-hook-rollouts");
+  });
+
   test("every document parses and has apiVersion, kind and a name", () => {
     for (const doc of manifestsOf(renderManifests())) {
       expect(doc.apiVersion).toBeString();
@@ -45,10 +51,12 @@ describe("renderManifests()", () => {
     }
   });
 
-  test("the CRD is the checked-in file, byte for byte", async () => {
+  test("the CRDs are the checked-in files, byte for byte", async () => {
     const crd = await Bun.file(new URL("../crds/plexdhook-crd.yaml", import.meta.url)).text();
-    expect(renderManifests().startsWith(crd)).toBe(true);
+    const rolloutCrd = await Bun.file(new URL("../crds/plexdrollout-crd.yaml", import.meta.url)).text();
+    expect(renderManifests().startsWith(`${crd}---\n${rolloutCrd}---\n`)).toBe(true);
     expect(manifestsOf(renderManifests())[0]?.metadata?.name).toBe(CRD_NAME);
+    expect(manifestsOf(renderManifests())[1]?.metadata?.name).toBe(ROLLOUT_CRD_NAME);
   });
 
   test("keeps the checked-in image when no image is given", () => {

@@ -2,6 +2,7 @@
 
 import { type Document, isSeq, parse, parseAllDocuments } from "yaml";
 import crd from "../crds/plexdhook-crd.yaml" with { type: "text" };
+import rolloutCrd from "../crds/plexdrollout-crd.yaml" with { type: "text" };
 import admissionPolicies from "../deploy/kubernetes/admission-policy.yaml" with { type: "text" };
 import clusterRoles from "../deploy/kubernetes/clusterrole.yaml" with { type: "text" };
 import clusterRoleBinding from "../deploy/kubernetes/clusterrolebinding.yaml" with { type: "text" };
@@ -13,6 +14,8 @@ import flowSchema from "../deploy/kubernetes/flowschema.yaml" with { type: "text
 import jobPolicy from "../deploy/kubernetes/job-policy.yaml" with { type: "text" };
 import namespace from "../deploy/kubernetes/namespace.yaml" with { type: "text" };
 import roleBinding from "../deploy/kubernetes/rolebinding.yaml" with { type: "text" };
+import rolloutPolicy from "../deploy/kubernetes/rollout-policy.yaml" with { type: "text" };
+import rolloutRbac from "../deploy/kubernetes/rollout-rbac.yaml" with { type: "text" };
 import serviceAccount from "../deploy/kubernetes/serviceaccount.yaml" with { type: "text" };
 import statusPolicy from "../deploy/kubernetes/status-policy.yaml" with { type: "text" };
 import compositeController from "../deploy/metacontroller/compositecontroller.yaml" with { type: "text" };
@@ -23,26 +26,30 @@ import { DNS_LABEL } from "./core/names.ts";
 export type Mode = "native" | "metacontroller";
 
 /**
- * Install order: the CRD first, then what the operator needs and the admission policies, the DaemonSet
+ * Install order: the CRDs first, then what the operator needs and the admission policies, the DaemonSet
  * and the fleet controller last. With Metacontroller: the webhook and the CompositeController in place
  * of the DaemonSet and the fleet controller (deploy/metacontroller holds the same namespace, ServiceAccounts
  * and author opt-in policy as copies, for kustomize; the binary embeds deploy/kubernetes's). The opt-in
  * for privileged and control-plane hooks (admission-policy.yaml) holds in both modes; the policies
  * that confine the operator's own tokens (job-policy.yaml, status-policy.yaml) come with the DaemonSet.
+ * PlexdRollouts, their rights and their policy only natively: the fleet controller runs them.
  */
 const SOURCES: Record<Mode, readonly string[]> = {
   native: [
     crd,
+    rolloutCrd,
     namespace,
     serviceAccount,
     clusterRoles,
     roleBinding,
     clusterRoleBinding,
+    rolloutRbac,
     admissionPolicies,
     jobPolicy,
     statusPolicy,
     drainRbac,
     drainPolicies,
+    rolloutPolicy,
     flowSchema,
     daemonSet,
     fleet,
