@@ -68,7 +68,7 @@ function channel<T>(signal: AbortSignal): { push(e: WatchEvent<T> | undefined): 
   return { push, stream: stream() };
 }
 
-class Kind<T extends Obj> {
+export class Kind<T extends Obj> {
   readonly objects = new Map<string, T>();
   readonly watchers = new Set<Watcher<T>>();
 

@@ -1,0 +1,130 @@
+// RolloutController over an in-memory client: hooks created within the limits, to the end, across restarts, paused.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { pino } from "pino";
+import { MemoryRolloutClient } from "../../../tests/support/memory-rollout-client.ts";
+import { ApiError } from "../../kube/errors.ts";
+import { RolloutController } from "./controller.ts";
+
+const logger = pino({ level: process.env.DBG ? "debug" : "silent" });
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop.abort();
+});
+
+function start(client: MemoryRolloutClient): RolloutController {
+  const stop = new AbortController();
+  stops.push(stop);
+  const controller = new RolloutController({ client, namespace: "ns", logger, retry: { baseMs: 5, maxMs: 20 } });
+  void controller.run(stop.signal);
+  return controller;
+}
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+function cluster(count: number): MemoryRolloutClient {
+  const client = new MemoryRolloutClient();
+  for (let i = 0; i < count; i++) client.setNode({ name: `n${i}`, labels: { pool: "a" }, ready: true, unschedulable: false });
+  return client;
+}
+
+/** Ends every running hook as the node agents would, until the rollout ends; returns its status. */
+async function drive(client: MemoryRolloutClient, name: string) {
+  return until(`rollout ${name} to end`, () => {
+    for (const hook of client.running()) client.finishHook(hook.metadata.name, "Succeeded");
+    const status = client.rollout(name).status;
+    return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
+  });
+}
+
+describe("RolloutController", () => {
+  test("runs every node once, never more than maxParallel at a time, and ends Succeeded", async () => {
+    const client = cluster(10);
+    client.addRollout("r", { strategy: { maxParallel: 3 } });
+    start(client);
+    const status = await drive(client, "r");
+    expect(status).toMatchObject({ phase: "Succeeded", selected: 10, succeeded: 10 });
+    expect(client.created.toSorted()).toEqual(Array.from({ length: 10 }, (_, i) => `r-n${i}`).toSorted());
+    expect(client.maxRunning).toBeLessThanOrEqual(3);
+    expect(client.maxRunning).toBe(3);
+  });
+
+  test("a restarted controller continues from the hooks and the status, creating no hook twice", async () => {
+    const client = cluster(6);
+    client.addRollout("r", { strategy: { maxParallel: 2 } });
+    const first = new AbortController();
+    void new RolloutController({ client, namespace: "ns", logger }).run(first.signal);
+    await until("two hooks", () => client.created.length === 2);
+    first.abort();
+    client.finishHook("r-n0", "Succeeded");
+    start(client);
+    const status = await drive(client, "r");
+    expect(status).toMatchObject({ phase: "Succeeded", succeeded: 6 });
+    expect(new Set(client.created).size).toBe(client.created.length);
+  });
+
+  test("paused: no hook starts; resumed: the rest run", async () => {
+    const client = cluster(4);
+    client.addRollout("r", { paused: true });
+    start(client);
+    await until("Paused", () => client.rollout("r").status?.phase === "Paused");
+    expect(client.created).toEqual([]);
+    client.rollouts.put({ ...client.rollout("r"), spec: { ...client.rollout("r").spec, paused: false } });
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 4 });
+  });
+
+  test("a stale status write (409) is retried from the newer rollout, not lost", async () => {
+    const client = cluster(2);
+    client.addRollout("r", {});
+    client.failNextStatusWrite = new ApiError("conflict", 409, "Conflict");
+    start(client);
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 2 });
+  });
+
+  test("a node whose hook exists already (made before a restart) is not started again", async () => {
+    const client = cluster(1);
+    const rollout = client.addRollout("r", {});
+    client.hooks.put({
+      metadata: {
+        name: "r-n0",
+        namespace: "ns",
+        uid: "h",
+        labels: { "plexd.plexsphere.com/rollout": "r" },
+        ownerReferences: [
+          {
+            apiVersion: "plexd.plexsphere.com/v1alpha1",
+            kind: "PlexdRollout",
+            name: "r",
+            uid: rollout.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
+      spec: { hookName: "t", nodeName: "n0" },
+      status: { phase: "Succeeded", completedAt: new Date().toISOString() },
+    });
+    start(client);
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 1 });
+    expect(client.created).toEqual([]);
+  });
+
+  test("a node that turns NotReady holds the rollout under maxUnavailable until it is Ready again", async () => {
+    const client = cluster(3);
+    client.setNode({ name: "n2", labels: { pool: "a" }, ready: false, unschedulable: false });
+    client.addRollout("r", { strategy: { maxParallel: 3, maxUnavailable: 1 } });
+    start(client);
+    await until("the MaxUnavailable wait", () => client.rollout("r").status?.phase === "Pending");
+    expect(client.created).toEqual([]);
+    client.setNode({ name: "n2", labels: { pool: "a" }, ready: true, unschedulable: false });
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 3 });
+    expect(client.maxRunning).toBe(1);
+  });
+});

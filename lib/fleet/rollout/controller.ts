@@ -1,0 +1,170 @@
+// The rollout duty: informers on rollouts, their hooks and Nodes; one level-based reconcile per rollout key.
+
+import type { Logger } from "pino";
+import { LABEL_ROLLOUT } from "../../constants.ts";
+import type { RetryConfig } from "../../controller/config.ts";
+import { type Outcome, Retry, WorkQueue } from "../../controller/work-queue.ts";
+import { keyOf } from "../../core/names.ts";
+import type { PlexdHook } from "../../core/types.ts";
+import type { WatchEvent } from "../../kube/client.ts";
+import { errorText, isAlreadyExists, isConflict, isNotFound } from "../../kube/errors.ts";
+import type { RolloutClient } from "./client.ts";
+import { Expectations, statusVersion } from "./expectations.ts";
+import { buildRolloutHook, ownedBy } from "./hook.ts";
+import { planRollout } from "./plan.ts";
+import type { PlexdRollout, RolloutNode } from "./types.ts";
+
+export interface RolloutControllerOptions {
+  client: RolloutClient;
+  /** The namespace whose rollouts this controller runs. */
+  namespace: string;
+  logger: Logger;
+  now?: () => Date;
+  workers?: number;
+  retry?: RetryConfig;
+}
+
+const ENDED = new Set(["Succeeded", "Failed"]);
+/** A key waiting for its writes to show up looks again this often, in case they never do (they expire). */
+const EXPECTATIONS_RECHECK_MS = 1_000;
+
+export class RolloutController {
+  private readonly rollouts = new Map<string, PlexdRollout>();
+  /** Hooks by rollout key, then by hook name. */
+  private readonly hooks = new Map<string, Map<string, PlexdHook>>();
+  private readonly nodes = new Map<string, RolloutNode>();
+  private readonly expectations = new Expectations();
+  private readonly queue: WorkQueue;
+  private readonly options: RolloutControllerOptions;
+  private readonly now: () => Date;
+  private synced = 0;
+
+  constructor(options: RolloutControllerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.queue = new WorkQueue({ workers: options.workers ?? 4, retry: options.retry ?? { baseMs: 200, maxMs: 30_000 } });
+  }
+
+  /** True once every informer has delivered its first full list. */
+  get ready(): boolean {
+    return this.synced === 3;
+  }
+
+  /** Runs until `signal` aborts; rejects when a watch cannot be set up. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { client, namespace } = this.options;
+    const [rollouts, hooks, nodes] = await Promise.all([
+      client.watchRollouts(namespace, signal),
+      client.watchRolloutHooks(namespace, signal),
+      client.watchNodes(signal),
+    ]);
+    const informers = [
+      this.inform(rollouts, (e) => this.onRollout(e)),
+      this.inform(hooks, (e) => this.onHook(e)),
+      this.inform(nodes, (e) => this.onNode(e)),
+    ];
+    await Promise.all([this.queue.run((key) => this.reconcile(key), signal), ...informers]);
+  }
+
+  private async inform<T>(
+    stream: AsyncIterable<WatchEvent<T>>,
+    handle: (event: Exclude<WatchEvent<T>, { type: "SYNCED" }>) => void,
+  ) {
+    let first = true;
+    for await (const event of stream) {
+      if (event.type !== "SYNCED") handle(event);
+      else if (first) {
+        first = false;
+        if (++this.synced === 3) for (const key of this.rollouts.keys()) this.queue.add(key);
+      }
+    }
+  }
+
+  private enqueue(key: string): void {
+    if (this.ready) this.queue.add(key);
+  }
+
+  private onRollout(event: Exclude<WatchEvent<PlexdRollout>, { type: "SYNCED" }>): void {
+    const key = keyOf(event.object);
+    if (event.type === "DELETED") {
+      this.rollouts.delete(key);
+      this.expectations.forget(key);
+    } else {
+      this.rollouts.set(key, event.object);
+      this.expectations.observe(key, statusVersion(event.object.metadata.resourceVersion));
+    }
+    this.enqueue(key);
+  }
+
+  private onHook(event: Exclude<WatchEvent<PlexdHook>, { type: "SYNCED" }>): void {
+    const hook = event.object;
+    // A DELETED event from a relist carries only the name: find the rollout by where the hook was.
+    const owner = hook.metadata.labels?.[LABEL_ROLLOUT];
+    const keys = owner ? [`${hook.metadata.namespace}/${owner}`] : [...this.hooks.keys()];
+    for (const key of keys) {
+      let byName = this.hooks.get(key);
+      if (event.type === "DELETED") {
+        if (!byName?.delete(hook.metadata.name)) continue;
+      } else {
+        byName ??= new Map();
+        byName.set(hook.metadata.name, hook);
+        this.hooks.set(key, byName);
+      }
+      this.expectations.observe(key, hook.metadata.name);
+      this.enqueue(key);
+    }
+  }
+
+  private onNode(event: Exclude<WatchEvent<RolloutNode>, { type: "SYNCED" }>): void {
+    const { name } = event.object;
+    const before = this.nodes.get(name);
+    if (event.type === "DELETED") this.nodes.delete(name);
+    else this.nodes.set(name, event.object);
+    // A heartbeat changes nothing a rollout reads: only a change in labels, readiness or cordon counts.
+    if (event.type !== "DELETED" && before && Bun.deepEquals(before, event.object)) return;
+    for (const [key, rollout] of this.rollouts) if (!ENDED.has(rollout.status?.phase ?? "")) this.enqueue(key);
+  }
+
+  /** Reads the rollout, its hooks and the Nodes from the caches, writes the status, creates the hooks whose turn it is. */
+  async reconcile(key: string): Promise<Outcome> {
+    const rollout = this.rollouts.get(key);
+    if (!rollout) return;
+    // Until our last writes are in the caches, a plan would undercount what runs or rewrite an old status.
+    if (this.expectations.pending(key, this.now().getTime())) return { requeueAfterMs: EXPECTATIONS_RECHECK_MS };
+    const hooks = [...(this.hooks.get(key)?.values() ?? [])].filter((hook) => ownedBy(hook, rollout));
+    const plan = planRollout({ rollout, nodes: [...this.nodes.values()], hooks, now: this.now() });
+    const { client, logger } = this.options;
+    if (!Bun.deepEquals(rollout.status ?? {}, plan.status)) {
+      try {
+        const written = await client.updateRolloutStatus(rollout, plan.status);
+        this.expectations.expect(key, statusVersion(written.metadata.resourceVersion), this.now().getTime());
+      } catch (err) {
+        if (isNotFound(err)) return;
+        // Our cache is behind the server: the watch brings the newer rollout and with it another try.
+        if (isConflict(err)) throw new Retry(errorText(err));
+        throw err;
+      }
+    }
+    for (const node of plan.start) {
+      const hook = buildRolloutHook(rollout, node);
+      this.expectations.expect(key, hook.metadata.name, this.now().getTime());
+      try {
+        await client.createHook(hook);
+        logger.info({ rollout: key, node, hook: hook.metadata.name }, "rollout hook created");
+      } catch (err) {
+        if (!isAlreadyExists(err)) {
+          this.expectations.observe(key, hook.metadata.name);
+          logger.error({ rollout: key, node, error: errorText(err) }, "rollout hook creation failed");
+          throw err;
+        }
+        // The name is the lock: if it is this rollout's hook, it ran or runs already.
+        const existing = await client.getHook(rollout.metadata.namespace, hook.metadata.name);
+        if (!existing || !ownedBy(existing, rollout)) {
+          this.expectations.observe(key, hook.metadata.name);
+          logger.error({ rollout: key, node, hook: hook.metadata.name }, "rollout hook name taken by a hook of another owner");
+        }
+      }
+    }
+    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+}
