@@ -9,11 +9,14 @@ import { type Program, pluginHelp, programFor } from "./lib/cli/plugin.ts";
 import { runCommand, type Subcommand } from "./lib/cli/run/command.ts";
 import { terminalConfirm } from "./lib/cli/run/confirm.ts";
 import { logsCommand } from "./lib/cli/run/logs-command.ts";
+import { ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { defaultFleetConfig, type FleetConfig } from "./lib/fleet/config.ts";
 import { FleetController } from "./lib/fleet/fleet.ts";
+import { RolloutController } from "./lib/fleet/rollout/controller.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
+import { RestRolloutClient } from "./lib/kube/rollout-client.ts";
 import { renderManifests } from "./lib/manifests.ts";
 import { serveHealth } from "./lib/observe/http.ts";
 import { createLogger } from "./lib/observe/logger.ts";
@@ -151,8 +154,30 @@ function runFleet(cli: Cli, env: Record<string, string | undefined>, io: Io, sig
     io,
     signal,
     "fleet",
-    (client, metrics, logger) => new FleetController({ client, config, metrics, logger }),
+    (client, metrics, logger) =>
+      new FleetController({
+        ...{ client, config, metrics, logger },
+        duties: () => [
+          new RolloutController({
+            client: new RestRolloutClient(client.rest, logger, (resource) => metrics.watchRestarts.inc({ resource })),
+            namespace: config.namespace,
+            logger: logger.child({ duty: "rollouts" }),
+            now: rolloutClock(env),
+          }),
+        ],
+      }),
   );
+}
+
+/**
+ * Test only: PLEXD_TEST_CLOCK_OFFSET_SECONDS shifts the clock the rollouts read (their windows and
+ * settle times) by that many seconds, so a test can stand inside or outside a maintenance window
+ * without waiting for it. Nothing else reads the shifted clock.
+ */
+function rolloutClock(env: Record<string, string | undefined>): () => Date {
+  const offsetMs = Number(env[ENV_TEST_CLOCK_OFFSET] ?? 0) * 1000;
+  if (!Number.isFinite(offsetMs) || offsetMs === 0) return () => new Date();
+  return () => new Date(Date.now() + offsetMs);
 }
 
 /** `plexd-hook webhook`: Metacontroller's hooks until a signal. No kubeconfig: the webhook calls nothing. */

@@ -51,6 +51,9 @@ export const FLEET_LEASE_NAME = "plexd-hook-fleet";
 /** The Lease that elects the one writing replica among --all-nodes replicas. */
 export const ALL_NODES_LEASE_NAME = "plexd-hook-all-nodes";
 
+/** Test only: shifts the clock the fleet controller's rollouts read by this many seconds (main.ts). */
+export const ENV_TEST_CLOCK_OFFSET = "PLEXD_TEST_CLOCK_OFFSET_SECONDS";
+
 /** Every hook of a PlexdRollout carries this label with the rollout's name. */
 export const LABEL_ROLLOUT = `${GROUP}/rollout`;
 

@@ -24,11 +24,19 @@ import { FleetReconciler } from "./hook-reconciler.ts";
 
 export const LOG_FLEET_STARTED = "plexd-hook fleet controller started";
 
+/** A further duty of the Lease holder (rollouts, drains): made anew each time the Lease is won, run until it is lost. */
+export interface Duty {
+  readonly name: string;
+  run(signal: AbortSignal): Promise<void>;
+}
+
 export interface FleetOptions {
   client: KubeClient;
   config: FleetConfig;
   metrics: Metrics;
   logger: Logger;
+  /** Makes the further duties, each term of leadership afresh: their caches start from full lists. */
+  duties?: () => Duty[];
 }
 
 /** The hook cache's one source: the fleet controller watches every hook of its namespace. */
@@ -88,16 +96,24 @@ export class FleetController {
     if (signal.aborted) throw signal.reason;
   }
 
-  /** The duties of the Lease holder, until `signal` aborts; a first watch that cannot be opened is retried. */
+  /** The duties of the Lease holder, until `signal` aborts; each one whose first watch cannot be opened is retried. */
   private async lead(signal: AbortSignal): Promise<void> {
+    const further = this.options.duties?.() ?? [];
+    await Promise.all([
+      this.keep("hooks", () => this.duties(signal), signal),
+      ...further.map((duty) => this.keep(duty.name, () => duty.run(signal), signal)),
+    ]);
+  }
+
+  private async keep(duty: string, run: () => Promise<void>, signal: AbortSignal): Promise<void> {
     const { logger, config } = this.options;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await this.duties(signal);
+        await run();
         return;
       } catch (err) {
         if (signal.aborted) return;
-        logger.error({ error: errorText(err) }, "fleet controller duties failed, retrying");
+        logger.error({ duty, error: errorText(err) }, "fleet controller duties failed, retrying");
         await sleep(backoffDelay(attempt, config.retry.baseMs, config.retry.maxMs), signal);
       }
     }

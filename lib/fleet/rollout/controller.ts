@@ -8,6 +8,7 @@ import { keyOf } from "../../core/names.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import type { WatchEvent } from "../../kube/client.ts";
 import { errorText, isAlreadyExists, isConflict, isNotFound } from "../../kube/errors.ts";
+import type { Duty } from "../fleet.ts";
 import type { RolloutClient } from "./client.ts";
 import { Expectations, statusVersion } from "./expectations.ts";
 import { buildRolloutHook, ownedBy } from "./hook.ts";
@@ -28,13 +29,14 @@ const ENDED = new Set(["Succeeded", "Failed"]);
 /** A key waiting for its writes to show up looks again this often, in case they never do (they expire). */
 const EXPECTATIONS_RECHECK_MS = 1_000;
 
-export class RolloutController {
+export class RolloutController implements Duty {
+  readonly name = "rollouts";
   private readonly rollouts = new Map<string, PlexdRollout>();
   /** Hooks by rollout key, then by hook name. */
   private readonly hooks = new Map<string, Map<string, PlexdHook>>();
   private readonly nodes = new Map<string, RolloutNode>();
   private readonly expectations = new Expectations();
-  private readonly queue: WorkQueue;
+  private queue: WorkQueue;
   private readonly options: RolloutControllerOptions;
   private readonly now: () => Date;
   private synced = 0;
@@ -42,7 +44,11 @@ export class RolloutController {
   constructor(options: RolloutControllerOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.queue = new WorkQueue({ workers: options.workers ?? 4, retry: options.retry ?? { baseMs: 200, maxMs: 30_000 } });
+    this.queue = this.newQueue();
+  }
+
+  private newQueue(): WorkQueue {
+    return new WorkQueue({ workers: this.options.workers ?? 4, retry: this.options.retry ?? { baseMs: 200, maxMs: 30_000 } });
   }
 
   /** True once every informer has delivered its first full list. */
@@ -53,6 +59,11 @@ export class RolloutController {
   /** Runs until `signal` aborts; rejects when a watch cannot be set up. */
   async run(signal: AbortSignal): Promise<void> {
     const { client, namespace } = this.options;
+    // Every run starts from full lists: nothing of an earlier one is trusted.
+    for (const cache of [this.rollouts, this.hooks, this.nodes]) cache.clear();
+    this.expectations.clear();
+    this.synced = 0;
+    this.queue = this.newQueue();
     const [rollouts, hooks, nodes] = await Promise.all([
       client.watchRollouts(namespace, signal),
       client.watchRolloutHooks(namespace, signal),

@@ -20,6 +20,10 @@ export class Expectations {
     if (names?.delete(name) && names.size === 0) this.byKey.delete(key);
   }
 
+  clear(): void {
+    this.byKey.clear();
+  }
+
   forget(key: string): void {
     this.byKey.delete(key);
   }
