@@ -22,6 +22,8 @@ export class MemoryRolloutClient implements RolloutClient {
   maxRunning = 0;
   /** An error the next status write throws instead. */
   failNextStatusWrite: Error | undefined;
+  /** Delays each write's answer, so the watch event of a write arrives before its answer (as it can on loopback). */
+  answerDelayMs = 0;
 
   addRollout(name: string, spec: Partial<PlexdRolloutSpec>, namespace = "ns"): PlexdRollout {
     return this.rollouts.put({
@@ -88,7 +90,9 @@ export class MemoryRolloutClient implements RolloutClient {
       if (value === null) delete merged[key];
       else merged[key] = value;
     }
-    return this.rollouts.put({ ...stored, status: merged as PlexdRolloutStatus });
+    const written = this.rollouts.put({ ...stored, status: merged as PlexdRolloutStatus });
+    if (this.answerDelayMs) await Bun.sleep(this.answerDelayMs);
+    return written;
   }
 
   async createHook(hook: NewRolloutHook): Promise<PlexdHook> {
@@ -97,6 +101,7 @@ export class MemoryRolloutClient implements RolloutClient {
     this.created.push(name);
     const stored = this.hooks.put({ ...hook, metadata: { ...hook.metadata, uid: `uid-${name}` } } as PlexdHook);
     this.maxRunning = Math.max(this.maxRunning, this.running().length);
+    if (this.answerDelayMs) await Bun.sleep(this.answerDelayMs);
     return stored;
   }
 

@@ -57,6 +57,14 @@ describe("RolloutController", () => {
     expect(client.maxRunning).toBe(3);
   });
 
+  test("a write whose watch event arrives before its answer is not waited for", async () => {
+    const client = cluster(5);
+    client.answerDelayMs = 20;
+    client.addRollout("r", { strategy: { maxParallel: 2 } });
+    start(client);
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 5 });
+  });
+
   test("a restarted controller continues from the hooks and the status, creating no hook twice", async () => {
     const client = cluster(6);
     client.addRollout("r", { strategy: { maxParallel: 2 } });

@@ -10,7 +10,7 @@ import type { WatchEvent } from "../../kube/client.ts";
 import { errorText, isAlreadyExists, isConflict, isNotFound } from "../../kube/errors.ts";
 import type { Duty } from "../fleet.ts";
 import type { RolloutClient } from "./client.ts";
-import { Expectations, statusVersion } from "./expectations.ts";
+import { Expectations } from "./expectations.ts";
 import { buildRolloutHook, ownedBy } from "./hook.ts";
 import { planRollout } from "./plan.ts";
 import type { PlexdRollout, RolloutNode } from "./types.ts";
@@ -102,7 +102,7 @@ export class RolloutController implements Duty {
       this.expectations.forget(key);
     } else {
       this.rollouts.set(key, event.object);
-      this.expectations.observe(key, statusVersion(event.object.metadata.resourceVersion));
+      this.expectations.observeVersion(key, event.object.metadata.resourceVersion);
     }
     this.enqueue(key);
   }
@@ -148,7 +148,7 @@ export class RolloutController implements Duty {
     if (!Bun.deepEquals(rollout.status ?? {}, plan.status)) {
       try {
         const written = await client.updateRolloutStatus(rollout, plan.status);
-        this.expectations.expect(key, statusVersion(written.metadata.resourceVersion), this.now().getTime());
+        this.expectations.expectVersion(key, written.metadata.resourceVersion, this.now().getTime());
       } catch (err) {
         if (isNotFound(err)) return;
         // Our cache is behind the server: the watch brings the newer rollout and with it another try.
