@@ -56,7 +56,8 @@ export class NodeKubeClient implements KubeClient {
     };
   }
 
-  private watchPath<T extends { metadata?: { name?: string } }>(resource: string, path: string, scope: WatchScope): Watch<T> {
+  /** A list-watch of the objects at `path` (a collection), with the scope's selectors. */
+  watchPath<T extends { metadata?: { name?: string } }>(resource: string, path: string, scope: WatchScope): Watch<T> {
     const { rest } = this;
     const selectors = { fieldSelector: scope.fieldSelector, labelSelector: scope.labelSelector };
     return listWatch<T>(

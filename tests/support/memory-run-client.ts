@@ -1,9 +1,15 @@
-// An in-memory RunClient for unit tests of `run` and `logs`: scripted phases per hook and a recorded log source.
+// An in-memory RunClient for unit tests of `run` and `logs`: scripted phases per hook, a recorded log source, and
+// rollouts played by the real planner (lib/fleet/rollout) standing in for the fleet controller.
 
 import type { LogOptions, RunClient } from "../../lib/cli/run/client.ts";
 import type { NewHook } from "../../lib/cli/run/hook.ts";
+import type { NewRollout } from "../../lib/cli/run/rollout-body.ts";
+import { LABEL_ROLLOUT } from "../../lib/constants.ts";
 import { sleep } from "../../lib/core/time.ts";
 import type { Job, PlexdHook, PlexdHookStatus, Pod } from "../../lib/core/types.ts";
+import { buildRolloutHook } from "../../lib/fleet/rollout/hook.ts";
+import { planRollout } from "../../lib/fleet/rollout/plan.ts";
+import type { PlexdRollout, PlexdRolloutSpec } from "../../lib/fleet/rollout/types.ts";
 import type { WatchEvent } from "../../lib/kube/client.ts";
 import { ApiError } from "../../lib/kube/errors.ts";
 
@@ -58,6 +64,78 @@ export class MemoryRunClient implements RunClient {
       this.running--;
     })();
     return structuredClone({ ...hook, metadata: { ...hook.metadata, namespace } });
+  }
+
+  readonly rollouts = new Map<string, PlexdRollout>();
+  readonly deletedRollouts: string[] = [];
+
+  async createRollout(body: NewRollout): Promise<PlexdRollout> {
+    if (this.createError) throw this.createError;
+    const { name } = body.metadata;
+    if (this.rollouts.has(name)) throw new ApiError(`plexdrollouts "${name}" already exists`, 409, "AlreadyExists");
+    const rollout: PlexdRollout = { ...structuredClone(body), metadata: { ...body.metadata, uid: `uid-${name}`, generation: 1 } };
+    this.rollouts.set(name, rollout);
+    void this.play(rollout);
+    return structuredClone(rollout);
+  }
+
+  /** Plays the fleet controller for one rollout: plans every step and creates the hooks the plan starts. */
+  private async play(rollout: PlexdRollout): Promise<void> {
+    const nodes = () => this.nodes.map((n) => ({ name: n.name, labels: n.labels, ready: true, unschedulable: false }));
+    while (this.rollouts.get(rollout.metadata.name) === rollout) {
+      const hooks = [...this.hooks.values()].filter((h) => h.metadata.labels?.[LABEL_ROLLOUT] === rollout.metadata.name);
+      const plan = planRollout({ rollout, nodes: nodes(), hooks, now: new Date() });
+      rollout.status = plan.status;
+      for (const node of plan.start) await this.createHook(buildRolloutHook(rollout, node) as unknown as NewHook);
+      if (rollout.status.completedAt) return;
+      await Bun.sleep(this.stepMs);
+    }
+  }
+
+  async getRollout(_namespace: string, name: string): Promise<PlexdRollout | undefined> {
+    const rollout = this.rollouts.get(name);
+    return rollout && structuredClone(rollout);
+  }
+
+  async watchRollout(_namespace: string, name: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<PlexdRollout>>> {
+    return this.poll(signal, () => {
+      const rollout = this.rollouts.get(name);
+      return rollout ? [rollout] : [{ metadata: { name } } as PlexdRollout];
+    });
+  }
+
+  async watchRolloutHooks(_namespace: string, name: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent<PlexdHook>>> {
+    return this.poll(signal, () => [...this.hooks.values()].filter((h) => h.metadata.labels?.[LABEL_ROLLOUT] === name));
+  }
+
+  /** A watch made by polling: each object whose state changed, DELETED for one that went away (no uid). */
+  private async poll<T extends { metadata: { name: string; uid?: string } }>(signal: AbortSignal, read: () => T[]) {
+    return (async function* (): AsyncGenerator<WatchEvent<T>> {
+      const seen = new Map<string, string>();
+      while (!signal.aborted) {
+        for (const object of read()) {
+          const state = JSON.stringify(object);
+          if (seen.get(object.metadata.name) === state) continue;
+          const known = seen.has(object.metadata.name);
+          seen.set(object.metadata.name, state);
+          if (!object.metadata.uid) yield { type: "DELETED", object };
+          else yield { type: known ? "MODIFIED" : "ADDED", object: structuredClone(object) };
+        }
+        await sleep(1, signal);
+      }
+    })();
+  }
+
+  async patchRolloutSpec(_namespace: string, name: string, spec: Partial<PlexdRolloutSpec>): Promise<PlexdRollout> {
+    const rollout = this.rollouts.get(name);
+    if (!rollout) throw new ApiError(`plexdrollouts "${name}" not found`, 404, "NotFound");
+    rollout.spec = { ...rollout.spec, ...spec };
+    return structuredClone(rollout);
+  }
+
+  async deleteRollout(_namespace: string, name: string): Promise<void> {
+    this.deletedRollouts.push(name);
+    this.rollouts.delete(name);
   }
 
   async getHook(_namespace: string, name: string): Promise<PlexdHook | undefined> {

@@ -1,13 +1,15 @@
 // What `run` and `logs` ask of Kubernetes, as an interface (tests pass a recorded one) and its REST implementation.
 
 import { pino } from "pino";
-import { GROUP, PLURAL, VERSION } from "../../constants.ts";
+import { GROUP, LABEL_ROLLOUT, PLURAL, ROLLOUT_PLURAL, VERSION } from "../../constants.ts";
 import type { Job, PlexdHook, Pod } from "../../core/types.ts";
+import type { PlexdRollout, PlexdRolloutSpec } from "../../fleet/rollout/types.ts";
 import type { Watch } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import type { ClusterAccess } from "../../kube/kubeconfig.ts";
 import { NodeKubeClient } from "../../kube/node-client.ts";
 import type { NewHook } from "./hook.ts";
+import type { NewRollout } from "./rollout-body.ts";
 
 export interface LogOptions {
   follow: boolean;
@@ -22,6 +24,15 @@ export interface LogSource {
 }
 
 export interface RunClient extends LogSource {
+  createRollout(rollout: NewRollout): Promise<PlexdRollout>;
+  getRollout(namespace: string, name: string): Promise<PlexdRollout | undefined>;
+  /** The rollout's changes until the signal aborts; the first event is its current state. */
+  watchRollout(namespace: string, name: string, signal: AbortSignal): Watch<PlexdRollout>;
+  /** The hooks of rollout `name` (its label), as they change. */
+  watchRolloutHooks(namespace: string, name: string, signal: AbortSignal): Watch<PlexdHook>;
+  /** Merges `spec` into the rollout's spec (pause, resume, abort). */
+  patchRolloutSpec(namespace: string, name: string, spec: Partial<PlexdRolloutSpec>): Promise<PlexdRollout>;
+  deleteRollout(namespace: string, name: string): Promise<void>;
   createHook(hook: NewHook): Promise<PlexdHook>;
   getHook(namespace: string, name: string): Promise<PlexdHook | undefined>;
   deleteHook(namespace: string, name: string): Promise<void>;
@@ -37,6 +48,7 @@ export interface RunClient extends LogSource {
 const LOG_CONNECT_TIMEOUT_MS = 15_000;
 
 const hooksPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
+const rolloutsPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${ROLLOUT_PLURAL}`;
 
 export class RestRunClient implements RunClient {
   private readonly kube: NodeKubeClient;
@@ -68,6 +80,41 @@ export class RestRunClient implements RunClient {
       .catch((err) => {
         if (!isNotFound(err)) throw err;
       });
+  }
+
+  createRollout(rollout: NewRollout): Promise<PlexdRollout> {
+    return this.kube.rest.request<PlexdRollout>("POST", rolloutsPath(rollout.metadata.namespace), { body: rollout });
+  }
+
+  getRollout(namespace: string, name: string): Promise<PlexdRollout | undefined> {
+    return this.kube.rest.request<PlexdRollout>("GET", `${rolloutsPath(namespace)}/${name}`).catch((err) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  }
+
+  watchRollout(namespace: string, name: string, signal: AbortSignal): Watch<PlexdRollout> {
+    return this.kube.watchPath<PlexdRollout>(ROLLOUT_PLURAL, rolloutsPath(namespace), {
+      namespace,
+      fieldSelector: `metadata.name=${name}`,
+      signal,
+    });
+  }
+
+  watchRolloutHooks(namespace: string, name: string, signal: AbortSignal): Watch<PlexdHook> {
+    return this.kube.watchHooks({ namespace, labelSelector: `${LABEL_ROLLOUT}=${name}`, signal });
+  }
+
+  patchRolloutSpec(namespace: string, name: string, spec: Partial<PlexdRolloutSpec>): Promise<PlexdRollout> {
+    return this.kube.rest.request<PlexdRollout>("PATCH", `${rolloutsPath(namespace)}/${name}`, {
+      body: { spec },
+      contentType: "application/merge-patch+json",
+    });
+  }
+
+  async deleteRollout(namespace: string, name: string): Promise<void> {
+    // Background: the rollout goes now, its hooks, Jobs and pods follow through garbage collection.
+    await this.kube.rest.request("DELETE", `${rolloutsPath(namespace)}/${name}`, { body: { propagationPolicy: "Background" } });
   }
 
   watchHook(namespace: string, name: string, signal: AbortSignal): Watch<PlexdHook> {

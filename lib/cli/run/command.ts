@@ -31,6 +31,8 @@ export function flagHelp(flags: Record<string, { help: string; arg?: string; sho
 export function runHelp(program: string): string {
   return [
     "Runs a command on a node as a PlexdHook, shows its phase and log, and exits with its exit code.",
+    "With --selector, creates a PlexdRollout that the fleet controller runs on every matching node, and",
+    "shows its live table; Ctrl-C leaves the rollout running (see the rollout command).",
     "",
     "Usage:",
     `  ${program} run NODE [flags] -- COMMAND [ARG...]`,
@@ -52,6 +54,7 @@ export function commandContext(
   env: Record<string, string | undefined>,
   terminal: Terminal,
   signal: AbortSignal,
+  program?: string,
 ): CommandContext | number {
   try {
     const { config } = loadKubeConfig({
@@ -61,7 +64,8 @@ export function commandContext(
       home: env.HOME ?? homedir(),
     });
     const client = new RestRunClient(config);
-    return { ...terminal, client, server: client.server, now: () => Date.now(), signal, redrawMs: terminal.tty ? REDRAW_MS : 0 };
+    const redrawMs = terminal.tty ? REDRAW_MS : 0;
+    return { ...terminal, client, server: client.server, now: () => Date.now(), signal, redrawMs, program };
   } catch (err) {
     terminal.err.write(`error: ${(err as Error).message}\n`);
     return 1;
@@ -91,7 +95,7 @@ export const runCommand: Subcommand = async (argv, env, terminal, signal, progra
     terminal.out.write(runHelp(program));
     return 0;
   }
-  const ctx = commandContext(request, env, terminal, signal);
+  const ctx = commandContext(request, env, terminal, signal, program);
   if (typeof ctx === "number") return ctx;
   const namespace = request.namespace ?? DEFAULT_NAMESPACE;
   return request.selector ? runMany(request, ctx, namespace) : runOne(request, ctx, namespace);

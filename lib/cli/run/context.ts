@@ -20,6 +20,8 @@ export interface CommandContext {
   confirm(question: string): Promise<boolean>;
   /** How often the spinner and the live table redraw; tests pass 0 to turn the timer off. */
   redrawMs: number;
+  /** How the person calls this program (`kubectl plexd` or `plexd-hook`), for the commands it suggests. */
+  program?: string;
 }
 
 /** One line for an API failure of a person's command (explain() speaks to the operator's own account). */

@@ -1,21 +1,27 @@
-// `plexd-hook run --selector K=V -- COMMAND`: one hook per matching node, scheduled by fanOut, shown as a live table.
+// `plexd-hook run --selector K=V -- COMMAND`: a PlexdRollout the fleet controller runs, followed as a live table.
 
-import { LABEL_RUN_ID } from "../../constants.ts";
-import { isTerminal } from "../../core/status.ts";
-import type { PlexdHookStatus } from "../../core/types.ts";
 import { errorText } from "../../kube/errors.ts";
+import { UsageError } from "../flags.ts";
 import { type CommandContext, describeFailure, every } from "./context.ts";
-import { containerExitCode, exitCodeFor } from "./exit-code.ts";
-import { fanOut } from "./fanout.ts";
-import { followHook } from "./follow.ts";
-import { buildRunHook, newRunId } from "./hook.ts";
+import { exitCodeFor } from "./exit-code.ts";
+import { followRollout, type RolloutView, rolloutRows } from "./follow-rollout.ts";
+import { newRunId } from "./hook.ts";
 import type { RunRequest } from "./options.ts";
-import { deleteHooks } from "./remove.ts";
-import { INTERRUPTED, leaveOrDelete } from "./run-one.ts";
-import { createTable, type Row } from "./table.ts";
+import { buildRunRollout, type NewRollout } from "./rollout-body.ts";
+import { INTERRUPTED } from "./run-one.ts";
+import { createTable } from "./table.ts";
 
 export async function runMany(request: RunRequest, ctx: CommandContext, namespace: string): Promise<number> {
   const selector = request.selector as string;
+  const name = request.name ?? `run-${newRunId()}`;
+  let body: NewRollout;
+  try {
+    body = buildRunRollout(request, name, namespace);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    ctx.err.write(`error: ${err.message}\n`);
+    return 2;
+  }
   let nodes: string[];
   try {
     nodes = await ctx.client.nodeNames(selector);
@@ -27,70 +33,59 @@ export async function runMany(request: RunRequest, ctx: CommandContext, namespac
     ctx.err.write(`error: no node matches --selector ${selector}\n`);
     return 1;
   }
-  const runId = request.name ?? newRunId();
-  const runSelector = `${LABEL_RUN_ID}=${runId}`;
+  try {
+    await ctx.client.createRollout(body);
+  } catch (err) {
+    ctx.err.write(`error: ${describeFailure(err, ctx.server, `cannot create PlexdRollout ${name} in namespace ${namespace}`)}\n`);
+    return 1;
+  }
   const budget = request.maxFailures === undefined ? "" : `, stopping after ${request.maxFailures} failed`;
   ctx.err.write(
-    `run ${runId}: ${nodes.length} node(s), ${request.maxParallel} at a time${budget} (kubectl get plexdhooks -n ${namespace} -l ${runSelector})\n`,
+    `rollout ${name}: ${nodes.length} node(s), ${request.maxParallel} at a time${budget}, run by the fleet controller (kubectl get pr ${name} -n ${namespace})\n`,
   );
 
-  const rows = new Map<string, Row>(nodes.map((node) => [node, { node, phase: "Waiting" }]));
-  const view = createTable(ctx.err, ctx.tty, ctx.now);
-  const redraw = (): void => view.update([...rows.values()]);
+  let view: RolloutView = { hooks: new Map() };
+  const table = createTable(ctx.err, ctx.tty, ctx.now);
+  const redraw = (): void => table.update(rolloutRows(view, nodes));
   const stopTimer = every(ctx.redrawMs, redraw);
-  const created: string[] = [];
-  const errors: string[] = [];
-
-  const result = await fanOut(
-    nodes,
-    { maxParallel: request.maxParallel, maxFailures: request.maxFailures, signal: ctx.signal },
-    async (node) => {
-      const row = rows.get(node) as Row;
-      const body = buildRunHook(request, node, runId, namespace);
-      row.startedAt = ctx.now();
-      row.phase = "Pending";
+  let ended: Awaited<ReturnType<typeof followRollout>>;
+  try {
+    ended = await followRollout(ctx.client, namespace, name, ctx.signal, (next) => {
+      view = next;
       redraw();
-      let status: PlexdHookStatus | undefined;
-      try {
-        await ctx.client.createHook(body);
-        created.push(body.metadata.name);
-        for await (const hook of followHook(ctx.client, namespace, body.metadata.name, ctx.signal)) {
-          status = hook.status;
-          row.phase = status?.phase ?? "Pending";
-          redraw();
-        }
-      } catch (err) {
-        errors.push(`${node}: ${describeFailure(err, ctx.server, `hook ${body.metadata.name}`)}`);
-        status = { phase: "Failed", message: errorText(err) };
-      }
-      if (!isTerminal(status?.phase)) return { ok: false, value: status }; // interrupted
-      row.endedAt = ctx.now();
-      row.phase = status?.phase as string;
-      const code = containerExitCode(status);
-      row.exitCode = status?.phase === "Succeeded" ? 0 : code;
-      redraw();
-      return { ok: status?.phase === "Succeeded", value: status };
-    },
-  );
-  stopTimer();
-  for (const r of result) if (!r.started) (rows.get(r.node) as Row).phase = "Skipped";
-  view.finish([...rows.values()]);
-  for (const line of errors) ctx.err.write(`error: ${line}\n`);
-  for (const r of result) {
-    if (r.started && r.value?.phase === "Failed" && r.value.message) ctx.err.write(`${r.node}: ${r.value.message}\n`);
+    });
+  } catch (err) {
+    stopTimer();
+    ctx.err.write(`error: ${describeFailure(err, ctx.server, `following PlexdRollout ${name}`)}\n`);
+    return 1;
+  } finally {
+    stopTimer();
   }
-
-  if (ctx.signal.aborted) {
-    await leaveOrDelete(ctx, request, namespace, created, runSelector);
+  const rows = rolloutRows(view, nodes);
+  table.finish(rows);
+  const program = ctx.program ?? "plexd-hook";
+  if (!ended) {
+    ctx.err.write(
+      `rollout ${name} goes on in the cluster: follow it with '${program} rollout status ${name} -n ${namespace}', stop it with '${program} rollout abort ${name} -n ${namespace}'\n`,
+    );
     return INTERRUPTED;
   }
-  // A hook left behind against --rm is a failure of the command, though not of the hooks.
-  const removed = !request.rm || (await deleteHooks(ctx, namespace, created));
-  const failed = result.filter((r) => r.started && !r.ok).length;
-  const skipped = result.filter((r) => !r.started).length;
-  ctx.err.write(`run ${runId}: ${nodes.length - failed - skipped} succeeded, ${failed} failed, ${skipped} not started\n`);
-  if (failed + skipped === 0) return removed ? 0 : 1;
+  for (const hook of view.hooks.values()) {
+    if (hook.status?.phase === "Failed" && hook.status.message) ctx.err.write(`${hook.spec.nodeName}: ${hook.status.message}\n`);
+  }
+  const status = ended.status ?? {};
+  if (request.rm) {
+    await ctx.client.deleteRollout(namespace, name).catch((err) => {
+      ctx.err.write(`error: ${describeFailure(err, ctx.server, `cannot delete PlexdRollout ${name}`)}: ${errorText(err)}\n`);
+    });
+  }
+  const failed = status.failed ?? 0;
+  const skipped = (status.skipped ?? 0) + (status.pending ?? 0);
+  ctx.err.write(
+    `rollout ${name}: ${status.phase}: ${status.succeeded ?? 0} succeeded, ${failed} failed, ${skipped} not started\n`,
+  );
+  if (status.phase === "Succeeded" && failed === 0) return 0;
   // One node: pass its exit code through, as a single run would.
-  const only = result.length === 1 ? result[0] : undefined;
-  return only?.started ? exitCodeFor(only.value) : 1;
+  const only = rows.length === 1 ? view.hooks.get(rows[0]?.node as string) : undefined;
+  return only ? exitCodeFor(only.status) : 1;
 }

@@ -5,7 +5,7 @@ import { rollout } from "../../../tests/support/rollout.ts";
 import { buildRolloutHook, ownedBy, rolloutHookName } from "./hook.ts";
 import { runOrder, segments } from "./order.ts";
 import { durationMs, resolveCount } from "./quantity.ts";
-import { matchesSelector, selectorText } from "./selector.ts";
+import { matchesSelector, parseSelector, selectorText } from "./selector.ts";
 
 describe("matchesSelector()", () => {
   const labels = { zone: "z1", role: "worker" };
@@ -118,5 +118,43 @@ describe("the rollout's hooks", () => {
     expect(hook.spec).toEqual({ hookName: "t", privileged: true, nodeName: "node-a" });
     expect(ownedBy({ ...hook, metadata: { ...hook.metadata, uid: "h" } } as any, subject)).toBe(true);
     expect(ownedBy({ ...hook, metadata: { ...hook.metadata, uid: "h", ownerReferences: [] } } as any, subject)).toBe(false);
+  });
+});
+
+describe("parseSelector()", () => {
+  test.each([
+    ["type=kwok", { matchLabels: { type: "kwok" } }],
+    ["a==b,c=d", { matchLabels: { a: "b", c: "d" } }],
+    ["node-role.kubernetes.io/worker=", { matchLabels: { "node-role.kubernetes.io/worker": "" } }],
+    [
+      "zone in (z1, z2),tier!=db",
+      {
+        matchExpressions: [
+          { key: "zone", operator: "In", values: ["z1", "z2"] },
+          { key: "tier", operator: "NotIn", values: ["db"] },
+        ],
+      },
+    ],
+    [
+      "gpu,!spot",
+      {
+        matchExpressions: [
+          { key: "gpu", operator: "Exists" },
+          { key: "spot", operator: "DoesNotExist" },
+        ],
+      },
+    ],
+    ["x notin (a)", { matchExpressions: [{ key: "x", operator: "NotIn", values: ["a"] }] }],
+  ])("%p", (text, selector) => {
+    expect(parseSelector(text)).toEqual(selector as any);
+  });
+
+  test("selectorText() reads back what parseSelector() read", () => {
+    const text = "a=b,z in (1,2),x,!y";
+    expect(selectorText(parseSelector(text))).toBe(text);
+  });
+
+  test.each(["", "a=b=c", "!a=b", "a in b"])("%p is a RangeError", (text) => {
+    expect(() => parseSelector(text)).toThrow(RangeError);
   });
 });
