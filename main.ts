@@ -6,6 +6,7 @@ import { explain } from "./lib/cli/explain.ts";
 import { type Cli, helpText, parseCli, UsageError } from "./lib/cli/flags.ts";
 import { type LoadedKubeConfig, loadKubeConfig } from "./lib/cli/kubeconfig.ts";
 import { type Program, pluginHelp, programFor } from "./lib/cli/plugin.ts";
+import { rolloutCommand } from "./lib/cli/rollout/command.ts";
 import { runCommand, type Subcommand } from "./lib/cli/run/command.ts";
 import { terminalConfirm } from "./lib/cli/run/confirm.ts";
 import { logsCommand } from "./lib/cli/run/logs-command.ts";
@@ -35,7 +36,7 @@ export interface Io {
 }
 
 /** Commands for people with flags of their own; they come first on the command line. */
-const SUBCOMMANDS: Record<string, Subcommand> = { run: runCommand, logs: logsCommand };
+const SUBCOMMANDS: Record<string, Subcommand> = { run: runCommand, logs: logsCommand, rollout: rolloutCommand };
 
 /** After SIGTERM, in-flight writes get this long before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
