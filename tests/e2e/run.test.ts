@@ -12,6 +12,7 @@ import { BINARY, type Operator, startOperator } from "./support/operator.ts";
 const NS = "e2e-run";
 let env: Setup;
 let operator: Operator;
+let fleet: Operator;
 
 /** Runs a command of the CLI in this process, as a person at a terminal without a TTY would. */
 async function cli(command: typeof runCommand, argv: string[], kubeconfig = env.cluster.kubeconfig) {
@@ -34,18 +35,20 @@ async function cli(command: typeof runCommand, argv: string[], kubeconfig = env.
 }
 
 const run = (argv: string[], kubeconfig?: string) => cli(runCommand, ["-n", NS, ...argv], kubeconfig);
-const hooksOfRun = async (runId: string) =>
-  (await env.json(["get", "plexdhooks", "-n", NS, "-l", `plexd.plexsphere.com/run-id=${runId}`])).items as any[];
+const hooksOfRollout = async (name: string) =>
+  (await env.json(["get", "plexdhooks", "-n", NS, "-l", `plexd.plexsphere.com/rollout=${name}`])).items as any[];
 
 beforeAll(async () => {
   env = await sharedCluster();
   await env.namespace(NS);
   operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]);
-  await operator.waitReady();
+  // run --selector makes a PlexdRollout, which the fleet controller runs.
+  fleet = startOperator(["fleet", "--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--agent-selector="]);
+  await Promise.all([operator.waitReady(), fleet.waitReady()]);
 }, 600_000);
 
 afterAll(async () => {
-  await operator?.stop();
+  await Promise.all([operator?.stop(), fleet?.stop()]);
 });
 
 describe("plexd-hook run NODE", () => {
@@ -156,12 +159,12 @@ describe("kubectl plexd", () => {
   }, 60_000);
 });
 
-describe("plexd-hook run --selector", () => {
+describe("plexd-hook run --selector (a PlexdRollout)", () => {
   test("with --max-parallel 1 never has two hooks running at once, as their timestamps show", async () => {
     const result = await run(["-l", "type=kwok", "--name", "seq", "--max-parallel", "1", "--", "true"]);
     expect(result.code).toBe(0);
-    expect(result.last).toBe("run seq: 3 succeeded, 0 failed, 0 not started");
-    const hooks = (await hooksOfRun("seq")).toSorted((a, b) => Date.parse(a.status.startedAt) - Date.parse(b.status.startedAt));
+    expect(result.last).toBe("rollout seq: Succeeded: 3 succeeded, 0 failed, 0 not started");
+    const hooks = (await hooksOfRollout("seq")).toSorted((a, b) => Date.parse(a.status.startedAt) - Date.parse(b.status.startedAt));
     expect(hooks.map((h) => h.spec.nodeName).sort()).toEqual(["node-a", "node-b", "node-c"]);
     for (let i = 1; i < hooks.length; i++) {
       expect(Date.parse(hooks[i].status.startedAt)).toBeGreaterThanOrEqual(Date.parse(hooks[i - 1].status.completedAt));
@@ -171,9 +174,9 @@ describe("plexd-hook run --selector", () => {
   test("--max-failures stops the rollout and the run exits non-zero", async () => {
     const result = await run(["-l", "type=kwok", "--name", "budget", "--max-failures", "1", "--image", "plexd.test/fail-exit-2"]);
     expect(result.code).toBe(1);
-    expect((await hooksOfRun("budget")).map((h) => h.status.phase)).toEqual(["Failed"]);
+    expect((await hooksOfRollout("budget")).map((h) => h.status.phase)).toEqual(["Failed"]);
     expect(result.stderr).toMatch(/\nnode-b\s+Skipped\s*\nnode-c\s+Skipped\s*\n/);
-    expect(result.last).toBe("run budget: 0 succeeded, 1 failed, 2 not started");
+    expect(result.last).toBe("rollout budget: Failed: 0 succeeded, 1 failed, 2 not started");
   });
 });
 

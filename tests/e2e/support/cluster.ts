@@ -82,6 +82,9 @@ current-context: plexd
       const subject = `--serviceaccount=${INSTALL_NAMESPACE}:${account}`;
       await k(["create", "rolebinding", account, `--clusterrole=${account}`, "-n", name, subject]);
     }
+    // The fleet controller runs the namespace's PlexdRollouts (deploy/kubernetes/rollout-rbac.yaml).
+    const fleet = `--serviceaccount=${INSTALL_NAMESPACE}:plexd-cluster`;
+    await k(["create", "rolebinding", "plexd-hook-rollouts", "--clusterrole=plexd-hook-rollouts", "-n", name, fleet]);
     const may = async (account: string) =>
       (
         await tryK([
