@@ -50,6 +50,9 @@ describe("startCluster()", () => {
 
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectlOk([...args, "-o", "json"])) as T;
 
+  const internalIp = async (node: string): Promise<string> =>
+    (await getJson<any>(["get", "node", node])).status.addresses.find((a: any) => a.type === "InternalIP")?.address ?? "";
+
   const podsOfJob = async (job: string): Promise<Pod[]> =>
     (await getJson<{ items: Pod[] }>(["get", "pods", "-l", `job-name=${job}`])).items;
 
@@ -86,6 +89,61 @@ describe("startCluster()", () => {
     const [pod] = await podsOfJob("failing");
     expect(pod?.status.phase).toBe("Failed");
     expect(pod?.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 3, reason: "Error" });
+  }, 120_000);
+
+  test("a node labelled plexd.test/fail-exit=4 fails any Job pod with exit code 4, and succeeds again without it", async () => {
+    await kubectlOk(["label", "node", "node-c", "plexd.test/fail-exit=4"]);
+    await waitFor(
+      "node-c to take the failing address",
+      async () => ((await internalIp("node-c")).startsWith("10.255.4.") ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await kubectlOk(["apply", "-f", "-"], jobManifest("on-failing-node", "registry.example/ok:1", "node-c"));
+    await jobCondition("on-failing-node", "Failed");
+    const [pod] = await podsOfJob("on-failing-node");
+    expect(pod?.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 4, reason: "Error" });
+    await kubectlOk(["label", "node", "node-c", "plexd.test/fail-exit-"]);
+    await waitFor(
+      "node-c to take its own address back",
+      async () => ((await internalIp("node-c")).startsWith("10.1.") ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await kubectlOk(["apply", "-f", "-"], jobManifest("on-healed-node", "registry.example/ok:1", "node-c"));
+    await jobCondition("on-healed-node", "Complete");
+  }, 120_000);
+
+  test("a node labelled plexd.test/not-ready=true turns NotReady, and Ready again (since then) without the label", async () => {
+    const ready = async (node: string) =>
+      (await getJson<any>(["get", "node", node])).status.conditions.find((x: any) => x.type === "Ready");
+    await kubectlOk(["label", "node", "node-b", "plexd.test/not-ready=true"]);
+    await waitFor("node-b to be NotReady", async () => ((await ready("node-b")).status === "False" ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    const down = Date.now();
+    await kubectlOk(["label", "node", "node-b", "plexd.test/not-ready-"]);
+    const back = await waitFor(
+      "node-b to be Ready again",
+      async () => {
+        const condition = await ready("node-b");
+        return condition.status === "True" ? condition : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(Date.parse(back.lastTransitionTime)).toBeGreaterThanOrEqual(Math.floor(down / 1000) * 1000);
+  }, 120_000);
+
+  test("an image plexd.test/run-2s runs two seconds, then succeeds", async () => {
+    await kubectlOk(["apply", "-f", "-"], jobManifest("two-seconds", "plexd.test/run-2s", "node-a"));
+    await jobCondition("two-seconds", "Complete");
+    const [pod] = await podsOfJob("two-seconds");
+    const terminated = (pod?.status.containerStatuses?.[0]?.state.terminated ?? {}) as {
+      startedAt?: string;
+      finishedAt?: string;
+    };
+    const ms = Date.parse(terminated.finishedAt ?? "") - Date.parse(terminated.startedAt ?? "");
+    expect(ms).toBeGreaterThanOrEqual(1_000);
+    expect(ms).toBeLessThan(5_000);
   }, 120_000);
 
   test("an image plexd.test/sleep keeps its pod Running", async () => {

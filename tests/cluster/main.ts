@@ -18,7 +18,8 @@ process.stdout.write(
     `# Cluster ready in ${seconds} s; logs and certificates in ${cluster.dir}`,
     `# API server ${cluster.server}; kwok nodes: ${cluster.nodes.filter((n) => n !== real?.name).join(", ")}`,
     "# Pod images plexd.test/fail-exit-N fail with exit code N, plexd.test/sleep run forever,",
-    "# any other image in a Job's pod succeeds at once (on the kwok nodes).",
+    "# plexd.test/run-2s after 2 s; any other image in a Job's pod succeeds at once (on the kwok nodes).",
+    "# A node labelled plexd.test/fail-exit=N fails every Job pod on it with exit code N.",
     ...(real === undefined
       ? ["# Add --real-node for real-0, a kubelet running real containers (root only)."]
       : [

@@ -164,7 +164,9 @@ describe("plexd-hook run --selector (a PlexdRollout)", () => {
     const result = await run(["-l", "type=kwok", "--name", "seq", "--max-parallel", "1", "--", "true"]);
     expect(result.code).toBe(0);
     expect(result.last).toBe("rollout seq: Succeeded: 3 succeeded, 0 failed, 0 not started");
-    const hooks = (await hooksOfRollout("seq")).toSorted((a, b) => Date.parse(a.status.startedAt) - Date.parse(b.status.startedAt));
+    const hooks = (await hooksOfRollout("seq")).toSorted(
+      (a, b) => Date.parse(a.status.startedAt) - Date.parse(b.status.startedAt),
+    );
     expect(hooks.map((h) => h.spec.nodeName).sort()).toEqual(["node-a", "node-b", "node-c"]);
     for (let i = 1; i < hooks.length; i++) {
       expect(Date.parse(hooks[i].status.startedAt)).toBeGreaterThanOrEqual(Date.parse(hooks[i - 1].status.completedAt));
