@@ -21,8 +21,6 @@ export const REASON_INVALID_WINDOW = "InvalidWindow";
 export const REASON_MAX_UNAVAILABLE = "MaxUnavailable";
 /** Progressing False: the nodes whose turn it is are NotReady. */
 export const REASON_NODES_NOT_READY = "NodesNotReady";
-/** Progressing False: the API server refused a hook of the rollout. */
-export const REASON_HOOK_CREATE_FAILED = "HookCreateFailed";
 /** Progressing False, Failed True: more nodes failed than the failure budget. */
 export const REASON_FAILURE_BUDGET_EXCEEDED = "FailureBudgetExceeded";
 /** Progressing False, Failed True: spec.abort. */
