@@ -13,7 +13,7 @@ const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
 
 /** The field table: path → default column. */
 const table = new Map(
-  [...doc.matchAll(/^\| `([a-zA-Z.]+)` \| ([^|]+) \|/gm)].map((m) => [m[1] as string, (m[2] as string).trim()] as const),
+  [...doc.matchAll(/^\| `([a-zA-Z.]+)` +\| ([^|]+?) +\|/gm)].map((m) => [m[1] as string, (m[2] as string).trim()] as const),
 );
 
 /** Every field of the spec but the template's (the hook's own docs cover those), as dotted paths. */
