@@ -64,9 +64,18 @@ const table: Array<[string, string, boolean, boolean]> = [
   ["list", "nodes", false, true],
   ["get", "nodes", false, true],
   ["watch", "nodes", false, true],
+  // The fleet controller runs PlexdRollouts (rollout-rbac.yaml): it creates their hooks, privileged ones
+  // included, after policy plexd-hook-rollouts checked their authors.
+  ["create", "plexdhooks", false, true],
+  ["use", "plexdhooks/privileged", false, true],
+  ["use", "plexdhooks/control-plane", false, true],
+  ["watch", "plexdrollouts", false, true],
+  ["patch", "plexdrollouts/status", false, true],
+  ["update", "plexdrollouts/finalizers", false, true],
+  ["patch", "plexdrollouts", false, false],
+  ["create", "plexdrollouts", false, false],
   // Neither.
   ["get", "leases.coordination.k8s.io#plexd-hook-untargeted", false, false],
-  ["create", "plexdhooks", false, false],
   ["update", "plexdhooks", false, false],
   ["patch", "plexdhooks", false, false],
   ["delete", "plexdhooks", false, false],
