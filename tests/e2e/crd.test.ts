@@ -326,21 +326,25 @@ describe("install paths", () => {
     expect((await env.tryK(["apply", "--dry-run=server", "-f", "-"], stream)).code).toBe(0);
   });
 
-  test("plexd-hook manifests carries the same CRD as crds/plexdhook-crd.yaml", () => {
+  test("plexd-hook manifests carries the same CRDs as crds/ (PlexdHook, PlexdRollout)", async () => {
     const crds = docsOf(plexdHook(["manifests"])).filter((d) => d.kind === "CustomResourceDefinition");
-    expect(crds).toEqual([fileCrd]);
+    expect(crds).toEqual([fileCrd, await readYaml("crds/plexdrollout-crd.yaml")]);
   });
 
-  test("kubectl kustomize deploy/kubernetes holds the same CRD as crds/plexdhook-crd.yaml", async () => {
+  test("kubectl kustomize deploy/kubernetes holds the same CRDs as crds/", async () => {
     const crds = docsOf(await env.k(["kustomize", `${REPO}/deploy/kubernetes`])).filter(
       (d) => d.kind === "CustomResourceDefinition",
     );
-    expect(crds).toEqual([fileCrd]);
+    expect(crds.toSorted((a, b) => a.metadata.name.localeCompare(b.metadata.name))).toEqual([
+      fileCrd,
+      await readYaml("crds/plexdrollout-crd.yaml"),
+    ]);
   });
 
-  test("kubectl kustomize deploy/metacontroller holds the same CRD, and the server accepts what it builds but the CompositeController", async () => {
+  test("kubectl kustomize deploy/metacontroller holds the same PlexdHook CRD, and the server accepts what it builds but the CompositeController", async () => {
     const docs = docsOf(await env.k(["kustomize", `${REPO}/deploy/metacontroller`]));
-    expect(docs.filter((d) => d.kind === "CustomResourceDefinition")).toEqual([fileCrd]);
+    // The crds/ base brings the PlexdRollout CRD too; without a fleet controller nothing runs rollouts there.
+    expect(docs.filter((d) => d.kind === "CustomResourceDefinition" && d.metadata.name === CRD)).toEqual([fileCrd]);
     // No Metacontroller here, so no CompositeController kind; everything else must be valid.
     const rest = docs.filter((d) => d.kind !== "CompositeController" && d.kind !== "CustomResourceDefinition");
     const result = await env.tryK(["apply", "--dry-run=server", "-f", "-"], rest.map((d) => JSON.stringify(d)).join("\n---\n"));

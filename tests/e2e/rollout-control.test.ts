@@ -208,3 +208,53 @@ describe("who may create a PlexdRollout", () => {
     await env.k(["delete", "pr", "by-hank", "by-pam-privileged", "-n", NS]);
   }, 60_000);
 });
+
+describe("the PlexdRollout CRD on the API server", () => {
+  test("refuses a malformed count, duration or selector with the field named; template and selector are immutable once started", async () => {
+    const refused = async (spec: object) =>
+      (await env.tryK(["create", "-f", "-"], rolloutJson("bad", NS, { nodeSelector: {}, template: { hookName: "x" }, ...spec })))
+        .stderr;
+    expect(await refused({ strategy: { maxParallel: "5 %" } })).toContain(
+      'spec.strategy.maxParallel: Invalid value: "5 %": maxParallel is a whole number of at least 1 or a percentage from 1% to 100%',
+    );
+    expect(await refused({ strategy: { failureBudget: "101%" } })).toContain("spec.strategy.failureBudget");
+    expect(await refused({ strategy: { batches: [0] } })).toContain("spec.strategy.batches[0]");
+    expect(await refused({ window: { schedule: "0 3 * * *", duration: "1d" } })).toContain(
+      "window.duration is a positive duration",
+    );
+    expect(await refused({ window: { schedule: "0 3 * * *", duration: "1h", cutoff: "2h" } })).toContain(
+      "window.cutoff must be shorter than window.duration",
+    );
+    expect(await refused({ nodeSelector: { matchExpressions: [{ key: "a", operator: "In" }] } })).toContain(
+      "In and NotIn need values",
+    );
+
+    await env.k(
+      ["create", "-f", "-"],
+      rolloutJson("frozen", NS, { nodeSelector: zone("z1"), paused: true, template: { hookName: "x" } }),
+    );
+    const edit = (patch: object) =>
+      env.tryK(["patch", "pr", "frozen", "-n", NS, "--type", "merge", "-p", JSON.stringify({ spec: patch })]);
+    expect((await edit({ template: { hookName: "y" } })).code).toBe(0);
+    await env.k([
+      "patch",
+      "pr",
+      "frozen",
+      "-n",
+      NS,
+      "--subresource=status",
+      "--type",
+      "merge",
+      "-p",
+      '{"status":{"startedAt":"2030-01-01T00:00:00Z"}}',
+    ]);
+    expect((await edit({ template: { hookName: "z" } })).stderr).toContain(
+      "spec.template and spec.nodeSelector are immutable once the rollout has started",
+    );
+    expect((await edit({ nodeSelector: zone("z2") })).code).not.toBe(0);
+    expect((await edit({ strategy: { maxParallel: 3 } })).code).toBe(0);
+    expect((await edit({ abort: true })).code).toBe(0);
+    expect((await edit({ abort: false })).stderr).toContain("an aborted rollout stays aborted");
+    await env.k(["delete", "pr", "frozen", "-n", NS]);
+  }, 60_000);
+});
