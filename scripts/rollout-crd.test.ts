@@ -32,14 +32,14 @@ describe("generateRolloutCrd()", () => {
   test("a field added to the hook's spec, with a comment above it, flows into the template", () => {
     const added = hookText.replace(
       "                privileged:\n",
-      "                # Cordon and evict first.\n                drain:\n                  type: object\n                  description: Drain the node first.\n                privileged:\n",
+      "                # Reboot afterwards.\n                reboot:\n                  type: object\n                  description: Reboot the node afterwards.\n                privileged:\n",
     );
     const generated = generateRolloutCrd(added, rolloutText);
-    expect(specOf(parse(generated)).properties.template.properties.drain).toEqual({
+    expect(specOf(parse(generated)).properties.template.properties.reboot).toEqual({
       type: "object",
-      description: "Drain the node first.",
+      description: "Reboot the node afterwards.",
     });
-    expect(generated).toContain("                    # Cordon and evict first.\n                    drain:\n");
+    expect(generated).toContain("                    # Reboot afterwards.\n                    reboot:\n");
   });
 
   test("a rollout CRD without the marker comments is refused with a SyntaxError naming them", () => {
