@@ -16,6 +16,7 @@ const IMAGE = "busybox:1.35";
 let cluster: Cluster;
 let env: Setup;
 let operator: Operator;
+let fleet: Operator;
 
 // The namespace right after the command's name: what follows `--` is the hook's command.
 const plexd = ([command, ...rest]: string[], options?: { pty?: boolean }) =>
@@ -33,11 +34,13 @@ beforeAll(async () => {
   await env.k(["delete", "daemonset", "plexd-hook", "-n", INSTALL_NAMESPACE]);
   await env.namespace(NS);
   operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--all-nodes"]);
-  await operator.waitReady();
+  // run --selector makes a PlexdRollout, which the fleet controller runs.
+  fleet = startOperator(["fleet", "--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--agent-selector="]);
+  await Promise.all([operator.waitReady(), fleet.waitReady()]);
 }, 900_000);
 
 afterAll(async () => {
-  await operator?.stop();
+  await Promise.all([operator?.stop(), fleet?.stop()]);
   await cluster?.stop();
 });
 
@@ -154,7 +157,7 @@ describe("kubectl plexd run --selector", () => {
     expect(err).toMatch(/^node-b\s+Succeeded\s+0\s+\d+\.\d s$/m);
     expect(err).toMatch(/^real-0\s+Failed\s+4\s+\d+\.\d s$/m);
     expect(err).toMatch(/^real-0: .*exited with code 4\b/m);
-    expect(lastLine(err)).toBe("run mixed: 2 succeeded, 1 failed, 0 not started");
+    expect(lastLine(err)).toBe("rollout mixed: Succeeded: 2 succeeded, 1 failed, 0 not started");
     expect((await hook("mixed-real-0")).status.output).toBe("on real-0\n");
   }, 120_000);
 });
