@@ -31,10 +31,17 @@ export interface JobTemplate {
   args?: string[];
 }
 
+/** metav1.LabelSelectorRequirement. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
 /** metav1.LabelSelector. */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+  matchExpressions?: LabelSelectorRequirement[];
 }
 
 export type UncordonPolicy = "IfCordonedByUs" | "Never";

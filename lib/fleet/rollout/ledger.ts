@@ -1,8 +1,8 @@
 // Where each node of a rollout stands, read from its hook and the Node: the rollout's whole state, never memory.
 
+import { matchesSelector } from "../../core/label-selector.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import { runOrder } from "./order.ts";
-import { matchesSelector } from "./selector.ts";
 import type { PlexdRollout, RolloutNode } from "./types.ts";
 
 export type NodeStage = "pending" | "running" | "succeeded" | "failed" | "gone";

@@ -2,10 +2,11 @@
 
 import { describe, expect, test } from "bun:test";
 import { rollout } from "../../../tests/support/rollout.ts";
+import { matchesSelector } from "../../core/label-selector.ts";
 import { buildRolloutHook, ownedBy, rolloutHookName } from "./hook.ts";
 import { runOrder, segments } from "./order.ts";
 import { durationMs, resolveCount } from "./quantity.ts";
-import { matchesSelector, parseSelector, selectorText } from "./selector.ts";
+import { parseSelector, selectorText } from "./selector.ts";
 
 describe("matchesSelector()", () => {
   const labels = { zone: "z1", role: "worker" };

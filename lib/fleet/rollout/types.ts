@@ -1,22 +1,12 @@
 // The PlexdRollout resource as the API server stores it, and what a rollout needs to know of a Node.
 
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import type { Condition, PlexdHookSpec } from "../../core/types.ts";
+import type { Condition, LabelSelector, LabelSelectorRequirement, PlexdHookSpec } from "../../core/types.ts";
+
+export type { LabelSelector, LabelSelectorRequirement };
 
 /** A count, or a percentage of the rollout's nodes ("25%"). */
 export type IntOrPercent = number | string;
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-  values?: string[];
-}
-
-/** metav1.LabelSelector. */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
 
 export interface RolloutStrategy {
   maxParallel?: IntOrPercent;
