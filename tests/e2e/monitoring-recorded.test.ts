@@ -4,16 +4,13 @@
 // Also the chart's PodMonitor and PrometheusRule against the Prometheus Operator's own CRDs.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
 import { ensureHelm } from "../cluster/helm.ts";
 import { prometheusOperatorCrds } from "../cluster/prometheus-operator.ts";
 import { ensurePromtool } from "../cluster/promtool.ts";
 import { RULES, readRules } from "../support/monitoring.ts";
 import { metricNames } from "../support/promql.ts";
-import { type AlertCase, inputSeries, ruleTestFile, type Scrape, valueIn } from "../support/recording.ts";
+import { type AlertCase, labelText, replayRules, type Scrape, valueIn } from "../support/recording.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, REPO, startOperator } from "./support/operator.ts";
 import { Recorder } from "./support/recorder.ts";
@@ -32,17 +29,8 @@ const at = { invalid: 0, failed: 0, pending: 0, apiDown: 0, restarted: 0, kill: 
 let leader = "";
 let follower = "";
 
-/** Runs promtool test rules over `scrapes` held `holdSeconds` longer; returns promtool's output, and its exit code. */
-function promtoolTest(scrapes: readonly Scrape[], holdSeconds: number, cases: AlertCase[]): { code: number; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), "plexd-recorded-"));
-  // Without annotations: theirs quote the values, which differ from run to run.
-  const rules = parse(readFileSync(RULES, "utf8"));
-  for (const group of rules.groups) for (const rule of group.rules) delete rule.annotations;
-  writeFileSync(join(dir, "rules.yaml"), stringify(rules));
-  writeFileSync(join(dir, "test.yaml"), stringify(ruleTestFile("rules.yaml", inputSeries(scrapes, holdSeconds), 1, cases)));
-  const proc = Bun.spawnSync([promtool, "test", "rules", "test.yaml"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
-  return { code: proc.exitCode ?? 1, out: `${proc.stdout}${proc.stderr}` };
-}
+const promtoolTest = (scrapes: readonly Scrape[], holdSeconds: number, cases: AlertCase[]) =>
+  replayRules(promtool, RULES, scrapes, holdSeconds, cases);
 
 const passes = (result: { code: number; out: string }) =>
   expect({ ...result, out: result.out.slice(0, 4000) }).toMatchObject({ code: 0 });
@@ -122,7 +110,7 @@ describe("series recorded from real operators", () => {
     expect(valueIn(scrapes[at.failed]!, "plexd_hook_hooks", { pod: agentB, phase: "Failed" })).toBe(1);
     // Followers and agents say 0, not nothing: the rule's max sees them.
     for (const pod of [follower, agentB]) {
-      expect([...scrapes[at.failed]!.keys()]).toContain(`plexd_hook_leader{${stringifyLabels(target(pod))}}`);
+      expect([...scrapes[at.failed]!.keys()]).toContain(`plexd_hook_leader{${labelText(target(pod))}}`);
       expect(valueIn(scrapes[at.failed]!, "plexd_hook_leader", { pod })).toBe(0);
     }
     expect(valueIn(scrapes[at.invalid]!, "plexd_hook_failures_total", { pod: "plexd-hook-node-a", reason: "InvalidSpec" })).toBe(
@@ -181,12 +169,6 @@ describe("series recorded from real operators", () => {
     );
   });
 });
-
-function stringifyLabels(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(",");
-}
 
 describe("the chart's PodMonitor and PrometheusRule", () => {
   test("pass the schemas of the Prometheus Operator's CRDs (server-side dry run, strict)", async () => {

@@ -1,13 +1,25 @@
-// Series scraped from real /metrics endpoints, kept per scrape, and written as promtool's input_series.
+// Series scraped from real /metrics endpoints, kept per scrape, and replayed by promtool test rules.
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
 
 /** One scrape of every target: series (`name{labels}`) → value. */
 export type Scrape = Map<string, number>;
 
 const LINE = /^([a-zA-Z_:][\w:]*)(\{.*\})?\s+(\S+)$/;
 
+/** `k="v",...`: labels as they appear in a series name. */
+export function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
+}
+
 /** The series of a text exposition whose metric `keep` wants, with `target`'s labels added as Prometheus adds them. */
 export function parseScrape(text: string, target: Record<string, string>, keep: (name: string) => boolean): Scrape {
-  const extra = Object.entries(target).map(([k, v]) => `${k}="${v}"`);
+  const extra = Object.keys(target).length > 0 ? [labelText(target)] : [];
   const scrape: Scrape = new Map();
   for (const line of text.split("\n")) {
     const match = LINE.exec(line);
@@ -57,12 +69,7 @@ export interface AlertCase {
 }
 
 /** A promtool test file over `series`, checking only alert labels (annotations quote values). */
-export function ruleTestFile(
-  ruleFile: string,
-  series: ReturnType<typeof inputSeries>,
-  intervalSeconds: number,
-  cases: AlertCase[],
-) {
+function ruleTestFile(ruleFile: string, series: ReturnType<typeof inputSeries>, intervalSeconds: number, cases: AlertCase[]) {
   return {
     rule_files: [ruleFile],
     evaluation_interval: `${intervalSeconds}s`,
@@ -78,4 +85,24 @@ export function ruleTestFile(
       },
     ],
   };
+}
+
+/**
+ * Runs `promtool test rules` with the rules of `ruleFile`, less their annotations (they quote values that
+ * differ from run to run), over `scrapes` taken a second apart and held `holdSeconds` longer.
+ */
+export function replayRules(
+  promtool: string,
+  ruleFile: string,
+  scrapes: readonly Scrape[],
+  holdSeconds: number,
+  cases: AlertCase[],
+) {
+  const dir = mkdtempSync(join(tmpdir(), "plexd-recorded-"));
+  const rules = parse(readFileSync(ruleFile, "utf8"));
+  for (const group of rules.groups) for (const rule of group.rules) delete rule.annotations;
+  writeFileSync(join(dir, "rules.yaml"), stringify(rules));
+  writeFileSync(join(dir, "test.yaml"), stringify(ruleTestFile("rules.yaml", inputSeries(scrapes, holdSeconds), 1, cases)));
+  const proc = Bun.spawnSync([promtool, "test", "rules", "test.yaml"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  return { code: proc.exitCode ?? 1, out: `${proc.stdout}${proc.stderr}` };
 }
