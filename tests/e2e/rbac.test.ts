@@ -85,13 +85,14 @@ const table: Array<[string, string, boolean, boolean]> = [
   ["list", "secrets", false, false],
   ["create", "pods", false, false],
   ["delete", "pods", false, false],
-  ["create", "pods/eviction", false, false],
+  // Drains (plexd-hook-drain): the fleet controller evicts pods and cordons nodes, the agents never.
+  ["create", "pods/eviction", false, true],
   ["delete", "leases.coordination.k8s.io", false, false],
   ["get", "leases.coordination.k8s.io#kube-controller-manager", false, false],
   ["update", "leases.coordination.k8s.io#kube-scheduler", false, false],
   ["watch", "leases.coordination.k8s.io#kube-scheduler", false, false],
   ["update", "nodes", false, false],
-  ["patch", "nodes", false, false],
+  ["patch", "nodes", false, true],
   ["create", "rolebindings.rbac.authorization.k8s.io", false, false],
 ];
 

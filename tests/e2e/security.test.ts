@@ -42,9 +42,10 @@ describe("kubectl auth can-i --as the operator's accounts (RoleBindings in the h
     ["list", "pods", INSTALL_NAMESPACE, true, true],
     // The fleet controller watches the node agents' pods (assignments go to nodes with a ready agent).
     ["watch", "pods", INSTALL_NAMESPACE, false, true],
-    ["list", "pods", OTHER, false, false],
-    ["list", "pods", "kube-system", false, false],
-    ["list", "pods", "-A", false, false],
+    // A drain lists the pods on its node in every namespace (plexd-hook-drain); reading them is all it may.
+    ["list", "pods", OTHER, false, true],
+    ["list", "pods", "kube-system", false, true],
+    ["list", "pods", "-A", false, true],
     ["get", "pods", "default", false, false],
     ["list", "plexdhooks.plexd.plexsphere.com", INSTALL_NAMESPACE, true, true],
     ["list", "plexdhooks.plexd.plexsphere.com", OTHER, false, false],
