@@ -2,7 +2,7 @@
 // metrics the operator defines, docs/operations.md lists every metric and alert, and the chart ships them behind values.
 
 import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
@@ -89,9 +89,10 @@ describe("the rules and the dashboard", () => {
         .replaceAll("$__range", "1h")
         .replace(/\$(namespace|pod)\b/g, ".*"),
     }));
-    const file = join(mkdtempSync(join(tmpdir(), "plexd-dashboard-")), "queries.yaml");
-    writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules }] }));
-    const result = run([promtool, "check", "rules", file]);
+    const dir = mkdtempSync(join(tmpdir(), "plexd-dashboard-"));
+    writeFileSync(join(dir, "queries.yaml"), stringify({ groups: [{ name: "dashboard", rules }] }));
+    const result = run([promtool, "check", "rules", join(dir, "queries.yaml")]);
+    rmSync(dir, { recursive: true, force: true });
     expect(result.out).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 

@@ -1,6 +1,6 @@
 // Series scraped from real /metrics endpoints, kept per scrape, and replayed by promtool test rules.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -104,5 +104,6 @@ export function replayRules(
   writeFileSync(join(dir, "rules.yaml"), stringify(rules));
   writeFileSync(join(dir, "test.yaml"), stringify(ruleTestFile("rules.yaml", inputSeries(scrapes, holdSeconds), 1, cases)));
   const proc = Bun.spawnSync([promtool, "test", "rules", "test.yaml"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  rmSync(dir, { recursive: true, force: true });
   return { code: proc.exitCode ?? 1, out: `${proc.stdout}${proc.stderr}` };
 }

@@ -1,6 +1,6 @@
 // `kubectl plexd` as a person runs it: kubectl with the plexd-hook binary on PATH as kubectl-plexd, with or without a pseudo-terminal.
 
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Cluster } from "../../cluster/cluster.ts";
@@ -25,8 +25,10 @@ let pluginDir: string | undefined;
 /** A directory holding only kubectl-plexd, a link to the built binary, as krew would install it. */
 function pluginPath(): string {
   if (pluginDir === undefined) {
-    pluginDir = mkdtempSync(join(tmpdir(), "plexd-plugin-"));
-    symlinkSync(BINARY, join(pluginDir, "kubectl-plexd"));
+    const dir = mkdtempSync(join(tmpdir(), "plexd-plugin-"));
+    symlinkSync(BINARY, join(dir, "kubectl-plexd"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    pluginDir = dir;
   }
   return pluginDir;
 }
