@@ -12,6 +12,12 @@ export interface RetryConfig {
 export interface ReconcileConfig {
   /** Transient API errors on Job creation are retried for this long before the hook is called Failed. */
   transientRetryWindowMs: number;
+  /**
+   * A Job create the authorizer refuses (RBAC's "cannot create resource") is retried this long before
+   * the hook is called Failed: right after an API server (re)starts, its authorizer may not know the
+   * RoleBindings yet. Admission and quota refusals are not retried.
+   */
+  forbiddenRetryWindowMs: number;
   /** How soon to look again at a hook whose Job name is held by another owner (usually GC on its way). */
   ownedElsewhereRetryMs: number;
   /** How long after the hook's creation that wait ends in Failed. */
@@ -78,7 +84,12 @@ export function defaultConfig(scope: { namespace: string; nodeName: string; allN
     workers: 16,
     resyncPeriodMs: 5 * 60_000,
     retry: { baseMs: 200, maxMs: 30_000 },
-    reconcile: { transientRetryWindowMs: 120_000, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000 },
+    reconcile: {
+      transientRetryWindowMs: 120_000,
+      forbiddenRetryWindowMs: 15_000,
+      ownedElsewhereRetryMs: 2_000,
+      ownedElsewhereGiveUpMs: 60_000,
+    },
     lease: defaultLease(namespace, ALL_NODES_LEASE_NAME, nodeName || "cluster"),
     lostNodes: defaultLostNodes(),
     now: () => new Date(),

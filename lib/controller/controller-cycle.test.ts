@@ -95,13 +95,29 @@ describe("the seed's watch-create-status cycle", () => {
     const client = new MemoryClient();
     client.faults.createJob = () =>
       new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden");
-    const { logged } = launch(client);
+    const { logged } = launch(client, "node-a", (c) => {
+      c.reconcile.forbiddenRetryWindowMs = 0;
+    });
     client.addHook("denied", { hookName: "x", nodeName: "node-a" });
     await waitFor("Failed", () => phaseOf(client, "denied") === "Failed");
     expect(client.hook("denied")?.status?.message).toContain("cannot create resource");
     expect(logged("plexdhook job creation failed")[0]).toMatchObject({ level: "error", hook: "denied" });
     expect(String(logged("plexdhook job creation failed")[0]?.error)).toContain("forbidden");
     expect(client.calls.createJob).toBe(1);
+  });
+
+  test("an authorizer's 403 on create (RoleBindings not known yet after an API server restart) is retried a while", async () => {
+    const client = new MemoryClient();
+    let refusals = 3;
+    client.faults.createJob = () =>
+      refusals-- > 0
+        ? new ApiError('jobs.batch is forbidden: User "x" cannot create resource "jobs"', 403, "Forbidden")
+        : undefined;
+    launch(client);
+    client.addHook("early", { hookName: "x", nodeName: "node-a" });
+    await waitFor("Pending", () => phaseOf(client, "early") === "Pending");
+    expect(client.calls.createJob).toBe(4);
+    expect(client.job("plexdhook-early")).toBeDefined();
   });
 
   test("transient create errors are retried before anything is called Failed", async () => {

@@ -21,7 +21,7 @@ import {
 import { deriveStatus, failedAfterJobStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { errorText, isAlreadyExists, isThrottled, isTransient } from "../kube/errors.ts";
+import { errorText, isAlreadyExists, isThrottled, isTransient, isUnauthorizedByRbac } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { ReconcileConfig } from "./config.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
@@ -152,7 +152,11 @@ export class Reconciler {
         logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
         job = await client.getJob(hook.metadata.namespace, jobName);
         if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-      } else if (isThrottled(err) || (isTransient(err) && this.keepTrying(hook))) {
+      } else if (
+        isThrottled(err) ||
+        (isTransient(err) && this.keepTrying(hook, this.deps.config.transientRetryWindowMs)) ||
+        (isUnauthorizedByRbac(err) && this.keepTrying(hook, this.deps.config.forbiddenRetryWindowMs))
+      ) {
         // Nothing was created: the next reconcile tries again. A 429 never fails the hook.
         logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
         throw err;
@@ -262,12 +266,12 @@ export class Reconciler {
   }
 
   /** Whether a hook whose Job create just failed transiently is still within its retry window. */
-  private keepTrying(hook: PlexdHook): boolean {
+  private keepTrying(hook: PlexdHook, windowMs: number): boolean {
     const [key, uid, now] = [keyOf(hook), hook.metadata.uid, this.deps.now().getTime()];
     const known = this.transientSince.get(key);
     const since = known?.uid === uid ? known.since : now;
     this.transientSince.set(key, { uid, since });
-    if (now - since < this.deps.config.transientRetryWindowMs) return true;
+    if (now - since < windowMs) return true;
     this.transientSince.delete(key);
     return false;
   }

@@ -55,3 +55,8 @@ export function isTransient(err: unknown): boolean {
   if (code === undefined) return false;
   return code === 0 || code === 408 || code === 429 || code >= 500;
 }
+
+/** A 403 from the authorizer (RBAC: `... cannot create resource ...`), not from admission or a quota. */
+export function isUnauthorizedByRbac(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 403 && /\bcannot \w+ resource\b/.test(err.message);
+}

@@ -102,7 +102,13 @@ export function arrange(c: Case, options: Arrangement = {}) {
     events,
     metrics: new Metrics(),
     logger: quiet,
-    config: { transientRetryWindowMs: 0, ownedElsewhereRetryMs: 2_000, ownedElsewhereGiveUpMs: 60_000, ...options.config },
+    config: {
+      transientRetryWindowMs: 0,
+      forbiddenRetryWindowMs: 0,
+      ownedElsewhereRetryMs: 2_000,
+      ownedElsewhereGiveUpMs: 60_000,
+      ...options.config,
+    },
     now,
   });
   return { client, reconciler, hooks, jobs };
