@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { keyOf } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
-import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { ClusterLease } from "./cluster-lease.ts";
@@ -15,6 +15,7 @@ import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
 import { JobCache } from "./job-cache.ts";
 import { LOG_STARTED } from "./messages.ts";
+import { pumpWatch } from "./pump.ts";
 import { Reconciler } from "./reconcile.ts";
 import { StatusWriter } from "./status-writer.ts";
 import { type HookStream, openWatches, type Watches } from "./watches.ts";
@@ -127,10 +128,14 @@ export class PlexdHookController {
       this.synced ||= unsynced.size === 0;
     };
     const feed = (source: string, stream: HookStream, onSynced = synced(source)): Promise<void> =>
-      this.pump(stream, "plexdhooks", onSynced, (event) => unlessEcho(echoes.hooks, event.object, hooks.apply(source, event)));
+      pumpWatch(stream, "plexdhooks", this.metrics, onSynced, (event) =>
+        unlessEcho(echoes.hooks, event.object, hooks.apply(source, event)),
+      );
     const [[source, primary], ...others] = watches.hooks as [[string, HookStream], ...Array<[string, HookStream]>];
     const background: Promise<unknown>[] = [
-      this.pump(watches.jobs, "jobs", synced("jobs"), (event) => unlessEcho(echoes.jobs, event.object, jobs.apply(event))),
+      pumpWatch(watches.jobs, "jobs", this.metrics, synced("jobs"), (event) =>
+        unlessEcho(echoes.jobs, event.object, jobs.apply(event)),
+      ),
       ...others.map(([other, stream]) => feed(other, stream)),
     ];
     // Cluster mode's Lease outlives the work queue: it is given up only once reconciles in flight have finished.
@@ -157,22 +162,5 @@ export class PlexdHookController {
   /** Makes start() return: stops taking work, lets reconciles in flight finish. */
   stop(): void {
     this.internal?.abort(new Error("plexdhook controller stopped"));
-  }
-
-  /** Applies each change of a watch as it arrives; `onSynced` after each full list. */
-  private async pump<T>(
-    stream: AsyncIterable<WatchEvent<T>>,
-    resource: string,
-    onSynced: () => void,
-    apply: (event: ObjectChange<T>) => void,
-  ): Promise<void> {
-    for await (const event of stream) {
-      if (event.type === "SYNCED") {
-        onSynced();
-        continue;
-      }
-      this.metrics.watchEvents.inc({ resource });
-      apply(event);
-    }
   }
 }

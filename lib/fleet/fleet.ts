@@ -8,13 +8,14 @@ import { HookCache } from "../controller/hook-cache.ts";
 import { JobCache } from "../controller/job-cache.ts";
 import { LeaseElector } from "../controller/leader.ts";
 import { reportLostNodes } from "../controller/lost-nodes.ts";
+import { pumpWatch } from "../controller/pump.ts";
 import { Reconciler } from "../controller/reconcile.ts";
 import { StatusWriter } from "../controller/status-writer.ts";
 import { reportUnclaimed } from "../controller/unclaimed.ts";
 import { WorkQueue } from "../controller/work-queue.ts";
 import type { Self } from "../core/ownership.ts";
 import { backoffDelay, sleep } from "../core/time.ts";
-import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { FleetConfig } from "./config.ts";
@@ -154,16 +155,16 @@ export class FleetController {
     };
     signal.addEventListener("abort", () => synced.resolve(), { once: true });
     const background = [
-      this.pump(hookStream, "plexdhooks", onSynced("hooks"), (event) => {
+      pumpWatch(hookStream, "plexdhooks", this.options.metrics, onSynced("hooks"), (event) => {
         const key = hooks.apply(SOURCE_ALL, event);
         echoes.unlessEcho(key, event.object.metadata.resourceVersion, () => enqueue(key));
       }),
-      this.pump(nodeStream, "nodes", onSynced("nodes"), (event) => {
+      pumpWatch(nodeStream, "nodes", this.options.metrics, onSynced("nodes"), (event) => {
         if (view.applyNode(event) && unsynced.size === 0) enqueueWaiting();
       }),
       ...(agentStream
         ? [
-            this.pump(agentStream, "pods", onSynced("agents"), (event) => {
+            pumpWatch(agentStream, "pods", this.options.metrics, onSynced("agents"), (event) => {
               if (view.applyAgent(event) && unsynced.size === 0) enqueueWaiting();
             }),
           ]
@@ -201,23 +202,6 @@ export class FleetController {
     } finally {
       clearInterval(resync);
       await Promise.allSettled(background);
-    }
-  }
-
-  /** Applies each change of a watch as it arrives; `onSynced` after each full list. */
-  private async pump<T>(
-    stream: AsyncIterable<WatchEvent<T>>,
-    resource: string,
-    onSynced: () => void,
-    apply: (event: ObjectChange<T>) => void,
-  ): Promise<void> {
-    for await (const event of stream) {
-      if (event.type === "SYNCED") {
-        onSynced();
-        continue;
-      }
-      this.options.metrics.watchEvents.inc({ resource });
-      apply(event);
     }
   }
 }

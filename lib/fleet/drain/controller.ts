@@ -3,9 +3,10 @@
 import type { Logger } from "pino";
 import type { RetryConfig } from "../../controller/config.ts";
 import { EventRecorder } from "../../controller/events.ts";
+import { pumpWatch } from "../../controller/pump.ts";
 import { WorkQueue } from "../../controller/work-queue.ts";
 import { backoffDelay, sleep } from "../../core/time.ts";
-import type { KubeClient, ObjectChange, WatchEvent } from "../../kube/client.ts";
+import type { KubeClient } from "../../kube/client.ts";
 import { errorText } from "../../kube/errors.ts";
 import type { Metrics } from "../../observe/metrics.ts";
 import { DrainCache } from "./cache.ts";
@@ -71,10 +72,10 @@ export class DrainController {
       if (unsynced.delete(source) && unsynced.size === 0) synced.resolve();
     };
     const background = [
-      this.pump(hookStream, "plexdhooks", onSynced("hooks"), (event) => {
+      pumpWatch(hookStream, "plexdhooks", this.options.metrics, onSynced("hooks"), (event) => {
         for (const node of cache.applyHook(event)) queue.add(node);
       }),
-      this.pump(nodeStream, "nodes", onSynced("nodes"), (event) => {
+      pumpWatch(nodeStream, "nodes", this.options.metrics, onSynced("nodes"), (event) => {
         const name = event.object.metadata?.name ?? "";
         if (cache.applyNode(event) && cache.concerns(name, namespace)) queue.add(name);
       }),
@@ -98,22 +99,6 @@ export class DrainController {
     } finally {
       clearInterval(timer);
       await Promise.allSettled(background);
-    }
-  }
-
-  private async pump<T>(
-    stream: AsyncIterable<WatchEvent<T>>,
-    resource: string,
-    onSynced: () => void,
-    apply: (event: ObjectChange<T>) => void,
-  ): Promise<void> {
-    for await (const event of stream) {
-      if (event.type === "SYNCED") {
-        onSynced();
-        continue;
-      }
-      this.options.metrics.watchEvents.inc({ resource });
-      apply(event);
     }
   }
 }
