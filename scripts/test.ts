@@ -16,12 +16,15 @@ const IGNORED = /^(node_modules|\.cache|\.git|dist)\//;
 interface Result {
   passed: number;
   failed: number;
+  /** `file: test name` of each test bun reported as failed, for the summary at the end. */
+  failures: string[];
 }
 
 /** Runs `bun test` with `args`; `onOutput` gets its stderr (where bun reports) as it comes. Counts what it reported. */
 async function bunTest(args: string[], onOutput: (chunk: Uint8Array) => void): Promise<Result> {
   const proc = Bun.spawn([bun, "test", ...TIMEOUT, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });
-  const counts = { passed: 0, failed: 0 };
+  const counts: Result = { passed: 0, failed: 0, failures: [] };
+  let file = args.join(" ");
   const decoder = new TextDecoder();
   let rest = "";
   const read = async (stream: ReadableStream<Uint8Array>, count: boolean): Promise<void> => {
@@ -32,6 +35,10 @@ async function bunTest(args: string[], onOutput: (chunk: Uint8Array) => void): P
       const lines = rest.split("\n");
       rest = lines.pop() ?? "";
       for (const line of lines) {
+        const heading = /^(\S+\.test\.ts):$/.exec(line);
+        if (heading) file = heading[1] ?? file;
+        const failure = /^\(fail\) (.*?)( \[[\d.]+m?s\])?$/.exec(line);
+        if (failure) counts.failures.push(`${file}: ${failure[1]}`);
         const pass = /^\s*(\d+) pass$/.exec(line);
         const fail = /^\s*(\d+) fail$/.exec(line);
         if (pass) counts.passed = Number(pass[1]);
@@ -41,7 +48,10 @@ async function bunTest(args: string[], onOutput: (chunk: Uint8Array) => void): P
   };
   await Promise.all([read(proc.stdout, false), read(proc.stderr, true)]);
   // A run that fails without saying how many (a crash, a load error) is at least one failure.
-  if ((await proc.exited) !== 0 && counts.failed === 0) counts.failed = 1;
+  if ((await proc.exited) !== 0 && counts.failed === 0) {
+    counts.failed = 1;
+    counts.failures.push(`${file}: bun test exited non-zero without a failing test (a crash or a load error)`);
+  }
   return counts;
 }
 
@@ -56,7 +66,7 @@ function testFiles(): { unit: string[]; e2e: string[] } {
 
 /** Runs the files `jobs` at a time, printing each file's output in one piece when it finishes. */
 async function inParallel(files: string[], jobs: number): Promise<Result> {
-  const total = { passed: 0, failed: 0 };
+  const total: Result = { passed: 0, failed: 0, failures: [] };
   const queue = [...files];
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file; file = queue.shift()) {
@@ -68,6 +78,7 @@ async function inParallel(files: string[], jobs: number): Promise<Result> {
       for (const chunk of output) process.stderr.write(chunk);
       total.passed += result.passed;
       total.failed += result.failed;
+      total.failures.push(...result.failures);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
@@ -75,12 +86,14 @@ async function inParallel(files: string[], jobs: number): Promise<Result> {
 }
 
 function finish(result: Result): never {
+  // The failures again at the very end, where a CI log's tail shows them.
+  if (result.failures.length > 0) process.stderr.write(`\nfailed:\n${result.failures.map((f) => `  ${f}\n`).join("")}`);
   console.log(`${result.passed} passed, ${result.failed} failed`);
   process.exit(result.failed > 0 ? 1 : 0);
 }
 
 const build = Bun.spawnSync([bun, "run", "scripts/build.ts"], { cwd: root, stdout: "inherit", stderr: "inherit" });
-if (build.exitCode !== 0) finish({ passed: 0, failed: 1 });
+if (build.exitCode !== 0) finish({ passed: 0, failed: 1, failures: ["scripts/build.ts: the build failed"] });
 // The real node's kubelet and kube-proxy too, in the same go build (CI caches .cache/ with them).
 await ensureBinaries({ withNode: true });
 
@@ -95,4 +108,8 @@ const { unit, e2e } = testFiles();
 process.stderr.write(`test: ${unit.length} unit test files, then ${e2e.length} end-to-end files, ${jobs} at a time\n`);
 const units = await bunTest(unit, write);
 const ends = await inParallel(e2e, jobs);
-finish({ passed: units.passed + ends.passed, failed: units.failed + ends.failed });
+finish({
+  passed: units.passed + ends.passed,
+  failed: units.failed + ends.failed,
+  failures: [...units.failures, ...ends.failures],
+});
