@@ -3,7 +3,7 @@
 //   2. a burst of hooks created at once, one side after the other: first create → every hook Pending.
 // Counts: BENCH_SINGLE (200), BENCH_BURST (1000), BENCH_WARMUP (5), BENCH_CREATORS (8), BENCH_SETTLE_S (45).
 
-import { ACTOR_LABEL, ACTORS, type ActorKind, operatorCounters } from "./support/actors.ts";
+import { ACTOR_LABEL, ACTORS, type Actor, type ActorKind, operatorCounters } from "./support/actors.ts";
 import type { Bench } from "./support/context.ts";
 import { burst, oneHook, settle } from "./support/creators.ts";
 import type { Observer } from "./support/observer.ts";
@@ -16,13 +16,19 @@ const env = (name: string, fallback: number): number => Number(process.env[name]
 export async function singleHooks(bench: Bench, actors: readonly ActorKind[] = ACTORS): Promise<void> {
   const count = env("BENCH_SINGLE", 200);
   const warmup = env("BENCH_WARMUP", 5);
-  const sides: Array<{ kind: ActorKind; observer: Observer; pid: number; cpu0: number; samples: number[]; timeouts: number }> =
-    [];
+  const sides: Array<{
+    kind: ActorKind;
+    observer: Observer;
+    actor: Actor;
+    cpu0: number;
+    samples: number[];
+    timeouts: number;
+  }> = [];
   for (const kind of actors) {
     const ns = await bench.env.namespace(`single-${kind}`);
     const observer = await bench.observe(ns);
     const actor = await bench.start(kind, { namespace: ns, node: NODE });
-    sides.push({ kind, observer, pid: actor.pid, cpu0: cpuSeconds(actor.pid), samples: [], timeouts: 0 });
+    sides.push({ kind, observer, actor, cpu0: cpuSeconds(actor.pid), samples: [], timeouts: 0 });
   }
   const started = performance.now();
   // Interleaved, the order rotating, so every side meets the same background.
@@ -30,6 +36,12 @@ export async function singleHooks(bench: Bench, actors: readonly ActorKind[] = A
     for (let j = 0; j < sides.length; j++) {
       const side = sides[(i + j) % sides.length] as (typeof sides)[number];
       const latency = await oneHook(bench.admin, side.observer, `s-${i}`, NODE);
+      // A side that cannot bring even a warm-up hook to Pending is broken (a refused Job, a crash):
+      // stop here with what it printed rather than wait out every timeout.
+      if (i < warmup && latency === "timeout")
+        throw new Error(
+          `${ACTOR_LABEL[side.kind]}: warm-up hook s-${i} not Pending in time; it printed:\n${side.actor.tail().join("\n")}`,
+        );
       if (i < warmup) continue;
       if (latency === "timeout") side.timeouts++;
       else side.samples.push(latency);
@@ -37,7 +49,7 @@ export async function singleHooks(bench: Bench, actors: readonly ActorKind[] = A
   }
   bench.results.latency = {};
   for (const side of sides) {
-    const cpu = cpuSeconds(side.pid) - side.cpu0;
+    const cpu = cpuSeconds(side.actor.pid) - side.cpu0;
     bench.results.latency[side.kind] = { samples: side.samples, timeouts: side.timeouts, cpuSeconds: cpu };
     const s = summary(side.samples);
     console.log(`single ${ACTOR_LABEL[side.kind]}: p50 ${fmt(s.p50)} p99 ${fmt(s.p99)} ms, CPU ${fmt(cpu, 2)} s`);

@@ -159,7 +159,7 @@ func (c *controller) syncHandler(ctx context.Context, key string) error {
 	}
 	phase, _, _ := unstructured.NestedString(hook.Object, "status", "phase")
 	if phase == "Succeeded" || phase == "Failed" {
-		return nil
+		return c.release(ctx, hook)
 	}
 	node, _, _ := unstructured.NestedString(hook.Object, "spec", "nodeName")
 	if node == "" {
@@ -202,6 +202,26 @@ func (c *controller) syncHandler(ctx context.Context, key string) error {
 		return nil
 	}
 	return c.patchStatus(ctx, hook, status)
+}
+
+// release removes the finalizer from the Job of a hook whose outcome is recorded, as the operator does.
+func (c *controller) release(ctx context.Context, hook *unstructured.Unstructured) error {
+	job, err := c.jobLister.Jobs(hook.GetNamespace()).Get(jobNameFor(hook.GetName()))
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(job.Finalizers) != 1 || job.Finalizers[0] != jobFinalizer {
+		return nil
+	}
+	patch := fmt.Sprintf(`[{"op":"test","path":"/metadata/finalizers/0","value":%q},{"op":"remove","path":"/metadata/finalizers/0"}]`, jobFinalizer)
+	_, err = c.kube.BatchV1().Jobs(job.Namespace).Patch(ctx, job.Name, types.JSONPatchType, []byte(patch), metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsInvalid(err) {
+		return nil
+	}
+	return err
 }
 
 func completion(job *batchv1.Job) string {

@@ -24,7 +24,10 @@ func jobNameFor(name string) string {
 	return strings.TrimRight(full[:52], "-._") + "-" + hex.EncodeToString(sum[:])[:10]
 }
 
-// buildJob makes the same Job as lib/core/build-job.ts for the fields the benchmarks use.
+const jobFinalizer = "plexd.plexsphere.com/outcome"
+
+// buildJob makes the same Job as lib/core/build-job.ts for the fields the benchmarks use, so that
+// the admission policy plexd-hook-jobs accepts it and the API server does the same work for both.
 func buildJob(hook *unstructured.Unstructured, node string) *batchv1.Job {
 	hookName, _, _ := unstructured.NestedString(hook.Object, "spec", "hookName")
 	privileged, _, _ := unstructured.NestedBool(hook.Object, "spec", "privileged")
@@ -47,6 +50,7 @@ func buildJob(hook *unstructured.Unstructured, node string) *batchv1.Job {
 			ReadOnlyRootFilesystem:   &yes,
 			AllowPrivilegeEscalation: &no,
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		}
 	}
 	labels := map[string]string{
@@ -55,18 +59,23 @@ func buildJob(hook *unstructured.Unstructured, node string) *batchv1.Job {
 		labelNode:                        node,
 	}
 	backoff := int32(0)
+	deadline := int64(21600)
+	notReadyFor := int64(300)
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      jobNameFor(hook.GetName()),
 			Namespace: hook.GetNamespace(),
 			Labels:    labels,
+			// As the operator's: the Job stays until the hook's status holds its outcome (at most once).
+			Finalizers: []string{jobFinalizer},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: "plexd.plexsphere.com/v1alpha1", Kind: "PlexdHook", Name: hook.GetName(), UID: hook.GetUID(),
 				Controller: &yes, BlockOwnerDeletion: &yes,
 			}},
 		},
 		Spec: batchv1.JobSpec{
-			BackoffLimit: &backoff,
+			BackoffLimit:          &backoff,
+			ActiveDeadlineSeconds: &deadline,
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
@@ -74,7 +83,18 @@ func buildJob(hook *unstructured.Unstructured, node string) *batchv1.Job {
 					ServiceAccountName:           "plexd",
 					AutomountServiceAccountToken: &no,
 					RestartPolicy:                corev1.RestartPolicyNever,
-					Tolerations:                  []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+					Tolerations: []corev1.Toleration{
+						{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &notReadyFor},
+						{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &notReadyFor},
+						{Operator: corev1.TolerationOpExists},
+					},
+					Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+						RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+							NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{
+								{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.NodeSelectorOpDoesNotExist},
+							}}},
+						},
+					}},
 					Containers: []corev1.Container{{
 						Name: "hook", Image: image, Env: env, SecurityContext: security,
 					}},
