@@ -133,6 +133,55 @@ describe("sync() asks for a Job at most once", () => {
   });
 });
 
+describe("sync() writes only news", () => {
+  /** The Job of sync-v2-running made and not yet started: no pod ready, none among the related objects. */
+  const notStarted = (): SyncRequest["children"] => {
+    const children = structuredClone(fixture("sync-v2-running").children);
+    const job = Object.values(children["Job.batch/v1"] ?? {})[0] as any;
+    job.status = { active: 1, ready: 0 };
+    return children;
+  };
+
+  test("Metacontroller's loop writes the status three times: the claim, Running, Succeeded", () => {
+    const request = fixture("sync-v2-create");
+    let status: PlexdHookStatus | undefined;
+    const written: string[] = [];
+    // Each step: the children Metacontroller observes, the pods it relates, seconds since the start.
+    const steps: Array<[string, SyncRequest["children"], SyncRequest["related"], number]> = [
+      ["new", {}, request.related, 0],
+      ["cache lag", {}, request.related, 1],
+      ["seen, not started", notStarted(), request.related, 2],
+      ["resync, not started", notStarted(), request.related, 32],
+      ["running", fixture("sync-v2-running").children, fixture("sync-v2-running").related, 40],
+      ["resync, running", fixture("sync-v2-running").children, fixture("sync-v2-running").related, 70],
+      ["succeeded", fixture("sync-v2-succeeded").children, fixture("sync-v2-succeeded").related, 80],
+      ["resync, succeeded", fixture("sync-v2-succeeded").children, fixture("sync-v2-succeeded").related, 3600],
+    ];
+    for (const [what, children, related, at] of steps) {
+      const now = new Date(NOW.getTime() + at * 1000);
+      const answer = sync({ ...request, parent: { ...request.parent, status }, children, related }, now);
+      // Metacontroller updates the status only when the answer differs from what the hook holds.
+      if (!Bun.deepEquals(answer.status, status ?? {})) written.push(`${what}: ${answer.status.phase}`);
+      status = answer.status;
+    }
+    expect(written).toEqual(["new: Pending", "running: Running", "succeeded: Succeeded"]);
+    expect(status?.conditions?.find((c) => c.type === "JobCreated")?.status).toBe("True");
+  });
+
+  test("a Job seen before its pod starts leaves the claim as it is, still asking for no second Job", () => {
+    const claim = sync(fixture("sync-v2-create"), NOW).status;
+    const request = fixture("sync-v2-create");
+    const seenNow = sync({ ...request, parent: { ...request.parent, status: claim }, children: notStarted() }, NOW);
+    expect(seenNow.status).toEqual(claim);
+    expect(seenNow.children.map((j) => j.metadata?.name)).toEqual([claim.jobName]);
+    // Gone before it was recorded: never asked for again, and after the grace the hook fails.
+    const later = new Date(NOW.getTime() + JOB_UNSEEN_GRACE_SECONDS * 1000);
+    const gone = sync({ ...request, parent: { ...request.parent, status: claim }, children: {} }, later);
+    expect(gone.children).toEqual([]);
+    expect(reasonOf(gone.status)).toBe("JobCreationUnconfirmed");
+  });
+});
+
 describe("sync()", () => {
   test("a hook without spec.nodeName fails with a message saying to set it, and gets no Job", () => {
     const request = fixture("sync-v2-create");

@@ -13,7 +13,7 @@ import {
   REASON_NODE_NAME_REQUIRED,
   REASON_NODE_NOT_FOUND,
 } from "../core/reasons.ts";
-import { claimedStatus, deriveStatus, failedStatus, isTerminal } from "../core/status.ts";
+import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import { jobUnseenMessage, nodeNameRequiredMessage } from "./messages.ts";
 import { jobPods, nodeExists } from "./related.ts";
@@ -85,7 +85,12 @@ export function sync(request: SyncRequest, now: Date): SyncResponse {
   const job = observedJob(request);
   if (job) {
     const node = job.spec?.template?.spec?.nodeSelector?.[LABEL_HOSTNAME] ?? hook.spec.nodeName ?? "";
-    return respond(statusWithJob(request, job, node, now), [keep(hook, job, node)]);
+    const status = statusWithJob(request, job, node, now);
+    // Seen, and still plainly Pending: the claim already says so, and every status change costs a write
+    // from Metacontroller's rate-limited client. The next one that tells a user something (a pod that
+    // does not start, Running, the outcome) records the Job with it.
+    const news = !isClaimOnly(hook) || status.phase !== "Pending" || status.message !== undefined;
+    return respond(news ? status : (hook.status as PlexdHookStatus), [keep(hook, job, node)]);
   }
   const current = hook.status ?? {};
   if (isTerminal(current.phase) || request.finalizing) return respond(current, []);

@@ -1,6 +1,6 @@
 // Joins real-0 to a local control plane: containerd, runc, a CNI bridge, the kubelet and kube-proxy.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiConnection } from "../api.ts";
 import { apiRequest } from "../api.ts";
@@ -34,7 +34,7 @@ export interface RealNode {
   importImage(archive: string): void;
   /** Kills every container and component and removes what they left on the machine. */
   stop(): Promise<void>;
-  /** After stop(): anything still on the machine, one line each (empty when the teardown was complete). */
+  /** After stop(): what was still on the machine when it ended, one line each (empty when the teardown was complete). */
   leftovers(): string[];
 }
 
@@ -54,12 +54,23 @@ while kill -0 "$parent" 2>/dev/null && [ -e "$state" ]; do sleep 1; done
 [ -e "$state" ] && exec "$bun" "$script" "$parent"
 `;
 
-function startWatchdog(): void {
+/** Starts the watchdog; returns its pid. */
+function startWatchdog(): number {
   const script = join(import.meta.dir, "teardown.ts");
   const args = ["-c", WATCHDOG, "watchdog", String(process.pid), process.execPath, script, STATE_FILE];
   const proc = spawn("/bin/sh", args, { detached: true, stdio: "ignore" });
   proc.unref();
+  return proc.pid as number;
 }
+
+/** Whether `pid` still runs (a zombie waiting to be reaped does not). */
+const alive = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
 
 async function writeCredentials(
   ctx: RealNodeContext,
@@ -97,12 +108,19 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
   const started = performance.now();
   const children: Child[] = [];
   let state: HostState | undefined;
+  let left: string[] = [];
+  let watchdog: number | undefined;
   const stop = async (): Promise<void> => {
     try {
       await Promise.all(children.map((c) => c.stop(2_000)));
       if (state !== undefined) await teardownHost(state);
       // Without the state file the watchdog ends by itself.
       rmSync(STATE_FILE, { force: true });
+      // Looked at while the lock is held (once it is released, the next test's node may start at once),
+      // after the watchdog has seen the state file go (it looks once a second).
+      if (watchdog !== undefined)
+        await waitFor("the watchdog to end", () => !alive(watchdog as number) || undefined, { timeoutMs: 5_000 }).catch(() => {});
+      if (state !== undefined) left = leftovers(state);
     } finally {
       release();
     }
@@ -114,7 +132,7 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
     const dir = NODE_DIR;
     mkdirSync(join(dir, "logs"), { recursive: true });
     state = recordHost(dir);
-    startWatchdog();
+    watchdog = startWatchdog();
     const [kubeletPort, proxyHealthPort, proxyMetricsPort] = await freePorts(3);
     const layout = await writeCredentials(ctx, dir, {
       dir,
@@ -148,7 +166,6 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
     start("kube-proxy", ctx.bin.kubeProxy, config.kubeProxyArgs(layout));
     await waitNodesSchedulable(ctx.conn, [config.NODE_NAME], children, ctx.timeoutMs);
     const ready = performance.now();
-    const recorded = state;
     return {
       name: config.NODE_NAME,
       hostIp: ctx.hostIp,
@@ -157,7 +174,7 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
       startMs: Math.round(ready - started),
       importImage: (archive) => importImage(socket, archive),
       stop,
-      leftovers: () => leftovers(recorded),
+      leftovers: () => left,
     };
   } catch (err) {
     await stop();
