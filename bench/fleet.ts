@@ -100,7 +100,15 @@ export async function fleet(bench: Bench, nodes: string[]): Promise<void> {
   if ((await observer.count(hooks, 1_800_000, "succeeded")) === "timeout") bench.note("fleet: not every hook Succeeded");
   const succeededMs = Math.max(...observer.succeeded.values()) - started;
   const { auditLogPath } = bench.cluster;
-  const busyLeaseRequests = auditLogPath ? leaseCounts(readAudit(auditLogPath), startedAt, Date.now()) : [];
+  const busyAudit = auditLogPath ? readAudit(auditLogPath) : [];
+  const busyLeaseRequests = leaseCounts(busyAudit, startedAt, Date.now());
+  // Per hook while they ran: the writes, and the reads that explain Jobs that have not started.
+  const busyPerHook = auditCounts(busyAudit, startedAt, Date.now())
+    .filter(([key]) => !key.startsWith("watch "))
+    .map(([key, n]): [string, number] => [key, n / hooks]);
+  const explainReadsPerHook = busyPerHook
+    .filter(([key]) => key === "list pods" || key === "list events")
+    .reduce((sum, [, n]) => sum + n, 0);
   const aimed = (i: number): number => Math.floor(hooks / nodes.length) + (i < hooks % nodes.length ? 1 : 0);
   const cached: number[] = [];
   const events: number[] = [];
@@ -124,8 +132,13 @@ export async function fleet(bench: Bench, nodes: string[]): Promise<void> {
     },
     succeededMs,
     busyLeaseRequests,
+    busyPerHook,
+    explainReadsPerHook,
     operatorRssMb: { min: Math.min(...rss), max: Math.max(...rss) },
   };
+  console.log(
+    `fleet: per hook ${busyPerHook.map(([k, n]) => `${k} ${fmt(n, 2)}`).join(", ")}; explanation reads ${fmt(explainReadsPerHook, 2)} per hook`,
+  );
   console.log(
     `fleet: ${hooks} hooks Succeeded after ${fmt(succeededMs / 1000)} s; cached ÷ aimed ${fmt(Math.min(...cached), 2)}–${fmt(Math.max(...cached), 2)}; Lease requests meanwhile ${busyLeaseRequests.map(([k, n]) => `${k} × ${n}`).join(", ")}`,
   );

@@ -130,6 +130,11 @@ function fleet(r: Results): string[] {
     `Watches open per node: ${fmt(f.watchesPerNode, 2)} (${f.watchesByResource.map(([k, n]) => `${k} ${n}`).join(", ")}); budget ≤ 3.`,
     `API server: CPU ${fmt(f.apiServer.before.cpuPercent)}% → ${fmt(f.apiServer.after.cpuPercent)}% of one core at idle, VmRSS ${fmt(f.apiServer.before.rssMb, 0)} → ${fmt(f.apiServer.after.rssMb, 0)} MB (before → with the fleet).`,
     `${f.hooks} hooks spread over the fleet: all Succeeded after ${fmt(f.succeededMs / 1000)} s. Hooks in each controller's cache ÷ hooks aimed at it: ${fmt(f.cachedPerAimed.min, 2)}–${fmt(f.cachedPerAimed.max, 2)}; watch events per hook aimed at it: mean ${fmt(f.eventsPerHook.mean, 2)} (${fmt(f.eventsPerHook.min, 2)}–${fmt(f.eventsPerHook.max, 2)}). Operator VmRSS ${fmt(f.operatorRssMb.min)}–${fmt(f.operatorRssMb.max)} MB.`,
+    ...(f.busyPerHook
+      ? [
+          `The fleet's requests per hook while the hooks ran: ${f.busyPerHook.map(([k, n]) => `${k} ${fmt(n, 2)}`).join(", ")}; the reads that explain Jobs that have not started (pod and Event lists): **${fmt(f.explainReadsPerHook ?? 0, 2)} per hook**.`,
+        ]
+      : []),
     `The fleet's Lease requests while the hooks ran (verb and status code): ${f.busyLeaseRequests.map(([k, n]) => `${k} × ${n}`).join(", ") || "none"}; a healthy holder renews 4 times a minute and nobody else writes.`,
     "",
   ];

@@ -50,6 +50,10 @@ export interface FleetResult {
   succeededMs: number;
   /** The fleet's Lease requests while the hooks ran, by verb and status code: renewals only, if all is well. */
   busyLeaseRequests: Array<[string, number]>;
+  /** The operators' requests per hook while the hooks ran, by `verb resource` (watches aside). */
+  busyPerHook?: Array<[string, number]>;
+  /** Of those, the reads that explain Jobs that have not started (pod and Event lists) per hook. */
+  explainReadsPerHook?: number;
   operatorRssMb: { min: number; max: number };
 }
 

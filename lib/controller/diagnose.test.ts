@@ -93,11 +93,37 @@ describe("pods() reads no list of its own per Job", () => {
     );
     expect(client.podLists).toEqual([`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE} status.phase=Pending`]);
     clock.now += PENDING_TTL_MS - 1;
-    await diagnostics.pods(pending("j-1"));
+    await diagnostics.pods(pending("j-50"));
     expect(client.podLists).toHaveLength(1);
     clock.now += 1;
-    await diagnostics.pods(pending("j-1"));
+    await diagnostics.pods(pending("j-51"));
     expect(client.podLists).toHaveLength(2);
+  });
+
+  test("a Job starts at most one read in each stage of its wait, however often it is looked at", async () => {
+    const { client, diagnostics } = setup();
+    // Created 11 s before NOW; the clock moves on from there.
+    const waiting = (active: number): Job => job("w", 11, { active, ready: 0 });
+    let eventLists = 0;
+    const list = client.listEvents.bind(client);
+    client.listEvents = (namespace, selector) => {
+      eventLists++;
+      return list(namespace, selector);
+    };
+    // Looked at every 5 s from 11 s of age to 3 minutes, first without a pod, then with one.
+    for (let age = 11; age <= 180; age += 5) {
+      clock.now = NOW.getTime() + (age - 11) * 1000;
+      const j = waiting(age < 30 ? 0 : 1);
+      await diagnostics.createFailures(j);
+      await diagnostics.pods(j);
+    }
+    // Stage 1 (before 60 s): Events while it had no pod, then its pods once it had one; stage 2: pods.
+    expect(eventLists).toBe(1);
+    expect(client.podLists).toHaveLength(2);
+    // Once it runs, it is forgotten: a later wait is a new one.
+    await diagnostics.pods({ ...waiting(1), status: { active: 1, ready: 1 } });
+    await diagnostics.pods(waiting(1));
+    expect(client.podLists).toHaveLength(3);
   });
 
   test("a pod is kept with only what explanations read, not its spec", async () => {

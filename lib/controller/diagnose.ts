@@ -51,8 +51,26 @@ export interface DiagnosticsScope {
   logger?: Pick<Logger, "warn">;
 }
 
+/** At most this many Jobs' explanations are remembered (a backlog larger than this costs a read more per Job). */
+const EXPLAINED_MAX = 10_000;
+
+/** What one look at a Job that has not started found: its pods, or the Events of a Job without pods. */
+interface Explanation {
+  /** 1 before LAST_RECHECK_AGE_MS of age, 2 after: a Job is read about at most once in each. */
+  stage: number;
+  pods?: Pod[];
+  events?: CoreV1Event[];
+}
+
 export class Diagnostics {
   private readonly events = new Map<string, { at: number; list: Promise<CoreV1Event[]> }>();
+  /**
+   * By Job UID. Without it, every look at a Job (its own changes, the other Jobs' rechecks) that found
+   * the shared list expired made another: in a congested fleet that was a list every few seconds per
+   * node for as long as any Job waited, several per hook and growing with the node count. Now a Job
+   * starts at most one read per stage of its wait, so explanations cost about one read per hook.
+   */
+  private readonly explained = new Map<string, Explanation>();
   private readonly pending: PendingPods;
   private readonly failed: JobPods;
 
@@ -79,8 +97,36 @@ export class Diagnostics {
     const namespace = job.metadata?.namespace ?? "";
     if (!uid) return [];
     if (jobFailed(job)) return this.failed.of(namespace, uid);
-    if (!notStarted(job, this.now()) || (job.status?.active ?? 0) === 0) return [];
-    return this.pending.of(namespace, this.selector(job), uid);
+    if (!notStarted(job, this.now())) {
+      this.explained.delete(uid);
+      return [];
+    }
+    if ((job.status?.active ?? 0) === 0) return [];
+    return this.remembered(job, uid, "pods", () => this.pending.of(namespace, this.selector(job), uid));
+  }
+
+  /** `read`'s answer for `job`, read at most once per stage of its wait. */
+  private async remembered<K extends "pods" | "events">(
+    job: Job,
+    uid: string,
+    kind: K,
+    read: () => Promise<NonNullable<Explanation[K]>>,
+  ): Promise<NonNullable<Explanation[K]>> {
+    const stage = ageMs(job, this.now()) < LAST_RECHECK_AGE_MS ? 1 : 2;
+    const known = this.explained.get(uid);
+    const kept = known?.stage === stage ? known[kind] : undefined;
+    if (kept) return kept;
+    const answer = await read();
+    const entry: Explanation = known?.stage === stage ? known : { stage };
+    entry[kind] = answer;
+    this.explained.delete(uid);
+    this.explained.set(uid, entry);
+    // The oldest first: a Map iterates in insertion order.
+    for (const old of this.explained.keys()) {
+      if (this.explained.size <= EXPLAINED_MAX) break;
+      this.explained.delete(old);
+    }
+    return answer;
   }
 
   /** The label selector of the pending-pod list that holds `job`'s pod. */
@@ -97,7 +143,10 @@ export class Diagnostics {
   async createFailures(job: Job): Promise<CoreV1Event[]> {
     const uid = job.metadata?.uid;
     if (!uid || !notStarted(job, this.now()) || (job.status?.active ?? 0) > 0) return [];
-    const namespace = job.metadata?.namespace ?? "";
+    return this.remembered(job, uid, "events", () => this.namespaceFailures(job.metadata?.namespace ?? "", uid));
+  }
+
+  private async namespaceFailures(namespace: string, uid: string): Promise<CoreV1Event[]> {
     let cached = this.events.get(namespace);
     if (!cached || this.now().getTime() - cached.at > EVENTS_TTL_MS) {
       const list = this.client.listEvents(namespace, "involvedObject.kind=Job,reason=FailedCreate").catch((err: unknown) => {
