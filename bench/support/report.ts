@@ -108,6 +108,36 @@ function memory(r: Results): string[] {
   ];
 }
 
+function fleetController(r: Results): string[] {
+  const f = r.fleetController;
+  if (!f) return [];
+  const rates = (list: Array<[string, number]>) => list.map(([k, n]) => `${k} ${fmt(n, 3)}`).join(", ") || "none";
+  const total = (list: Array<[string, number]>) => list.reduce((sum, [, n]) => sum + n, 0);
+  return [
+    `## The fleet controller over ${f.nodes} nodes`,
+    "",
+    ...head(["", "VmRSS", "requests"]),
+    row([
+      "idle, no hooks",
+      `${fmt(f.idle.rssMb)} MB`,
+      `${fmt(total(f.idle.requestsPerSecond), 3)}/s: ${rates(f.idle.requestsPerSecond)}`,
+    ]),
+    row([
+      `assigning ${f.hooks} hooks`,
+      `${fmt(f.busy.rssMb)} MB`,
+      `${fmt(total(f.busy.perHook), 3)} per hook: ${rates(f.busy.perHook)}`,
+    ]),
+    row([
+      `idle, ${f.hooks} hooks assigned`,
+      `${fmt(f.after.rssMb)} MB`,
+      `${fmt(total(f.after.requestsPerSecond), 3)}/s: ${rates(f.after.requestsPerSecond)}`,
+    ]),
+    "",
+    `${f.assigned} of ${f.hooks} hooks assigned after ${fmt(f.assignMs / 1000)} s (checked every 5 s), ${fmt(f.busy.cpuSeconds, 2)} s of CPU (${fmt((f.busy.cpuSeconds / f.hooks) * 1000, 2)} ms per hook).`,
+    "",
+  ];
+}
+
 function fleet(r: Results): string[] {
   const f = r.fleet;
   if (!f) return [];
@@ -199,6 +229,7 @@ export function writeResults(r: Results, suffix = ""): string {
     ...burst(r),
     ...memory(r),
     ...fleet(r),
+    ...fleetController(r),
     ...backlog(r),
     ...(plots.length ? ["## Plots", "", ...plots, ""] : []),
     ...(r.notes.length ? ["## Notes", "", ...r.notes.map((n) => `- ${n}`), ""] : []),

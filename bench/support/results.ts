@@ -57,6 +57,18 @@ export interface FleetResult {
   operatorRssMb: { min: number; max: number };
 }
 
+/** The fleet controller alone over many nodes (bench/fleet-controller.ts). */
+export interface FleetControllerResult {
+  nodes: number;
+  hooks: number;
+  /** Hooks with a node in their status when the run stopped waiting. */
+  assigned: number;
+  assignMs: number;
+  idle: { rssMb: number; requestsPerSecond: Array<[string, number]> };
+  busy: { rssMb: number; cpuSeconds: number; perHook: Array<[string, number]> };
+  after: { rssMb: number; requestsPerSecond: Array<[string, number]> };
+}
+
 export interface BacklogSide {
   hooks: number;
   /** Hooks seen Pending, and (the operator, the Go peer) Succeeded. */
@@ -82,5 +94,6 @@ export interface Results {
   burst?: Partial<Record<ActorKind, BurstSide>>;
   memory?: Partial<Record<ActorKind, Array<[number, number]>>>;
   fleet?: FleetResult;
+  fleetController?: FleetControllerResult;
   backlog?: Partial<Record<ActorKind, BacklogSide>>;
 }
