@@ -108,6 +108,28 @@ function memory(r: Results): string[] {
   ];
 }
 
+function metacontroller(r: Results): string[] {
+  const sides = r.metacontroller;
+  if (!sides?.length) return [];
+  const total = (list: Array<[string, number]>) => list.reduce((sum, [, n]) => sum + n, 0);
+  return [
+    "## Metacontroller burst (a model of its loop, client limited like Metacontroller's)",
+    "",
+    ...head(["webhook", "hooks", "client QPS", "all Succeeded after", "requests per hook", "by verb and resource"]),
+    ...sides.map((s) =>
+      row([
+        s.label,
+        `${s.succeeded}/${s.hooks}`,
+        s.qps,
+        `${fmt(s.seconds)} s`,
+        fmt(total(s.perHook), 2),
+        s.perHook.map(([k, n]) => `${k} ${fmt(n, 2)}`).join(", "),
+      ]),
+    ),
+    "",
+  ];
+}
+
 function fleetController(r: Results): string[] {
   const f = r.fleetController;
   if (!f) return [];
@@ -230,6 +252,7 @@ export function writeResults(r: Results, suffix = ""): string {
     ...memory(r),
     ...fleet(r),
     ...fleetController(r),
+    ...metacontroller(r),
     ...backlog(r),
     ...(plots.length ? ["## Plots", "", ...plots, ""] : []),
     ...(r.notes.length ? ["## Notes", "", ...r.notes.map((n) => `- ${n}`), ""] : []),

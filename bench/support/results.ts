@@ -69,6 +69,19 @@ export interface FleetControllerResult {
   after: { rssMb: number; requestsPerSecond: Array<[string, number]> };
 }
 
+/** One build of the webhook under the Metacontroller model (bench/metacontroller.ts). */
+export interface MetacontrollerSide {
+  label: string;
+  hooks: number;
+  /** The model's client limit, as Metacontroller's --client-go-qps. */
+  qps: number;
+  /** Hooks created → every hook Succeeded. */
+  seconds: number;
+  succeeded: number;
+  /** Metacontroller's requests per hook, by `verb resource`. */
+  perHook: Array<[string, number]>;
+}
+
 export interface BacklogSide {
   hooks: number;
   /** Hooks seen Pending, and (the operator, the Go peer) Succeeded. */
@@ -95,5 +108,6 @@ export interface Results {
   memory?: Partial<Record<ActorKind, Array<[number, number]>>>;
   fleet?: FleetResult;
   fleetController?: FleetControllerResult;
+  metacontroller?: MetacontrollerSide[];
   backlog?: Partial<Record<ActorKind, BacklogSide>>;
 }
