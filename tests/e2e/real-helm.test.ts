@@ -123,16 +123,16 @@ describe("the chart on real-0, with the built image", () => {
       [REAL_NODE, `${REPOSITORY}:${FIRST}`, 0],
       [REAL_NODE, `${REPOSITORY}:${FIRST}`, 0],
     ]);
-    // One replica holds the Lease, under its pod's name.
+    // One replica holds the Lease: its log says it became leader under the holder's identity.
     const lease = await waitFor(
       "the fleet Lease",
       async () => (await kube.json(["get", "lease", "plexd-hook-fleet", "-n", NS])).spec.holderIdentity,
-      {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      },
+      { timeoutMs: 60_000, intervalMs: 500 },
     );
-    expect(fleet.map((p) => p.metadata.name)).toContain(lease);
+    const leaders = await Promise.all(
+      fleet.map(async (p) => (await kube.k(["logs", "-n", NS, p.metadata.name])).includes(`"identity":"${lease}","leader":true`)),
+    );
+    expect(leaders.filter(Boolean)).toHaveLength(1);
 
     await kube.k(
       ["apply", "-f", "-"],
