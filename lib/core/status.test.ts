@@ -38,6 +38,23 @@ const backoff = {
     { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" },
   ],
 };
+/** A pod whose hook container the kernel's OOM killer ended (SIGKILL), as the kubelet reports it. */
+const oomKilledPod: Pod = {
+  metadata: { name: "plexdhook-h-oomkd" },
+  status: {
+    containerStatuses: [
+      {
+        name: "hook",
+        image: "i",
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode: 137, reason: "OOMKilled" } },
+      },
+    ],
+  },
+};
+
 describe("deriveStatus() maps the Job to a phase", () => {
   const cases: Array<[string, PlexdHookStatus | undefined, Job["status"], Pod[], Phase, Partial<PlexdHookStatus>]> = [
     ["a Job with no pods yet is Pending", { phase: "Pending", jobName: "plexdhook-h" }, {}, [], "Pending", {}],
@@ -72,6 +89,18 @@ describe("deriveStatus() maps the Job to a phase", () => {
         message:
           "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)",
         exitCode: 3,
+      },
+    ],
+    [
+      "a pod the OOM killer ended fails with exit code 137 and OOMKilled in the message",
+      { phase: "Running" },
+      backoff,
+      [oomKilledPod],
+      "Failed",
+      {
+        message:
+          "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-oomkd exited with code 137 (OOMKilled)",
+        exitCode: 137,
       },
     ],
     ["Running never goes back to Pending", { phase: "Running" }, { active: 1, ready: 0 }, [], "Running", {}],

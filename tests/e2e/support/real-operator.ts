@@ -109,7 +109,8 @@ export interface HookWatch {
   stop(): Promise<void>;
 }
 
-const TEMPLATE = '{.metadata.name}{"\\t"}{.status.phase}{"\\t"}{.status.completedAt}{"\\t"}{.status.exitCode}{"\\n"}';
+// kubectl passes the output through a tabwriter, which turns tabs into spaces: "|" separates the fields.
+const TEMPLATE = '{.metadata.name}{"|"}{.status.phase}{"|"}{.status.completedAt}{"|"}{.status.exitCode}{"\\n"}';
 
 export function watchHooks(cluster: Cluster, ns: string): HookWatch {
   const proc = Bun.spawn(
@@ -129,7 +130,7 @@ export function watchHooks(cluster: Cluster, ns: string): HookWatch {
   );
   const seen = new Map<string, Seen[]>();
   const reading = readLines(proc.stdout, (line) => {
-    const [name = "", phase = "", completedAt = "", exitCode = ""] = line.split("\t");
+    const [name = "", phase = "", completedAt = "", exitCode = ""] = line.split("|");
     if (name === "") return;
     const list = seen.get(name) ?? [];
     const last = list.at(-1);
