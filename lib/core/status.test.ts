@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { configError, failedCreate, failedPod, unschedulable } from "../../tests/support/pods.ts";
+import { configError, failedCreate, failedPod, terminatedPod, unschedulable } from "../../tests/support/pods.ts";
 import { deriveStatus, failedStatus, pendingStatus } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
@@ -39,21 +39,7 @@ const backoff = {
   ],
 };
 /** A pod whose hook container the kernel's OOM killer ended (SIGKILL), as the kubelet reports it. */
-const oomKilledPod: Pod = {
-  metadata: { name: "plexdhook-h-oomkd" },
-  status: {
-    containerStatuses: [
-      {
-        name: "hook",
-        image: "i",
-        imageID: "",
-        ready: false,
-        restartCount: 0,
-        state: { terminated: { exitCode: 137, reason: "OOMKilled" } },
-      },
-    ],
-  },
-};
+const oomKilledPod = terminatedPod("plexdhook-h-oomkd", 137, "OOMKilled");
 
 describe("deriveStatus() maps the Job to a phase", () => {
   const cases: Array<[string, PlexdHookStatus | undefined, Job["status"], Pod[], Phase, Partial<PlexdHookStatus>]> = [
