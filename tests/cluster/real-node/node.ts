@@ -34,9 +34,9 @@ export interface RealNode {
   importImage(archive: string): void;
   /**
    * Stops containerd (SIGTERM, as `systemctl restart` does) and starts it again with the same config;
-   * the running containers' shims live on. Resolves once its socket answers.
+   * the running containers' shims live on. Resolves once its socket answers, with the old and the new process ids.
    */
-  restartContainerd(): Promise<void>;
+  restartContainerd(): Promise<{ stopped: number; started: number }>;
   /** Stops the kubelet (SIGTERM); its containers go on running, the node stops reporting. */
   stopKubelet(): Promise<void>;
   /** Starts the kubelet again after stopKubelet(), with the same config and credentials. */
@@ -173,9 +173,11 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
       startMs: Math.round(ready - started),
       importImage: (archive) => importImage(socket, archive),
       async restartContainerd() {
+        const stopped = containerd.pid;
         await halt(containerd);
         containerd = startContainerd();
         await waitContainerd(socket, containerd, ctx.timeoutMs);
+        return { stopped, started: containerd.pid };
       },
       async stopKubelet() {
         await halt(kubelet);
