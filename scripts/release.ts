@@ -7,18 +7,7 @@
 // SOURCE_DATE_EPOCH (default: the last commit's time), owned by 0:0, with fixed modes; gzip -n
 // leaves out the name and time.
 
-import {
-  chmodSync,
-  cpSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
@@ -33,8 +22,6 @@ function normaliseModes(dir: string, executables: Set<string>): void {
   chmodSync(dir, 0o755);
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    // chmod follows a link: leave kubectl-plexd alone, or it would set the mode of the binary it names.
-    if (lstatSync(path).isSymbolicLink()) continue;
     if (statSync(path).isDirectory()) normaliseModes(path, executables);
     else chmodSync(path, executables.has(path) ? 0o755 : 0o644);
   }
@@ -68,8 +55,8 @@ try {
     cpSync(join(ROOT, "deploy", "kubernetes"), join(dir, "manifests", "kubernetes"), { recursive: true, dereference: true });
     cpSync(join(ROOT, "README.md"), join(dir, "README.md"));
     cpSync(join(ROOT, "LICENSE"), join(dir, "LICENSE"));
-    // Run as kubectl-plexd, the binary serves `kubectl plexd …` (put the link on PATH).
-    symlinkSync("plexd-hook", join(dir, "kubectl-plexd"));
+    // No kubectl-plexd link: krew unpacks only files and directories (v0.4.3: "unable to handle file type 50"), and
+    // its manifest copies plexd-hook out as kubectl-plexd; bundle users make the link (README).
     normaliseModes(dir, new Set([binary]));
 
     const tar = join(DIST, `${top}.tar`);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { configError, failedCreate, failedPod, unschedulable } from "../../tests/support/pods.ts";
+import { configError, failedCreate, failedPod, terminatedPod, unschedulable } from "../../tests/support/pods.ts";
 import { deriveStatus, failedStatus, pendingStatus } from "./status.ts";
 import type { Job, Phase, PlexdHook, PlexdHookStatus, Pod } from "./types.ts";
 
@@ -38,6 +38,9 @@ const backoff = {
     { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" },
   ],
 };
+/** A pod whose hook container the kernel's OOM killer ended (SIGKILL), as the kubelet reports it. */
+const oomKilledPod = terminatedPod("plexdhook-h-oomkd", 137, "OOMKilled");
+
 describe("deriveStatus() maps the Job to a phase", () => {
   const cases: Array<[string, PlexdHookStatus | undefined, Job["status"], Pod[], Phase, Partial<PlexdHookStatus>]> = [
     ["a Job with no pods yet is Pending", { phase: "Pending", jobName: "plexdhook-h" }, {}, [], "Pending", {}],
@@ -72,6 +75,18 @@ describe("deriveStatus() maps the Job to a phase", () => {
         message:
           "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-abcde exited with code 3 (Error)",
         exitCode: 3,
+      },
+    ],
+    [
+      "a pod the OOM killer ended fails with exit code 137 and OOMKilled in the message",
+      { phase: "Running" },
+      backoff,
+      [oomKilledPod],
+      "Failed",
+      {
+        message:
+          "Job plexdhook-h failed: BackoffLimitExceeded: Job has reached the specified backoff limit: container hook in pod plexdhook-h-oomkd exited with code 137 (OOMKilled)",
+        exitCode: 137,
       },
     ],
     ["Running never goes back to Pending", { phase: "Running" }, { active: 1, ready: 0 }, [], "Running", {}],

@@ -36,6 +36,11 @@ export interface StartOptions {
    * per machine at a time). When the machine cannot, startCluster throws with the reason in one line.
    */
   realNode?: boolean;
+  /**
+   * Seconds a node may miss heartbeats before the controller manager calls it NotReady (default 50):
+   * fault tests that stop a kubelet shorten it to keep their runtime down.
+   */
+  nodeMonitorGracePeriodSeconds?: number;
 }
 
 export interface Cluster {
@@ -106,6 +111,9 @@ async function startOnce(opts: StartOptions, bin: BinPaths, hostIp: string | und
       apiServerPort: apiServerPort!,
       pki,
       ...(hostIp === undefined ? {} : { hostIp, kubeletClient }),
+      ...(opts.nodeMonitorGracePeriodSeconds === undefined
+        ? {}
+        : { nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds }),
       ...(opts.auditLog === true ? { auditPolicy: join(dir, "audit-policy.yaml"), auditLog: join(dir, "audit.log") } : {}),
     };
     if (layout.auditPolicy !== undefined) await Bun.write(layout.auditPolicy, components.AUDIT_POLICY);

@@ -18,6 +18,8 @@ export interface Layout {
   hostIp?: string;
   /** With a real node: the API server's client certificate for the kubelet API. */
   kubeletClient?: { cert: string; key: string };
+  /** How long a node may miss heartbeats before it is NotReady; the controller manager's default (50 s) when unset. */
+  nodeMonitorGracePeriodSeconds?: number;
 }
 
 /** The API server's identity towards kubelets, named as kubeadm names it. */
@@ -114,6 +116,7 @@ export function controllerManagerArgs(l: Layout, kubeconfig: string): string[] {
     `--cluster-signing-key-file=${l.pki.caKey}`,
     // New nodes carry a not-ready taint until this controller sees them Ready; check every second.
     "--node-monitor-period=1s",
+    ...(l.nodeMonitorGracePeriodSeconds === undefined ? [] : [`--node-monitor-grace-period=${l.nodeMonitorGracePeriodSeconds}s`]),
   ];
 }
 

@@ -37,4 +37,38 @@ export async function ensureHelm(): Promise<string> {
   return HELM;
 }
 
+export interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `helm` with `args` against `kubeconfig`, its caches and config under `home` (never the user's). */
+export async function runHelm(
+  helm: string,
+  args: string[],
+  opts: { kubeconfig: string; home: string; cwd: string },
+): Promise<HelmResult> {
+  const proc = Bun.spawn([helm, ...args], {
+    cwd: opts.cwd,
+    env: {
+      PATH: process.env.PATH,
+      KUBECONFIG: opts.kubeconfig,
+      // Without HOME, client-go puts its discovery cache in .kube/ of the working directory.
+      HOME: opts.home,
+      HELM_CACHE_HOME: join(opts.home, "cache"),
+      HELM_CONFIG_HOME: join(opts.home, "config"),
+      HELM_DATA_HOME: join(opts.home, "data"),
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  return { code, stdout, stderr };
+}
+
 if (import.meta.main) console.log(await ensureHelm());

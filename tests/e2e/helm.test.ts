@@ -1,14 +1,13 @@
 // The Helm chart: lint, the same objects as `plexd-hook manifests`, and install/upgrade/uninstall on a control plane of its own.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { renderManifests } from "../../lib/manifests.ts";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
-import { ensureHelm } from "../cluster/helm.ts";
+import { ensureHelm, type HelmResult, runHelm } from "../cluster/helm.ts";
 import { waitFor } from "../cluster/wait.ts";
-import { hookYaml } from "./support/cluster.ts";
+import { hookYaml, writeTokenKubeconfig } from "./support/cluster.ts";
 import { type Operator, REPO, startOperator } from "./support/operator.ts";
 
 const CHART = join(REPO, "deploy", "helm", "plexd-hook");
@@ -18,28 +17,9 @@ let helmBin: string;
 let cluster: Cluster;
 let operator: Operator | undefined;
 
-async function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function helm(args: string[]): Promise<HelmResult> {
   const home = join(cluster?.dir ?? REPO, "helm-home");
-  const proc = Bun.spawn([helmBin, ...args], {
-    cwd: REPO,
-    env: {
-      PATH: process.env.PATH,
-      KUBECONFIG: cluster?.kubeconfig ?? "/nonexistent",
-      // Without HOME, client-go puts its discovery cache in .kube/ of the working directory.
-      HOME: home,
-      HELM_CACHE_HOME: join(home, "cache"),
-      HELM_CONFIG_HOME: join(home, "config"),
-      HELM_DATA_HOME: join(home, "data"),
-    },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, stdout, stderr] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  return { code, stdout, stderr };
+  return runHelm(helmBin, args, { kubeconfig: cluster?.kubeconfig ?? "/nonexistent", home, cwd: REPO });
 }
 
 async function helmOk(args: string[]): Promise<string> {
@@ -135,17 +115,7 @@ describe("helm install, upgrade and uninstall on the local control plane", () =>
     await k(["wait", "--for=condition=Established", "crd/plexdhooks.plexd.plexsphere.com", "--timeout=60s"]);
     // plexd-cluster: a plexd token not bound to a DaemonSet pod may create no Job (plexd-hook-jobs policy).
     const token = (await k(["create", "token", "plexd-cluster", "-n", NS, "--duration=1h"])).trim();
-    const kubeconfig = join(cluster.dir, "chart-operator.kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{ name: local, cluster: { server: "${cluster.server}", certificate-authority: "${cluster.caFile}" } }]
-users: [{ name: plexd, user: { token: "${token}" } }]
-contexts: [{ name: plexd, context: { cluster: local, user: plexd } }]
-current-context: plexd
-`,
-    );
+    const kubeconfig = writeTokenKubeconfig(cluster, join(cluster.dir, "chart-operator.kubeconfig"), token);
     operator = startOperator(["--kubeconfig", kubeconfig, "--namespace", NS, "--node-name", "node-a"]);
     await operator.waitReady();
     const applied = await cluster.kubectl(["apply", "-f", "-"], {
@@ -178,7 +148,7 @@ current-context: plexd
     expect(await helmOk(["history", "plexd-hook", "-o", "json"])).toContain('"revision":2');
   });
 
-  test("helm uninstall leaves nothing of the chart behind but the CRD", async () => {
+  test("helm uninstall leaves nothing of the chart behind but the CRD and the namespace, with the hook in it", async () => {
     await operator?.stop();
     operator = undefined;
     await helmOk(["uninstall", "plexd-hook", "--wait"]);
@@ -200,11 +170,11 @@ current-context: plexd
           .trim()
           .split("\n")
           .filter(Boolean);
-        const namespace = await cluster.kubectl(["get", "namespace", NS]);
-        return names.length === 0 && namespace.code !== 0 ? "nothing" : undefined;
+        return names.length === 1 ? names : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 500 },
     );
-    expect(left).toBe("nothing");
+    expect(left).toEqual([`namespace/${NS}`]);
+    expect((await kJson(["get", "plexdhook", "first", "-n", NS])).status.phase).toBe("Succeeded");
   }, 180_000);
 });

@@ -11,7 +11,8 @@ import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { seedSpec } from "../support/seed.ts";
 import { hookYaml } from "./support/cluster.ts";
-import { BINARY, REPO } from "./support/operator.ts";
+import { BINARY } from "./support/operator.ts";
+import { buildImage } from "./support/real-operator.ts";
 
 const NS = "plexd-system";
 const NODE = "real-0";
@@ -29,15 +30,6 @@ async function k(args: string[], stdin?: string): Promise<string> {
   return res.stdout;
 }
 const json = async <T = any>(args: string[]): Promise<T> => JSON.parse(await k([...args, "-o", "json"])) as T;
-
-async function buildImage(): Promise<string> {
-  const out = join(work, "image");
-  const args = ["run", "scripts/image.ts", "--arch", "amd64", "--out", out, "--ref", IMAGE];
-  const proc = Bun.spawn([process.execPath, ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
-  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-  if (code !== 0) throw new Error(`npm run image failed (${code}): ${stderr.trim()}`);
-  return join(out, `plexd-hook-${pkg.version}-image-linux-amd64.tar`);
-}
 
 /** The DaemonSet's pods on real-0 that are not being deleted. */
 async function operatorPods(): Promise<any[]> {
@@ -108,7 +100,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "plexd-real-e2e-"));
   const [started, archive] = await Promise.all([
     startCluster({ name: "real-e2e", realNode: true, nodes: [], auditLog: true }),
-    buildImage(),
+    buildImage(work, IMAGE),
   ]);
   cluster = started;
   cluster.realNode!.importImage(archive);

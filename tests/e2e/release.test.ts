@@ -1,12 +1,14 @@
 // The release bundle: `npm run release` once, then what it wrote, read back as a user would.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parse } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
 import { installMissing } from "../cluster/apt.ts";
+import { ensureBinaries } from "../cluster/binaries.ts";
+import { ensureKrew } from "../cluster/krew.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, sharedCluster } from "./support/cluster.ts";
 import { REPO, startOperator } from "./support/operator.ts";
@@ -98,7 +100,6 @@ describe("npm run release", () => {
         `${root}manifests/install.yaml`,
         `${root}manifests/kubernetes/`,
         ...deployTree(join(REPO, "deploy", "kubernetes"), `${root}manifests/kubernetes/`),
-        `${root}kubectl-plexd`,
         `${root}plexd-hook`,
       ].sort();
       expect(
@@ -115,15 +116,51 @@ describe("npm run release", () => {
     },
   );
 
-  test("kubectl-plexd in the tarball is a link to plexd-hook, and answers as the kubectl plugin", () => {
-    const link = sh(["tar", "-tvzf", tarball("x64")])
-      .stdout.split("\n")
-      .find((line) => line.includes("kubectl-plexd"));
-    expect(link).toMatch(/^lrwxrwxrwx .*\/kubectl-plexd -> plexd-hook$/);
-    const help = sh([join(extracted, top("x64"), "kubectl-plexd")]);
+  test("the tarball holds no link (krew unpacks only files), and plexd-hook linked as kubectl-plexd answers as the kubectl plugin", () => {
+    const types = sh(["tar", "-tvzf", tarball("x64")])
+      .stdout.trim()
+      .split("\n")
+      .map((line) => line[0]);
+    expect(new Set(types)).toEqual(new Set(["d", "-"]));
+    const link = join(extracted, top("x64"), "kubectl-plexd");
+    symlinkSync("plexd-hook", link);
+    const help = sh([link]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("kubectl plexd run NODE");
   });
+
+  test("kubectl krew install --manifest=plexd.yaml --archive=<tarball> installs the plugin, and kubectl plexd version works", async () => {
+    const [krew, bins] = await Promise.all([ensureKrew(), ensureBinaries()]);
+    const root = mkdtempSync(join(tmpdir(), "plexd-krew-test-"));
+    try {
+      const krewRoot = join(root, "krew");
+      const env = {
+        PATH: [join(krewRoot, "bin"), dirname(krew), "/usr/bin", "/bin"].join(":"),
+        KREW_ROOT: krewRoot,
+        HOME: root,
+      };
+      const kubectl = (args: string[]) => {
+        const proc = Bun.spawnSync([bins.kubectl, ...args], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+        return { code: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
+      };
+      const target = process.arch === "arm64" ? "arm64" : "x64";
+      const install = kubectl(["krew", "install", `--manifest=${join(DIST, "plexd.yaml")}`, `--archive=${tarball(target)}`]);
+      expect({ code: install.code, stderr: install.stderr }).toMatchObject({
+        code: 0,
+        stderr: expect.stringContaining("Installed plugin: plexd"),
+      });
+      // `krew list` needs krew's index (git, the network); the receipt and kubectl's plugin list say the same here.
+      expect(existsSync(join(krewRoot, "receipts", "plexd.yaml"))).toBe(true);
+      expect(kubectl(["plugin", "list"]).stdout).toContain(join(krewRoot, "bin", "kubectl-plexd"));
+      const version = kubectl(["plexd", "version"]);
+      expect({ code: version.code, stdout: version.stdout, stderr: version.stderr }).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining(`plexd-hook ${pkg.version} (`),
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   test("the x64 binary in the tarball prints the package.json version", () => {
     const result = sh([join(extracted, top("x64"), "plexd-hook"), "--version"]);

@@ -4,21 +4,19 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Pod } from "../../lib/core/types.ts";
 
 /** A pod whose hook container exited with code 3. */
-export const failedPod: Pod = {
-  metadata: { name: "plexdhook-h-abcde" },
-  status: {
-    containerStatuses: [
-      {
-        name: "hook",
-        image: "i",
-        imageID: "",
-        ready: false,
-        restartCount: 0,
-        state: { terminated: { exitCode: 3, reason: "Error" } },
-      },
-    ],
-  },
-};
+export const failedPod: Pod = terminatedPod("plexdhook-h-abcde", 3, "Error");
+
+/** A pod whose hook container ended with `exitCode` for `reason`, as the kubelet reports it. */
+export function terminatedPod(name: string, exitCode: number, reason: string): Pod {
+  return {
+    metadata: { name },
+    status: {
+      containerStatuses: [
+        { name: "hook", image: "i", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode, reason } } },
+      ],
+    },
+  };
+}
 
 /** A pod the scheduler cannot place. */
 export const unschedulable: Pod = {

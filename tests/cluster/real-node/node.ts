@@ -32,6 +32,15 @@ export interface RealNode {
   startMs: number;
   /** Imports an image archive (OCI or Docker) into the node, as `ctr -n k8s.io images import`. */
   importImage(archive: string): void;
+  /**
+   * Stops containerd (SIGTERM, as `systemctl restart` does) and starts it again with the same config;
+   * the running containers' shims live on. Resolves once its socket answers, with the old and the new process ids.
+   */
+  restartContainerd(): Promise<{ stopped: number; started: number }>;
+  /** Stops the kubelet (SIGTERM); its containers go on running, the node stops reporting. */
+  stopKubelet(): Promise<void>;
+  /** Starts the kubelet again after stopKubelet(), with the same config and credentials. */
+  startKubelet(): void;
   /** Kills every container and component and removes what they left on the machine. */
   stop(): Promise<void>;
   /** After stop(): what was still on the machine when it ended, one line each (empty when the teardown was complete). */
@@ -156,13 +165,20 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
       children.push(child);
       return child;
     };
+    /** Stops a component and forgets it, so that starting it again leaves one child to stop at the end. */
+    const halt = async (child: Child): Promise<void> => {
+      await child.stop(5_000);
+      children.splice(children.indexOf(child), 1);
+    };
     const socket = config.containerdSocket(dir);
-    const containerd = start("containerd", "/usr/bin/containerd", [`--config=${config.containerdConfigPath(dir)}`]);
+    const startContainerd = () => start("containerd", "/usr/bin/containerd", [`--config=${config.containerdConfigPath(dir)}`]);
+    let containerd = startContainerd();
     await waitContainerd(socket, containerd, ctx.timeoutMs);
     importBaseImages(socket, dir, ctx.bin.pause);
 
     const kubeletStarted = performance.now();
-    start("kubelet", ctx.bin.kubelet, config.kubeletArgs(layout));
+    const startKubelet = () => start("kubelet", ctx.bin.kubelet, config.kubeletArgs(layout));
+    let kubelet = startKubelet();
     start("kube-proxy", ctx.bin.kubeProxy, config.kubeProxyArgs(layout));
     await waitNodesSchedulable(ctx.conn, [config.NODE_NAME], children, ctx.timeoutMs);
     const ready = performance.now();
@@ -173,6 +189,19 @@ export async function startRealNode(ctx: RealNodeContext): Promise<RealNode> {
       kubeletReadyMs: Math.round(ready - kubeletStarted),
       startMs: Math.round(ready - started),
       importImage: (archive) => importImage(socket, archive),
+      async restartContainerd() {
+        const stopped = containerd.pid;
+        await halt(containerd);
+        containerd = startContainerd();
+        await waitContainerd(socket, containerd, ctx.timeoutMs);
+        return { stopped, started: containerd.pid };
+      },
+      async stopKubelet() {
+        await halt(kubelet);
+      },
+      startKubelet() {
+        if (!kubelet.isRunning()) kubelet = startKubelet();
+      },
       stop,
       leftovers: () => left,
     };

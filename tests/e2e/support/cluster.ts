@@ -162,6 +162,21 @@ export function sharedCluster(options: StartOptions = {}): Promise<Setup> {
   return shared;
 }
 
+/** Writes a kubeconfig for `cluster` that authenticates with `token` to `path`; returns `path`. */
+export function writeTokenKubeconfig(cluster: Cluster, path: string, token: string): string {
+  writeFileSync(
+    path,
+    `apiVersion: v1
+kind: Config
+clusters: [{ name: local, cluster: { server: "${cluster.server}", certificate-authority: "${cluster.caFile}" } }]
+users: [{ name: plexd, user: { token: "${token}" } }]
+contexts: [{ name: plexd, context: { cluster: local, user: plexd } }]
+current-context: plexd
+`,
+  );
+  return path;
+}
+
 /** A PlexdHook manifest as YAML text. */
 export function hookYaml(name: string, namespace: string, spec: object): string {
   return JSON.stringify({ apiVersion: "plexd.plexsphere.com/v1alpha1", kind: "PlexdHook", metadata: { name, namespace }, spec });
