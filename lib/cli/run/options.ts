@@ -37,7 +37,7 @@ export interface RunRequest {
 
 export const RUN_FLAGS = {
   image: { type: "string", arg: "REF", help: "container image (default: busybox:latest, as the CRD)" },
-  privileged: { type: "boolean", help: "run the container privileged (needs the policy to allow it)" },
+  privileged: { type: "boolean", help: "run the container privileged (the admission policy must allow it for you)" },
   param: {
     type: "string",
     multiple: true,
@@ -50,10 +50,18 @@ export const RUN_FLAGS = {
     arg: "NAME=SECRET/KEY",
     help: "a parameter read from a Secret key in the hook's namespace (repeatable)",
   },
-  timeout: { type: "string", arg: "DURATION", help: "time limit, e.g. 90s, 5m (the hook's activeDeadlineSeconds)" },
+  timeout: {
+    type: "string",
+    arg: "DURATION",
+    help: "time limit: 90s, 5m, 1h (the hook's activeDeadlineSeconds); past it the run ends Failed, DeadlineExceeded",
+  },
   "keep-output": { type: "string", arg: "LINES", help: "keep the last LINES (1-100) of the log in status.output" },
   namespace: { type: "string", short: "n", arg: "NAME", help: "namespace of the hook (default: plexd-system)" },
-  name: { type: "string", arg: "NAME", help: "hook name (default: generated); with --selector, the rollout's name" },
+  name: {
+    type: "string",
+    arg: "NAME",
+    help: "hook name (default: run-<id>-<node>); with --selector, the rollout's name (default: run-<id>)",
+  },
   detach: { type: "boolean", short: "d", help: "print the hook's name and return at once" },
   rm: { type: "boolean", help: "delete the hook when it has finished" },
   selector: {

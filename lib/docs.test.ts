@@ -1,0 +1,50 @@
+// docs/usage.md states what the PlexdHook CRD defines: every field of spec, with its default.
+
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
+
+const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+const doc = read("docs/usage.md");
+const crd = parse(read("crds/plexdhook-crd.yaml"));
+const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+
+/** The spec table: field → default column. */
+const table = new Map(
+  [
+    ...(doc.split("<!-- spec:begin -->")[1]?.split("<!-- spec:end -->")[0] ?? "").matchAll(
+      /^\| `([a-zA-Z.]+)` +\| ([^|]+?) +\|/gm,
+    ),
+  ].map((m) => [m[1] as string, (m[2] as string).trim()] as const),
+);
+
+/** The fields of spec as dotted paths, one level into jobTemplate and output; drain has a page of its own. */
+function fields(schema: any, prefix = ""): Array<[string, any]> {
+  return Object.entries(schema.properties ?? {}).flatMap(([name, child]: [string, any]) => {
+    const path = `${prefix}${name}`;
+    return name === "drain" || !child.properties ? [[path, child]] : fields(child, `${path}.`);
+  });
+}
+
+test("docs/usage.md's spec table lists every field of the PlexdHook spec, and no other", () => {
+  expect([...table.keys()].toSorted()).toEqual(
+    fields(spec)
+      .map(([path]) => path)
+      .toSorted(),
+  );
+});
+
+test.each(fields(spec))("docs/usage.md gives spec.%s the CRD's default", (path, schema) => {
+  const written = table.get(path);
+  if (path === "jobTemplate.image") expect(written).toBe(`\`${DEFAULT_IMAGE}\``);
+  else if (spec.required?.includes(path)) expect(written).toBe("(required)");
+  else if (schema.default === undefined) expect(written).toBe("none");
+  else expect(written).toBe(`\`${schema.default}\``);
+});
+
+test("docs/usage.md gives the deadline the builder sets when a hook sets none", () => {
+  expect(doc).toContain(
+    `omitted, the builder sets ${DEFAULT_ACTIVE_DEADLINE_SECONDS} (${DEFAULT_ACTIVE_DEADLINE_SECONDS / 3600} hours)`,
+  );
+});
