@@ -1,7 +1,8 @@
 // The command line, declared once: flags, their help, and parsing into a typed config.
 
 import { parseArgs } from "node:util";
-import { AGENT_POD_SELECTOR } from "../fleet/config.ts";
+import { defaultConfig } from "../controller/config.ts";
+import { AGENT_POD_SELECTOR, defaultFleetConfig } from "../fleet/config.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observe/logger.ts";
 import { columns, type FlagSpec, flagLines } from "./help.ts";
 
@@ -16,6 +17,10 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** The defaults the help states, read from the configurations that apply them. */
+const AGENT = defaultConfig({ namespace: DEFAULT_NAMESPACE, nodeName: "" });
+const FLEET = defaultFleetConfig({ namespace: DEFAULT_NAMESPACE });
+
 /** Every flag of the operator's commands; OPERATOR_COMMANDS says which command takes which. */
 const FLAGS = {
   kubeconfig: {
@@ -27,11 +32,11 @@ const FLAGS = {
   namespace: { type: "string", arg: "NAME", help: `namespace whose PlexdHooks to handle (default: ${DEFAULT_NAMESPACE})` },
   "node-name": { type: "string", arg: "NAME", help: "node this agent acts for (default: $NODE_NAME, set by the DaemonSet)" },
   "all-nodes": { type: "boolean", help: "cluster mode: handle every hook, pinning each Job to spec.nodeName" },
-  workers: { type: "string", arg: "N", help: "hooks reconciled at once (default: 16)" },
+  workers: { type: "string", arg: "N", help: `hooks reconciled at once (default: ${AGENT.workers})` },
   "unclaimed-after": {
     type: "string",
     arg: "SECONDS",
-    help: "report hooks aimed at a node where no agent took them after this long (default: 60)",
+    help: `report hooks aimed at a node where no agent took them after this long (default: ${FLEET.unclaimed.afterMs / 1000})`,
   },
   "agent-selector": {
     type: "string",
@@ -41,7 +46,7 @@ const FLAGS = {
   "node-lost-after": {
     type: "string",
     arg: "SECONDS",
-    help: "report running hooks Failed once their node has been NotReady or gone this long (default: 600)",
+    help: `report running hooks Failed once their node has been NotReady or gone this long (default: ${AGENT.lostNodes.afterMs / 1000})`,
   },
   "health-addr": {
     type: "string",
