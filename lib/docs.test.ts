@@ -1,9 +1,10 @@
-// docs/usage.md states what the PlexdHook CRD defines: every field of spec, with its default.
+// docs/ states what the code defines: every field of the PlexdHook spec with its default, the Lease's periods.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
+import { defaultLease } from "./controller/config.ts";
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 const doc = read("docs/usage.md");
@@ -47,4 +48,13 @@ test("docs/usage.md gives the deadline the builder sets when a hook sets none", 
   expect(doc).toContain(
     `omitted, the builder sets ${DEFAULT_ACTIVE_DEADLINE_SECONDS} (${DEFAULT_ACTIVE_DEADLINE_SECONDS / 3600} hours)`,
   );
+});
+
+test("docs/scale.md gives the Lease's takeover jitter, renewal period and duration as the code sets them", () => {
+  const scale = read("docs/scale.md");
+  const { takeoverJitterMs, retryPeriodMs, leaseDurationSeconds } = defaultLease("ns", "lease", "me");
+  const jitter = [...scale.matchAll(/(?:random delay of up to|[Tt]akeover jitter of) (\d+) s/g)].map(([, s]) => Number(s));
+  expect(jitter.length).toBeGreaterThan(0);
+  expect(jitter).toEqual(jitter.map(() => takeoverJitterMs / 1000));
+  expect(scale).toContain(`renews every ${retryPeriodMs / 1000} s (Lease duration ${leaseDurationSeconds} s)`);
 });
