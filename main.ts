@@ -10,7 +10,7 @@ import { rolloutCommand } from "./lib/cli/rollout/command.ts";
 import { runCommand, type Subcommand } from "./lib/cli/run/command.ts";
 import { terminalConfirm } from "./lib/cli/run/confirm.ts";
 import { logsCommand } from "./lib/cli/run/logs-command.ts";
-import { ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
+import { ENV_NODE_NAME, ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { defaultFleetConfig, type FleetConfig } from "./lib/fleet/config.ts";
@@ -132,7 +132,7 @@ async function runController(
 function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> | number {
   if (!cli.allNodes && !cli.nodeName) {
     io.stderr.write(
-      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
+      `error: no node name: pass --node-name, set ${ENV_NODE_NAME} (the DaemonSet sets it from the downward API), or use --all-nodes\n`,
     );
     return 2;
   }

@@ -1,16 +1,17 @@
 // The command line, declared once: flags, their help, and parsing into a typed config.
 
 import { parseArgs } from "node:util";
+import { ENV_NODE_NAME } from "../constants.ts";
 import { defaultConfig } from "../controller/config.ts";
 import { AGENT_POD_SELECTOR, defaultFleetConfig } from "../fleet/config.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observe/logger.ts";
 import { columns, type FlagSpec, flagLines } from "./help.ts";
 
 export const DEFAULT_NAMESPACE = "plexd-system";
-export const DEFAULT_HEALTH_ADDR = ":8081";
-export const DEFAULT_WEBHOOK_ADDR = ":8080";
-export const MANIFEST_MODES = ["native", "metacontroller"] as const;
-export type ManifestMode = (typeof MANIFEST_MODES)[number];
+const DEFAULT_HEALTH_ADDR = ":8081";
+const DEFAULT_WEBHOOK_ADDR = ":8080";
+const MANIFEST_MODES = ["native", "metacontroller"] as const;
+type ManifestMode = (typeof MANIFEST_MODES)[number];
 
 /** A mistake on the command line: print it with a hint to --help and exit 2. */
 export class UsageError extends Error {
@@ -30,7 +31,11 @@ const FLAGS = {
   },
   context: { type: "string", arg: "NAME", help: "kubeconfig context to use (default: the current context)" },
   namespace: { type: "string", arg: "NAME", help: `namespace whose PlexdHooks to handle (default: ${DEFAULT_NAMESPACE})` },
-  "node-name": { type: "string", arg: "NAME", help: "node this agent acts for (default: $NODE_NAME, set by the DaemonSet)" },
+  "node-name": {
+    type: "string",
+    arg: "NAME",
+    help: `node this agent acts for (default: $${ENV_NODE_NAME}, set by the DaemonSet)`,
+  },
   "all-nodes": { type: "boolean", help: "cluster mode: handle every hook, pinning each Job to spec.nodeName" },
   workers: { type: "string", arg: "N", help: `hooks reconciled at once (default: ${AGENT.workers})` },
   "unclaimed-after": {
@@ -251,7 +256,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     kubeconfig: values.kubeconfig,
     context: values.context,
     namespace: values.namespace ?? DEFAULT_NAMESPACE,
-    nodeName: values["node-name"] ?? env.NODE_NAME ?? "",
+    nodeName: values["node-name"] ?? env[ENV_NODE_NAME] ?? "",
     allNodes: values["all-nodes"] ?? false,
     workers,
     unclaimedAfterSeconds,

@@ -1,9 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { commandFlags, commandHelp, helpText } from "./flags.ts";
+import { main } from "../../main.ts";
+import { commandFlags } from "./flags.ts";
 import { columns, flagLines, flagRows } from "./help.ts";
-import { rolloutHelp } from "./rollout/command.ts";
-import { runHelp } from "./run/command.ts";
-import { logsHelp } from "./run/logs-command.ts";
+import { programFor } from "./plugin.ts";
+
+/** What `plexd-hook ARGS` (or `kubectl plexd ARGS`) prints on stdout. */
+async function stdout(args: string[], program = "plexd-hook"): Promise<string> {
+  let out = "";
+  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true } };
+  await main(args, {}, io, new AbortController().signal, programFor(program));
+  return out;
+}
 
 /** The column where each flag's description starts, in the lines of a help's Flags section. */
 function descriptionColumns(help: string): number[] {
@@ -41,17 +48,19 @@ test("columns() aligns names and descriptions", () => {
   ).toEqual(["  run         a", "  manifests   b"]);
 });
 
+/** Every command's --help, as main() prints it. */
+const helps: Record<string, string> = {
+  top: await stdout(["--help"]),
+  operator: await stdout(["operator", "--help"]),
+  fleet: await stdout(["fleet", "--help"]),
+  webhook: await stdout(["webhook", "--help"]),
+  manifests: await stdout(["manifests", "--help"]),
+  run: await stdout(["run", "--help"], "kubectl-plexd"),
+  logs: await stdout(["logs", "--help"], "kubectl-plexd"),
+  rollout: await stdout(["rollout", "--help"], "kubectl-plexd"),
+};
+
 describe("every command's help", () => {
-  const helps: Record<string, string> = {
-    top: helpText("1.0"),
-    operator: commandHelp("operator"),
-    fleet: commandHelp("fleet"),
-    webhook: commandHelp("webhook"),
-    manifests: commandHelp("manifests"),
-    run: runHelp("kubectl plexd"),
-    logs: logsHelp("kubectl plexd"),
-    rollout: rolloutHelp("kubectl plexd"),
-  };
   test.each(Object.keys(helps))("%s: the flags' descriptions start in one column, never run into the flag", (name) => {
     const starts = descriptionColumns(helps[name] as string);
     expect(starts.length).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ export interface FlagSpec {
 }
 
 /** `-n, --namespace NAME`, or `    --all-nodes` beside flags that have a short form. */
-export function flagUsage(name: string, flag: FlagSpec, indentLong = false): string {
+function flagUsage(name: string, flag: FlagSpec, indentLong = false): string {
   const short = flag.short ? `-${flag.short}, ` : indentLong ? "    " : "";
   return `${short}--${name}${flag.arg ? ` ${flag.arg}` : ""}`;
 }

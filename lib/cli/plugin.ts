@@ -2,7 +2,7 @@
 
 import { basename } from "node:path";
 
-export const PLUGIN_FILE = "kubectl-plexd";
+const PLUGIN_FILE = "kubectl-plexd";
 
 export interface Program {
   /** How help and hints spell the program: "plexd-hook" or "kubectl plexd". */

@@ -20,7 +20,7 @@ export interface LostNodesOptions {
   now: () => Date;
 }
 
-/** Nodes lost for longer than `afterMs`, each with why; `goneSince` remembers when a node was first missed. */
+/** @internal Nodes lost for longer than `afterMs`, each with why; `goneSince` remembers when a node was first missed. */
 export function lostNodes(
   nodes: NodeState[],
   goneSince: Map<string, number>,

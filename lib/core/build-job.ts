@@ -57,7 +57,7 @@ const avoidControlPlane = (): V1Affinity => ({
 });
 
 /** The labels every hook Job and its pods carry. */
-export function jobLabels(hook: PlexdHook, nodeName: string): Record<string, string> {
+function jobLabels(hook: PlexdHook, nodeName: string): Record<string, string> {
   return {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_HOOK_NAME]: hook.spec.hookName,

@@ -32,7 +32,6 @@ export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409 && !isAlreadyExists(err);
 export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
-export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
 /** 429: the API server (priority and fairness, or max-in-flight) sheds load and asks to be asked again. */
 export const isThrottled = (err: unknown): boolean => statusOf(err) === 429;
 

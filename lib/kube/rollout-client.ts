@@ -20,7 +20,7 @@ interface Node {
 }
 
 /** The little a rollout reads of a Node; a Node is mostly images and addresses nobody here needs. */
-export function rolloutNode(node: Node): RolloutNode {
+function rolloutNode(node: Node): RolloutNode {
   const ready = node.status?.conditions?.find((c) => c.type === "Ready");
   const entry: RolloutNode = {
     name: node.metadata.name,

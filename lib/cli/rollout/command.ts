@@ -25,7 +25,7 @@ const STEERING: Record<string, { spec: Partial<PlexdRolloutSpec>; said: string }
   abort: { spec: { abort: true }, said: "aborted: no node starts any more; running hooks finish, then it ends Failed" },
 };
 
-export function rolloutHelp(program: string): string {
+function rolloutHelp(program: string): string {
   return [
     "Follows or steers a PlexdRollout (kubectl get pr lists them).",
     "",

@@ -21,7 +21,7 @@ export interface Terminal {
 
 const REDRAW_MS = 100;
 
-export function runHelp(program: string): string {
+function runHelp(program: string): string {
   return [
     "Runs a command on a node as a PlexdHook, shows its phase and log, and exits with its exit code.",
     "With --selector, creates a PlexdRollout that the fleet controller runs on every matching node, and",

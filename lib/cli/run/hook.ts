@@ -29,13 +29,13 @@ function fitName(text: string): string {
   return `${text.slice(0, MAX_NAME - hash.length - 1).replace(/[-.]+$/, "")}-${hash}`;
 }
 
-/** The hook's name: `--name` for one node, else `run-<id>-<node>` (`<name>-<node>` with --selector and --name). */
+/** @internal The hook's name: `--name` for one node, else `run-<id>-<node>` (`<name>-<node>` with --selector and --name). */
 export function hookResourceName(request: Pick<RunRequest, "name" | "selector">, runId: string, node: string): string {
   if (request.name && !request.selector) return request.name;
   return fitName(`${request.name ?? `run-${runId}`}-${node}`);
 }
 
-/** spec.hookName: the command's base name as a label value (`/bin/df` → `df`), or `run`. */
+/** @internal spec.hookName: the command's base name as a label value (`/bin/df` → `df`), or `run`. */
 export function hookNameFor(command: readonly string[]): string {
   const base = (command[0] ?? "").split("/").pop() ?? "";
   const cleaned = base

@@ -16,7 +16,7 @@ export const LOGS_FLAGS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
-export function logsHelp(program: string): string {
+function logsHelp(program: string): string {
   return [
     "Prints a hook's container log, found through its Job.",
     "",

@@ -3,9 +3,9 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../flags.ts";
 
-export const DEFAULT_MAX_PARALLEL = 1;
+const DEFAULT_MAX_PARALLEL = 1;
 
-export interface SecretParam {
+interface SecretParam {
   name: string;
   secret: string;
   key: string;
@@ -79,7 +79,7 @@ export const RUN_FLAGS = {
 
 const UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600 };
 
-/** "90" and "90s" → 90, "5m" → 300, "1h30m" → 5400. Throws UsageError otherwise. */
+/** @internal "90" and "90s" → 90, "5m" → 300, "1h30m" → 5400. Throws UsageError otherwise. */
 export function parseDuration(flag: string, text: string): number {
   const parts = [...text.matchAll(/(\d+)([smh]?)/g)];
   const total = parts.reduce((sum, [, n, unit]) => sum + Number(n) * (UNITS[unit ?? ""] ?? 1), 0);

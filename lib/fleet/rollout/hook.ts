@@ -13,7 +13,7 @@ export type NewRolloutHook = Omit<PlexdHook, "metadata" | "status"> & {
 const MAX_NAME = 253;
 const HASH_LENGTH = 10;
 
-/** `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
+/** @internal `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
 export function rolloutHookName(rollout: string, node: string): string {
   const name = `${rollout}-${node}`;
   if (name.length <= MAX_NAME) return name;

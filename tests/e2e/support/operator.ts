@@ -9,7 +9,7 @@ import { readLines } from "../../support/lines.ts";
 export const REPO = join(import.meta.dir, "..", "..", "..");
 export const BINARY = join(REPO, "plexd-hook");
 
-export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
+type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
 export interface Operator {
   proc: Subprocess<"ignore", "pipe", "pipe">;
