@@ -22,8 +22,8 @@ import { buildEnv } from "./env.ts";
 import { jobNameFor, nodeLabelValue } from "./names.ts";
 import type { Job, PlexdHook } from "./types.ts";
 
-// Functions rather than shared constants: each Job gets objects of its own (structuredClone was a tenth of
-// a burst's reconcile time).
+// Functions rather than shared constants: each Job gets objects of its own without deep-copying shared
+// ones, which is dear on the path of every hook (docs/scale.md, "Where a burst's CPU goes").
 const privileged = (): V1SecurityContext => ({ privileged: true });
 const restricted = (): V1SecurityContext => ({
   readOnlyRootFilesystem: true,
