@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
 import { defaultLease } from "./controller/config.ts";
+import * as REASONS from "./core/reasons.ts";
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 const doc = read("docs/usage.md");
@@ -57,4 +58,12 @@ test("docs/scale.md gives the Lease's takeover jitter, renewal period and durati
   expect(jitter.length).toBeGreaterThan(0);
   expect(jitter).toEqual(jitter.map(() => takeoverJitterMs / 1000));
   expect(scale).toContain(`renews every ${retryPeriodMs / 1000} s (Lease duration ${leaseDurationSeconds} s)`);
+});
+
+test("every Event reason docs/usage.md names is one lib/core/reasons.ts defines", () => {
+  const sentence = doc.split("recorded as Kubernetes Events")[1]?.split(":")[0] ?? "";
+  const named = [...sentence.matchAll(/`(\w+)`/g)].map(([, reason]) => reason);
+  expect(named.length).toBeGreaterThan(5);
+  const defined = new Set(Object.values(REASONS));
+  expect(named.filter((reason) => !defined.has(reason as string))).toEqual([]);
 });
