@@ -1,5 +1,5 @@
-// CONTRIBUTING's rule for end-to-end tests, checked: a fixed sleep is a window, a cadence or wall-clock
-// time the system reads, and says which in a comment right above it; waiting for a state is waitFor's.
+// CONTRIBUTING's rules for tests, checked: an e2e test's fixed sleep says in a comment why it is no
+// waitFor, and the code in lib/ never leans on test helpers.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -17,4 +17,11 @@ test("every Bun.sleep in tests/e2e has a comment right above it saying why it is
     });
   }
   expect(bare).toEqual([]);
+});
+
+test("no code in lib/ or main.ts imports from tests/: test helpers serve tests only", () => {
+  const root = join(import.meta.dir, "..");
+  const files = ["main.ts", ...new Glob("lib/**/*.ts").scanSync(root)].filter((f) => !f.endsWith(".test.ts"));
+  const importing = files.filter((f) => /from "(\.\.\/)+tests\//.test(readFileSync(join(root, f), "utf8")));
+  expect(importing).toEqual([]);
 });
