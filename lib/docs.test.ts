@@ -1,8 +1,9 @@
-// docs/ states what the code defines: every field of the PlexdHook spec with its default, the Lease's periods.
+// The README's two commands work, and docs/ states what the code defines: the PlexdHook spec, reasons, the Lease's periods.
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import pkg from "../package.json" with { type: "json" };
 import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
 import { defaultLease } from "./controller/config.ts";
 import * as REASONS from "./core/reasons.ts";
@@ -66,4 +67,13 @@ test("every Event reason docs/usage.md names is one lib/core/reasons.ts defines"
   expect(named.length).toBeGreaterThan(5);
   const defined = new Set<string>(Object.values(REASONS));
   expect(named.filter((reason) => !defined.has(reason as string))).toEqual([]);
+});
+
+test("the README's two newcomer commands are there, each alone in a sh block, and run scripts package.json has", () => {
+  const readme = read("README.md");
+  for (const command of ["npm ci && npm run demo", "npm ci && npm test"])
+    expect(readme).toContain(`\`\`\`sh\n${command}\n\`\`\``);
+  expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["demo", "test"]));
+  // CI runs the same test command the README gives.
+  expect(read(".ci/run")).toContain("npm ci --no-audit --no-fund && npm run lint && npm test");
 });
