@@ -5,8 +5,9 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import pkg from "../package.json" with { type: "json" };
 import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
-import { defaultLease } from "./controller/config.ts";
+import { defaultConfig, defaultLease } from "./controller/config.ts";
 import * as REASONS from "./core/reasons.ts";
+import { SILENCE_MS, WATCH_TIMEOUT_SECONDS } from "./kube/list-watch.ts";
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 const doc = read("docs/usage.md");
@@ -76,4 +77,18 @@ test("the README's two newcomer commands are there, each alone in a sh block, an
   expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["demo", "test"]));
   // CI runs the same test command the README gives.
   expect(read(".ci/run")).toContain("npm ci --no-audit --no-fund && npm run lint && npm test");
+});
+
+test("docs/operations.md's faults section gives the watch, resync and retry periods the code uses", () => {
+  const faults = read("docs/operations.md").split("## Through faults")[1]?.split("\n## ")[0] ?? "";
+  const { resyncPeriodMs, reconcile } = defaultConfig({ namespace: "ns", nodeName: "n" });
+  for (const said of [
+    `last ${WATCH_TIMEOUT_SECONDS / 60} to ${(2 * WATCH_TIMEOUT_SECONDS) / 60} minutes each`,
+    `a watch silent for ${SILENCE_MS / 1000} s`,
+    `looked at again every ${resyncPeriodMs / 60_000} minutes`,
+    `retried with backoff for ${reconcile.transientRetryWindowMs / 60_000} minutes`,
+    `is retried for ${reconcile.forbiddenRetryWindowMs / 1000} s first`,
+  ]) {
+    expect(faults.replace(/\s+/g, " ")).toContain(said);
+  }
 });
