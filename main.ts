@@ -3,14 +3,14 @@
 import { homedir } from "node:os";
 import type { Server } from "bun";
 import { explain } from "./lib/cli/explain.ts";
-import { type Cli, helpText, parseCli, UsageError } from "./lib/cli/flags.ts";
+import { type Cli, commandHelp, helpText, isOperatorCommand, parseCli, UsageError } from "./lib/cli/flags.ts";
 import { type LoadedKubeConfig, loadKubeConfig } from "./lib/cli/kubeconfig.ts";
 import { type Program, pluginHelp, programFor } from "./lib/cli/plugin.ts";
 import { rolloutCommand } from "./lib/cli/rollout/command.ts";
 import { runCommand, type Subcommand } from "./lib/cli/run/command.ts";
 import { terminalConfirm } from "./lib/cli/run/confirm.ts";
 import { logsCommand } from "./lib/cli/run/logs-command.ts";
-import { ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
+import { ENV_NODE_NAME, ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { defaultFleetConfig, type FleetConfig } from "./lib/fleet/config.ts";
@@ -132,7 +132,7 @@ async function runController(
 function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> | number {
   if (!cli.allNodes && !cli.nodeName) {
     io.stderr.write(
-      "error: no node name: pass --node-name, set NODE_NAME (the DaemonSet sets it from the downward API), or use --all-nodes\n",
+      `error: no node name: pass --node-name, set ${ENV_NODE_NAME} (the DaemonSet sets it from the downward API), or use --all-nodes\n`,
     );
     return 2;
   }
@@ -222,8 +222,12 @@ export async function main(
     return 2;
   }
   // A plugin never starts the operator by accident: `kubectl plexd` alone shows what it can do.
+  if (cli.help && cli.commandNamed && isOperatorCommand(cli.command)) {
+    io.stdout.write(commandHelp(cli.command, program.name));
+    return 0;
+  }
   if (cli.help || (program.plugin && argv.length === 0)) {
-    io.stdout.write(program.plugin ? pluginHelp(pkg.version) : helpText(pkg.version));
+    io.stdout.write(program.plugin ? pluginHelp(pkg.version) : helpText(pkg.version, program.name));
     return 0;
   }
   if (cli.version) {
@@ -250,6 +254,7 @@ export async function main(
       return runWebhook(cli, io, signal);
     case "run":
     case "logs":
+    case "rollout":
       io.stderr.write(`error: ${cli.command} comes first, its flags after it: ${program.name} ${cli.command} --help\n`);
       return 2;
   }

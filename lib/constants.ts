@@ -8,6 +8,7 @@ export const PLURAL = "plexdhooks";
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 export const ROLLOUT_KIND = "PlexdRollout";
 export const ROLLOUT_PLURAL = "plexdrollouts";
+/** @internal */
 export const ROLLOUT_CRD_NAME = `${ROLLOUT_PLURAL}.${GROUP}`;
 
 export const JOB_NAME_PREFIX = "plexdhook-";

@@ -53,7 +53,9 @@ try {
     writeFileSync(join(dir, "manifests", "install.yaml"), installYaml);
     // dereference: deploy/kubernetes/crds is a symlink to crds/, which a tarball must carry as files.
     cpSync(join(ROOT, "deploy", "kubernetes"), join(dir, "manifests", "kubernetes"), { recursive: true, dereference: true });
+    // The README links its topics in docs/ (installing air-gapped among them): they travel with it.
     cpSync(join(ROOT, "README.md"), join(dir, "README.md"));
+    cpSync(join(ROOT, "docs"), join(dir, "docs"), { recursive: true });
     cpSync(join(ROOT, "LICENSE"), join(dir, "LICENSE"));
     // No kubectl-plexd link: krew unpacks only files and directories (v0.4.3: "unable to handle file type 50"), and
     // its manifest copies plexd-hook out as kubectl-plexd; bundle users make the link (README).

@@ -11,6 +11,7 @@ export const auditMs = (t: string): number => Date.parse(`${t.slice(0, 19)}Z`) +
 export const readAudit = (path: string): AuditEntry[] => readAuditLog(path, "ResponseComplete");
 
 /**
+ * @internal
  * The operator, the floor and the Go peer: the benchmark runs them all with a token of the plexd-cluster
  * ServiceAccount (one that is not bound to a pod); a DaemonSet's controllers use plexd.
  */

@@ -7,7 +7,7 @@ import type { Observer } from "./observer.ts";
 
 const SINGLE_TIMEOUT_MS = 15_000;
 
-export function hookBody(name: string, nodeName: string | undefined): Record<string, unknown> {
+function hookBody(name: string, nodeName: string | undefined): Record<string, unknown> {
   return {
     apiVersion: API_VERSION,
     kind: KIND,

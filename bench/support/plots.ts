@@ -5,9 +5,9 @@ import type { Results } from "./results.ts";
 import { type Chart, cdf, type Series } from "./svg.ts";
 
 /** Fleet idle requests/s per node of the 0.1 design, read from its code: a Lease GET every 2 s. */
-export const TODAY_IDLE_PER_NODE = 0.5;
+const TODAY_IDLE_PER_NODE = 0.5;
 /** The budget: one request per node per 10 minutes. */
-export const BUDGET_IDLE_PER_NODE = 1 / 600;
+const BUDGET_IDLE_PER_NODE = 1 / 600;
 
 const present = <T>(record: Partial<Record<ActorKind, T>> | undefined): Array<[ActorKind, T]> =>
   ACTORS.filter((k) => record?.[k] !== undefined).map((k) => [k, record?.[k] as T]);

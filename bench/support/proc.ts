@@ -16,7 +16,7 @@ export function rssMb(pid: number): number {
 }
 
 /** Busy and total jiffies of the whole machine. */
-export function machineTicks(): { busy: number; total: number } {
+function machineTicks(): { busy: number; total: number } {
   const cpu = (readFileSync("/proc/stat", "utf8").split("\n")[0] as string).trim().split(/\s+/).slice(1).map(Number);
   const total = cpu.reduce((a, b) => a + b, 0);
   const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);

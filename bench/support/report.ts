@@ -8,7 +8,7 @@ import type { Results } from "./results.ts";
 import { fmt, median, ratio, summary } from "./stats.ts";
 import { renderChart } from "./svg.ts";
 
-export const RESULTS_DIR = join(import.meta.dir, "..", "results");
+const RESULTS_DIR = join(import.meta.dir, "..", "results");
 
 const row = (cells: Array<string | number>): string => `| ${cells.join(" | ")} |`;
 const head = (cells: string[]): string[] => [row(cells), row(cells.map(() => "---"))];

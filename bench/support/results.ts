@@ -3,20 +3,20 @@
 import type { ActorKind } from "./actors.ts";
 import type { Machine } from "./proc.ts";
 
-export interface StartupResult {
+interface StartupResult {
   readyMs: number[];
   idleRssMb: number[];
   stopMs: number[];
 }
 
-export interface LatencyResult {
+interface LatencyResult {
   /** Hook create answered → Pending seen, ms. */
   samples: number[];
   timeouts: number;
   cpuSeconds: number;
 }
 
-export interface BurstSide {
+interface BurstSide {
   hooks: number;
   totalMs: number;
   createMs: number;
@@ -82,7 +82,7 @@ export interface MetacontrollerSide {
   perHook: Array<[string, number]>;
 }
 
-export interface BacklogSide {
+interface BacklogSide {
   hooks: number;
   /** Hooks seen Pending, and (the operator, the Go peer) Succeeded. */
   pendingMs: number;

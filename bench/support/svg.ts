@@ -26,7 +26,7 @@ const MARGIN = { left: 70, right: 20, top: 40, bottom: 50 };
 
 const escapeXml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Round tick values covering [lo, hi]: 1-2-5 steps on a linear axis, powers of ten on a log axis. */
+/** @internal Round tick values covering [lo, hi]: 1-2-5 steps on a linear axis, powers of ten on a log axis. */
 export function ticks(lo: number, hi: number, log = false): number[] {
   if (log) {
     const out: number[] = [];

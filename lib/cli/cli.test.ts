@@ -40,22 +40,23 @@ const broken = join(dir, "broken");
 writeFileSync(broken, "clusters: [ {name: \n");
 
 describe("main()", () => {
-  test("--help prints usage with every flag and exits 0", async () => {
+  test("--help lists the commands and exits 0; each operator command's --help lists only its own flags", async () => {
     const { code, stdout } = await cli(["--help"]);
     expect(code).toBe(0);
-    for (const flag of [
-      "--kubeconfig",
-      "--context",
-      "--namespace",
-      "--node-name",
-      "--all-nodes",
-      "--log-level",
-      "--log-format",
-      "--health-addr",
-      "--version",
-    ]) {
-      expect(stdout).toContain(flag);
+    for (const command of ["operator", "fleet", "webhook", "manifests", "version", "run", "logs", "rollout"]) {
+      expect(stdout).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
     }
+    expect(stdout.split("Flags:")[1]).not.toContain("--node-name");
+    const fleet = await cli(["fleet", "--help"]);
+    expect(fleet.code).toBe(0);
+    expect(fleet.stdout).toContain("Usage:\n  plexd-hook fleet [flags]\n");
+    expect(fleet.stdout).toContain("--unclaimed-after SECONDS");
+    expect(fleet.stdout).not.toContain("--node-name");
+    const operator = await cli(["operator", "--help"]);
+    expect(operator.stdout).toContain("--node-name NAME");
+    expect(operator.stdout).not.toContain("--unclaimed-after");
+    expect((await cli(["webhook", "--help"])).stdout).not.toContain("--kubeconfig");
+    expect((await cli(["manifests", "--help"])).stdout).toContain("--mode MODE");
   });
 
   test("run and logs are commands of their own, with their own help", async () => {

@@ -52,7 +52,10 @@ describe("parseCli()", () => {
     [["--log-level", "loud"], "Invalid --log-level: loud"],
     [["--log-format", "xml"], "Invalid --log-format: xml"],
     [["--workers", "0"], "Invalid --workers: 0"],
-    [["--unclaimed-after", "soon"], "Invalid --unclaimed-after: soon"],
+    [["fleet", "--unclaimed-after", "soon"], "Invalid --unclaimed-after: soon"],
+    [["--unclaimed-after", "5"], "--unclaimed-after is a flag of fleet, not of operator (the command when none is named)"],
+    [["manifests", "--node-name", "a"], "--node-name is a flag of operator, not of manifests"],
+    [["webhook", "--kubeconfig", "k"], "--kubeconfig is a flag of operator and fleet, not of webhook"],
     [["frobnicate"], "Unknown command: frobnicate"],
   ];
   test.each(bad)("parseCli(%p) refuses with a clear message", (argv, message) => {

@@ -2,7 +2,7 @@
 
 import { basename } from "node:path";
 
-export const PLUGIN_FILE = "kubectl-plexd";
+const PLUGIN_FILE = "kubectl-plexd";
 
 export interface Program {
   /** How help and hints spell the program: "plexd-hook" or "kubectl plexd". */
@@ -31,7 +31,7 @@ export function pluginHelp(version: string): string {
     "  kubectl plexd manifests | kubectl apply -f -            install plexd-hook",
     "  kubectl plexd version",
     "",
-    "Run 'kubectl plexd run --help' for run's flags.",
+    "Run 'kubectl plexd COMMAND --help' for a command's flags.",
     "",
   ].join("\n");
 }

@@ -13,7 +13,7 @@ import { errorText } from "../kube/errors.ts";
 import { JobPods, PendingPods } from "./pod-lists.ts";
 
 /** A Job usually has a running pod within this long; only past it is the question worth an API call. */
-export const START_GRACE_MS = 10_000;
+const START_GRACE_MS = 10_000;
 /** One namespace-wide list of FailedCreate Events serves every Job for this long. */
 const EVENTS_TTL_MS = 10_000;
 
@@ -38,7 +38,7 @@ export function recheckMs(job: Job, now: Date): number | undefined {
   return undefined;
 }
 
-/** A Job that should have a running pod by now and has none. */
+/** @internal A Job that should have a running pod by now and has none. */
 export function notStarted(job: Job, now: Date): boolean {
   return !jobFinished(job) && (job.status?.ready ?? 0) === 0 && !job.status?.succeeded && ageMs(job, now) > START_GRACE_MS;
 }

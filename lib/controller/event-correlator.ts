@@ -17,10 +17,15 @@ import { REASON_HOOK_FAILED, REASON_HOOK_RUNNING, REASON_HOOK_SUCCEEDED, REASON_
 import { Lru } from "./lru.ts";
 
 export const CACHE_SIZE = 4096;
+/** @internal */
 export const SIMILAR_MAX = 10;
+/** @internal */
 export const SIMILAR_WINDOW_MS = 10 * 60_000;
+/** @internal */
 export const SPAM_BURST = 25;
+/** @internal */
 export const SPAM_REFILL_MS = 5 * 60_000;
+/** @internal */
 export const COMBINED_PREFIX = "(combined from similar events): ";
 /** Phase Events: each at most once a hook, never held back by the spam filter. */
 const PHASES = new Set([REASON_JOB_CREATED, REASON_HOOK_RUNNING, REASON_HOOK_SUCCEEDED, REASON_HOOK_FAILED]);

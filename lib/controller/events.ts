@@ -11,6 +11,7 @@ import { Lru } from "./lru.ts";
 
 export type EventType = "Normal" | "Warning";
 
+/** @internal */
 export function buildEvent(
   hook: PlexdHook,
   type: EventType,

@@ -15,7 +15,7 @@ export interface ElectorOptions extends LeaseConfig {
   elapsed?: () => number;
 }
 
-/** metav1.MicroTime wants exactly six fractional digits. */
+/** @internal metav1.MicroTime wants exactly six fractional digits. */
 export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import { REASON_NODE_LOST } from "../core/reasons.ts";
 import { failedAfterJobStatus, isTerminal } from "../core/status.ts";
-import { sleep } from "../core/time.ts";
+import { every } from "../core/time.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient, NodeState } from "../kube/client.ts";
 import { errorText, isConflict, isFieldSelectorUnsupported } from "../kube/errors.ts";
@@ -20,7 +20,7 @@ export interface LostNodesOptions {
   now: () => Date;
 }
 
-/** Nodes lost for longer than `afterMs`, each with why; `goneSince` remembers when a node was first missed. */
+/** @internal Nodes lost for longer than `afterMs`, each with why; `goneSince` remembers when a node was first missed. */
 export function lostNodes(
   nodes: NodeState[],
   goneSince: Map<string, number>,
@@ -55,15 +55,13 @@ export async function reportLostNodes(options: LostNodesOptions, signal: AbortSi
   const goneSince = new Map<string, number>();
   const lister = new LostHooks(options);
   let known = new Set<string>();
-  while (!signal.aborted) {
-    await sleep(config.everyMs, signal);
-    if (signal.aborted) return;
+  await every(config.everyMs, signal, async () => {
     let nodes: NodeState[];
     try {
       nodes = await client.listNodes();
     } catch (err) {
       logger.warn({ error: errorText(err) }, "looking for hooks on lost nodes failed: nodes not listed");
-      continue;
+      return;
     }
     const lost = lostNodes(nodes, goneSince, known, config.afterMs, now().getTime());
     const hooks = await lister.on([...lost.keys()]);
@@ -74,7 +72,7 @@ export async function reportLostNodes(options: LostNodesOptions, signal: AbortSi
       if (done) goneSince.delete(node);
     }
     known = new Set([...nodes.map((n) => n.name), ...goneSince.keys()]);
-  }
+  });
 }
 
 /** The hooks on lost nodes: one list per node by field selector, or where the API server cannot, one list filtered here. */

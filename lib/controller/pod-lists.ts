@@ -4,9 +4,9 @@ import { LABEL_JOB_CONTROLLER_UID } from "../core/pods.ts";
 import type { Pod } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 
-/** How long one list of pending pods answers every Job that asks; also the most often it is made. */
+/** @internal How long one list of pending pods answers every Job that asks; also the most often it is made. */
 export const PENDING_TTL_MS = 15_000;
-/** At most this many Job UIDs in one label selector: about 2 KB of URL. */
+/** @internal At most this many Job UIDs in one label selector: about 2 KB of URL. */
 export const BATCH_MAX = 50;
 
 type Index = Map<string, Pod[]>;

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import { REASON_NO_CONTROLLER } from "../core/reasons.ts";
 import { unclaimedStatus } from "../core/status.ts";
-import { sleep } from "../core/time.ts";
+import { every } from "../core/time.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isConflict } from "../kube/errors.ts";
@@ -27,22 +27,20 @@ export interface UnclaimedOptions {
 /** Looks every `config.everyMs` until `signal` aborts; only ever writes status on hooks no one has written. */
 export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSignal): Promise<void> {
   const { client, config, logger, now } = options;
-  while (!signal.aborted) {
-    await sleep(config.everyMs, signal);
-    if (signal.aborted) return;
+  await every(config.everyMs, signal, async () => {
     let hooks: PlexdHook[];
     try {
       hooks = await client.listHooks(options.namespace, options.fieldSelector);
     } catch (err) {
       logger.warn({ error: errorText(err) }, "looking for unclaimed hooks failed");
-      continue;
+      return;
     }
     for (const hook of hooks) {
       if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
       const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
       if (waitedMs >= config.afterMs) await report(options, hook, waitedMs);
     }
-  }
+  });
 }
 
 /** Writes one hook's unclaimed status; a failure is logged and left to the next pass. */

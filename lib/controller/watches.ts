@@ -8,8 +8,8 @@ import type { KubeClient, WatchEvent } from "../kube/client.ts";
 import { ApiError, errorText } from "../kube/errors.ts";
 
 /** Hook sources, each a map of its own in the HookCache: hooks aimed at the node, and those assigned to it. */
-export const SOURCE_OWN = "own";
-export const SOURCE_ASSIGNED = "assigned";
+const SOURCE_OWN = "own";
+const SOURCE_ASSIGNED = "assigned";
 
 export type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
 
@@ -32,7 +32,7 @@ function isFieldSelectorUnsupported(err: unknown): boolean {
 }
 
 /** The hook sources with their field selectors, and the Job label selector. */
-export function selectors(scope: Scope, serverSideFilter: boolean): { hooks: Array<[string, string | undefined]>; jobs: string } {
+function selectors(scope: Scope, serverSideFilter: boolean): { hooks: Array<[string, string | undefined]>; jobs: string } {
   const managed = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
   const jobs = scope.allNodes ? managed : `${managed},${LABEL_NODE}=${nodeLabelValue(scope.nodeName)}`;
   if (scope.allNodes || !serverSideFilter) return { hooks: [[SOURCE_OWN, undefined]], jobs };

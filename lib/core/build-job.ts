@@ -22,8 +22,8 @@ import { buildEnv } from "./env.ts";
 import { jobNameFor, nodeLabelValue } from "./names.ts";
 import type { Job, PlexdHook } from "./types.ts";
 
-// Functions rather than shared constants: each Job gets objects of its own (structuredClone was a tenth of
-// a burst's reconcile time).
+// Functions rather than shared constants: each Job gets objects of its own without deep-copying shared
+// ones, which is dear on the path of every hook (docs/scale.md, "Where a burst's CPU goes").
 const privileged = (): V1SecurityContext => ({ privileged: true });
 const restricted = (): V1SecurityContext => ({
   readOnlyRootFilesystem: true,
@@ -57,7 +57,7 @@ const avoidControlPlane = (): V1Affinity => ({
 });
 
 /** The labels every hook Job and its pods carry. */
-export function jobLabels(hook: PlexdHook, nodeName: string): Record<string, string> {
+function jobLabels(hook: PlexdHook, nodeName: string): Record<string, string> {
   return {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_HOOK_NAME]: hook.spec.hookName,

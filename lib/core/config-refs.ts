@@ -2,10 +2,10 @@
 
 import type { KeyRef, PlexdHook, Pod } from "./types.ts";
 
-export type RefKind = "ConfigMap" | "Secret";
+type RefKind = "ConfigMap" | "Secret";
 
 /** One key a parameter reads, with the object it lives in. */
-export interface ConfigRef {
+interface ConfigRef {
   kind: RefKind;
   namespace: string;
   name: string;
@@ -14,7 +14,7 @@ export interface ConfigRef {
   parameter: string;
 }
 
-/** Every key the hook's parameters read, in spec order. Objects live in the hook's namespace, like the pod's. */
+/** @internal Every key the hook's parameters read, in spec order. Objects live in the hook's namespace, like the pod's. */
 export function configRefs(hook: PlexdHook): ConfigRef[] {
   const refs: ConfigRef[] = [];
   for (const parameter of hook.spec.parameters ?? []) {
@@ -29,7 +29,7 @@ export function configRefs(hook: PlexdHook): ConfigRef[] {
   return refs;
 }
 
-/** Why the hook cannot start: the object, or only the key, is missing. Both modes say it in these words. */
+/** @internal Why the hook cannot start: the object, or only the key, is missing. Both modes say it in these words. */
 export function missingRefMessage(ref: ConfigRef, what: "object" | "key"): string {
   const object = `${ref.kind} ${ref.namespace}/${ref.name}`;
   return what === "object"
@@ -42,6 +42,7 @@ const OBJECT_NOT_FOUND = /^(configmap|secret) "([^"]+)" not found/i;
 const KEY_NOT_FOUND = /couldn't find key (\S+) in (ConfigMap|Secret) ([^/\s]+)\/(\S+)/i;
 
 /**
+ * @internal
  * Maps the kubelet's CreateContainerConfigError message to the hook's parameter it concerns, in the
  * words of missingRefMessage; undefined when the message is about something else.
  */

@@ -4,7 +4,7 @@ import type { V1EnvVar, V1EnvVarSource } from "@kubernetes/client-node";
 import { ENV_HOOK_NAME, ENV_NODE_ID, ENV_PARAM_PREFIX } from "../constants.ts";
 import type { KeyRef, ParameterSource, PlexdHookSpec } from "./types.ts";
 
-/** `disk-path` → `PLEXD_PARAM_DISK_PATH`: every character outside [A-Za-z0-9_] becomes `_`, then uppercased. */
+/** @internal `disk-path` → `PLEXD_PARAM_DISK_PATH`: every character outside [A-Za-z0-9_] becomes `_`, then uppercased. */
 export function paramEnvName(parameterName: string): string {
   return ENV_PARAM_PREFIX + parameterName.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase();
 }

@@ -34,7 +34,7 @@ function failedContainer(pods: readonly Pod[]) {
   return undefined;
 }
 
-/** "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
+/** @internal "container hook exited with code 3 (Error)" for the first pod whose container failed, if any. */
 export function exitSummary(pods: readonly Pod[]): string | undefined {
   const failed = failedContainer(pods);
   if (!failed) return undefined;
@@ -44,7 +44,7 @@ export function exitSummary(pods: readonly Pod[]): string | undefined {
   return `container ${CONTAINER_NAME} in pod ${pod.metadata?.name} exited with code ${terminated.exitCode}${why}${said}`;
 }
 
-/** Why a pod of the hook has not started: unschedulable, or its container waiting (e.g. on an image pull). */
+/** @internal Why a pod of the hook has not started: unschedulable, or its container waiting (e.g. on an image pull). */
 export function pendingSummary(pods: readonly Pod[]): string | undefined {
   for (const pod of pods) {
     const name = pod.metadata?.name;
@@ -62,7 +62,7 @@ export function pendingSummary(pods: readonly Pod[]): string | undefined {
   return undefined;
 }
 
-/** The Job controller's latest FailedCreate Event: why it cannot make the pod (quota, Pod Security, no ServiceAccount). */
+/** @internal The Job controller's latest FailedCreate Event: why it cannot make the pod (quota, Pod Security, no ServiceAccount). */
 export function createFailure(jobEvents: readonly CoreV1Event[]): string | undefined {
   const failures = jobEvents.filter((e) => e.reason === "FailedCreate" && e.message);
   const latest = failures.toSorted((a, b) => eventTime(b) - eventTime(a))[0];

@@ -2,7 +2,7 @@
 
 import type { PlexdHook } from "./types.ts";
 
-export const DEFAULT_OUTPUT_MAX_BYTES = 4096;
+const DEFAULT_OUTPUT_MAX_BYTES = 4096;
 
 export interface OutputLimits {
   tailLines: number;

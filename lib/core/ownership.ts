@@ -10,7 +10,7 @@ import type { Job, PlexdHook } from "./types.ts";
  * else; the fleet controller holds every duty that needs more; cluster mode is one process doing both
  * for every node.
  */
-export type Role = "agent" | "fleet" | "cluster";
+type Role = "agent" | "fleet" | "cluster";
 
 export interface Self {
   role: Role;
@@ -33,13 +33,13 @@ export function targetNode(hook: PlexdHook, self: Self): string | undefined {
  * builder's unprivileged Job for its own node, reading no Secret, and nothing else (admission policy
  * plexd-hook-jobs).
  */
-export function needsFleet(hook: PlexdHook): boolean {
+function needsFleet(hook: PlexdHook): boolean {
   const { privileged, allowControlPlane, parameters } = hook.spec;
   return privileged === true || allowControlPlane === true || (parameters ?? []).some((p) => p.valueFrom?.secretKeyRef);
 }
 
 /** Whether the status records the hook's Job as seen: from then on it is only followed, never created. */
-export function jobRecorded(hook: PlexdHook): boolean {
+function jobRecorded(hook: PlexdHook): boolean {
   return Boolean(hook.status?.jobName) && !isClaimOnly(hook);
 }
 

@@ -150,7 +150,7 @@ export interface Evidence {
   node?: string;
 }
 
-/** The status once the hook's Job exists (or is asked for): Pending, keeping an earlier startedAt and a later phase. */
+/** @internal The status once the hook's Job exists (or is asked for): Pending, keeping an earlier startedAt and a later phase. */
 export function pendingStatus(hook: PlexdHook, jobName: string, nodeName: string | undefined, now: Date): PlexdHookStatus {
   const current = hook.status ?? {};
   return {

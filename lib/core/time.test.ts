@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { backoffDelay, sleep } from "./time.ts";
+import { backoffDelay, every, sleep } from "./time.ts";
 
 describe("backoffDelay()", () => {
   const cases: Array<[number, number, number]> = [
@@ -28,4 +28,14 @@ describe("sleep()", () => {
     await slept;
     expect(performance.now() - started).toBeLessThan(1_000);
   });
+});
+
+test("every() runs its pass after each period until the signal aborts, and none after", async () => {
+  const stop = new AbortController();
+  let passes = 0;
+  const done = every(5, stop.signal, async () => {
+    if (++passes === 3) stop.abort();
+  });
+  await done;
+  expect(passes).toBe(3);
 });

@@ -25,7 +25,7 @@ export interface HookParameter {
   valueFrom?: ParameterSource;
 }
 
-export interface JobTemplate {
+interface JobTemplate {
   image?: string;
   command?: string[];
   args?: string[];
@@ -44,7 +44,7 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-export type UncordonPolicy = "IfCordonedByUs" | "Never";
+type UncordonPolicy = "IfCordonedByUs" | "Never";
 
 /** spec.drain: move the node's workloads away before the hook runs (the fleet controller does it). */
 export interface DrainSpec {
@@ -59,7 +59,7 @@ export interface DrainSpec {
   uncordon?: UncordonPolicy;
 }
 
-/** The drain's stages, in the order a drain passes them; the CRD's enum lists the same. */
+/** @internal The drain's stages, in the order a drain passes them; the CRD's enum lists the same. */
 export const DRAIN_STAGES = ["Idle", "Cordon", "Drain", "Blocked", "Complete", "TimedOut", "Released"] as const;
 export type DrainStage = (typeof DRAIN_STAGES)[number];
 

@@ -23,7 +23,7 @@ import { DrainController } from "./drain/controller.ts";
 import { FleetView } from "./fleet-view.ts";
 import { FleetReconciler } from "./hook-reconciler.ts";
 
-export const LOG_FLEET_STARTED = "plexd-hook fleet controller started";
+const LOG_FLEET_STARTED = "plexd-hook fleet controller started";
 
 /** A further duty of the Lease holder (rollouts, drains): made anew each time the Lease is won, run until it is lost. */
 export interface Duty {

@@ -31,7 +31,7 @@ export interface FleetReconcilerDeps {
   now: () => Date;
 }
 
-export function hostnameMismatchMessage(node: string, hostname: string): string {
+function hostnameMismatchMessage(node: string, hostname: string): string {
   return `Node ${node} carries the label kubernetes.io/hostname=${hostname}, not its name, and a hook's Job is pinned with kubernetes.io/hostname=${node}: its pod could never be placed there. Hooks cannot target this node by name; create the hook without spec.nodeName to let the fleet controller choose a node`;
 }
 

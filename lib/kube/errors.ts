@@ -29,10 +29,17 @@ function statusOf(err: unknown): number | undefined {
 }
 
 export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+
+/** The request's answer, or undefined when the object is not there (404); any other error is thrown. */
+export function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  return request.catch((err) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+}
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409 && !isAlreadyExists(err);
 export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
-export const isUnauthorized = (err: unknown): boolean => statusOf(err) === 401;
 /** 429: the API server (priority and fairness, or max-in-flight) sheds load and asks to be asked again. */
 export const isThrottled = (err: unknown): boolean => statusOf(err) === 429;
 

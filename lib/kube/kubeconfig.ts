@@ -13,7 +13,7 @@ import {
 } from "@kubernetes/client-node/dist/config_types.js";
 import { parse } from "yaml";
 
-/** A kubeconfig user; `tokenFile` is read again on every refresh, as client-go does (client-node reads it once). */
+/** @internal A kubeconfig user; `tokenFile` is read again on every refresh, as client-go does (client-node reads it once). */
 export type KubeUser = User & { readonly tokenFile?: string };
 
 /** One kubeconfig file, or several merged. */

@@ -109,14 +109,19 @@ async function firstList<T>(
  * signal aborts: it re-watches after the server closes a watch, backs off after errors, relists when
  * the resourceVersion is too old, and reports objects that vanished meanwhile as DELETED.
  */
+/** @internal A watch asks to end after this long, stretched by up to as much again at random so watches do not end together. */
+export const WATCH_TIMEOUT_SECONDS = 300;
+/** @internal See ListWatchOptions.silenceMs. */
+export const SILENCE_MS = 150_000;
+
 export async function listWatch<T extends Meta>(
   source: ListWatchSource<T>,
   options: ListWatchOptions,
 ): Promise<AsyncIterable<WatchEvent<T>>> {
   const { signal, logger } = options;
   const pageSize = options.pageSize ?? 500;
-  const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
-  const silenceMs = options.silenceMs ?? 150_000;
+  const timeoutSeconds = options.watchTimeoutSeconds ?? WATCH_TIMEOUT_SECONDS;
+  const silenceMs = options.silenceMs ?? SILENCE_MS;
   const baseMs = options.backoffBaseMs ?? 200;
   const maxMs = options.backoffMaxMs ?? 30_000;
   const first = await firstList(source, pageSize, signal, options);

@@ -2,7 +2,7 @@
 
 import type { CoreV1Event } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { GROUP, JOB_FINALIZER, PLURAL, VERSION } from "../constants.ts";
+import { JOB_FINALIZER } from "../constants.ts";
 import type { Job, Node, PlexdHook, PlexdHookStatus, Pod } from "../core/types.ts";
 import type {
   EventUpdate,
@@ -15,9 +15,10 @@ import type {
   Watch,
   WatchScope,
 } from "./client.ts";
-import { ApiError, isForbidden, isNotFound } from "./errors.ts";
+import { ApiError, isForbidden, isNotFound, unlessNotFound } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
 import { type ListPage, type ListWatchSource, listAll, listWatch, type RawEvent } from "./list-watch.ts";
+import { hooksPath, jobsPath } from "./paths.ts";
 import { type Query, Rest } from "./rest.ts";
 
 export interface NodeClientOptions {
@@ -33,11 +34,6 @@ export interface NodeClientOptions {
  * answer is given up on soon, since the read holds up a reconcile worker (see controller/output.ts).
  */
 const LOG_TIMEOUT_MS = 5_000;
-
-const hooksPath = (namespace: string): string =>
-  namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
-const jobsPath = (namespace: string): string =>
-  namespace ? `/apis/batch/v1/namespaces/${namespace}/jobs` : "/apis/batch/v1/jobs";
 
 export class NodeKubeClient implements KubeClient {
   readonly rest: Rest;
@@ -107,10 +103,7 @@ export class NodeKubeClient implements KubeClient {
   }
 
   async getJob(namespace: string, name: string): Promise<Job | undefined> {
-    return this.rest.request<Job>("GET", `${jobsPath(namespace)}/${name}`).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    return unlessNotFound(this.rest.request<Job>("GET", `${jobsPath(namespace)}/${name}`));
   }
 
   async releaseJob(job: Job): Promise<void> {
@@ -120,17 +113,15 @@ export class NodeKubeClient implements KubeClient {
     // A JSON patch that tests the entry it removes: a list changed meanwhile refuses it (422) instead of
     // removing another finalizer; the caller looks again.
     const path = `/metadata/finalizers/${at}`;
-    await this.rest
-      .request("PATCH", `${jobsPath(namespace ?? "")}/${name}`, {
+    await unlessNotFound(
+      this.rest.request("PATCH", `${jobsPath(namespace ?? "")}/${name}`, {
         body: [
           { op: "test", path, value: JOB_FINALIZER },
           { op: "remove", path },
         ],
         contentType: "application/json-patch+json",
-      })
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+      }),
+    );
   }
 
   async listPods(namespace: string, labelSelector: string, options: PodListOptions = {}): Promise<Pod[]> {
@@ -248,12 +239,9 @@ export class NodeKubeClient implements KubeClient {
   }
 
   async getLease(namespace: string, name: string, signal?: AbortSignal): Promise<Lease | undefined> {
-    return this.rest
-      .request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`, { signal })
-      .catch((err) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      });
+    return unlessNotFound(
+      this.rest.request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`, { signal }),
+    );
   }
 
   putLease(lease: Lease, signal?: AbortSignal): Promise<Lease> {

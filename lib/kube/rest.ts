@@ -36,7 +36,7 @@ function sharedTimeout(): AbortSignal {
 }
 
 /** Turns an API server Status body (or anything else) into an ApiError. */
-export async function errorFromResponse(response: Response, what: string): Promise<ApiError> {
+async function errorFromResponse(response: Response, what: string): Promise<ApiError> {
   const body = await response.text().catch(() => "");
   let message = body.trim() || response.statusText || `HTTP ${response.status}`;
   let reason = response.statusText || "Unknown";

@@ -1,17 +1,16 @@
 // The REST RolloutClient: PlexdRollouts, their hooks and the Nodes, over the Rest layer and listWatch.
 
 import type { Logger } from "pino";
-import { GROUP, LABEL_ROLLOUT, PLURAL, ROLLOUT_PLURAL, VERSION } from "../constants.ts";
+import { LABEL_ROLLOUT, PLURAL, ROLLOUT_PLURAL } from "../constants.ts";
 import type { PlexdHook } from "../core/types.ts";
 import { type RolloutClient, statusPatch } from "../fleet/rollout/client.ts";
 import type { NewRolloutHook } from "../fleet/rollout/hook.ts";
 import type { PlexdRollout, PlexdRolloutStatus, RolloutNode } from "../fleet/rollout/types.ts";
 import type { Watch, WatchEvent } from "./client.ts";
-import { isNotFound } from "./errors.ts";
+import { unlessNotFound } from "./errors.ts";
 import { type ListPage, listWatch, type RawEvent } from "./list-watch.ts";
+import { hooksPath, rolloutsPath } from "./paths.ts";
 import type { Query, Rest } from "./rest.ts";
-
-const base = `/apis/${GROUP}/${VERSION}/namespaces`;
 
 interface Node {
   metadata: { name: string; labels?: Record<string, string>; resourceVersion?: string };
@@ -20,7 +19,7 @@ interface Node {
 }
 
 /** The little a rollout reads of a Node; a Node is mostly images and addresses nobody here needs. */
-export function rolloutNode(node: Node): RolloutNode {
+function rolloutNode(node: Node): RolloutNode {
   const ready = node.status?.conditions?.find((c) => c.type === "Ready");
   const entry: RolloutNode = {
     name: node.metadata.name,
@@ -61,11 +60,11 @@ export class RestRolloutClient implements RolloutClient {
   }
 
   watchRollouts(namespace: string, signal: AbortSignal): Watch<PlexdRollout> {
-    return this.watch<PlexdRollout>(ROLLOUT_PLURAL, `${base}/${namespace}/${ROLLOUT_PLURAL}`, {}, signal);
+    return this.watch<PlexdRollout>(ROLLOUT_PLURAL, rolloutsPath(namespace), {}, signal);
   }
 
   watchRolloutHooks(namespace: string, signal: AbortSignal): Watch<PlexdHook> {
-    return this.watch<PlexdHook>(PLURAL, `${base}/${namespace}/${PLURAL}`, { labelSelector: LABEL_ROLLOUT }, signal);
+    return this.watch<PlexdHook>(PLURAL, hooksPath(namespace), { labelSelector: LABEL_ROLLOUT }, signal);
   }
 
   async watchNodes(signal: AbortSignal): Watch<RolloutNode> {
@@ -79,20 +78,17 @@ export class RestRolloutClient implements RolloutClient {
 
   updateRolloutStatus(rollout: PlexdRollout, status: PlexdRolloutStatus): Promise<PlexdRollout> {
     const { name, namespace, resourceVersion } = rollout.metadata;
-    return this.rest.request<PlexdRollout>("PATCH", `${base}/${namespace}/${ROLLOUT_PLURAL}/${name}/status`, {
+    return this.rest.request<PlexdRollout>("PATCH", `${rolloutsPath(namespace)}/${name}/status`, {
       body: { metadata: { resourceVersion }, status: statusPatch(rollout.status, status) },
       contentType: "application/merge-patch+json",
     });
   }
 
   createHook(hook: NewRolloutHook): Promise<PlexdHook> {
-    return this.rest.request<PlexdHook>("POST", `${base}/${hook.metadata.namespace}/${PLURAL}`, { body: hook });
+    return this.rest.request<PlexdHook>("POST", hooksPath(hook.metadata.namespace), { body: hook });
   }
 
   getHook(namespace: string, name: string): Promise<PlexdHook | undefined> {
-    return this.rest.request<PlexdHook>("GET", `${base}/${namespace}/${PLURAL}/${name}`).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    return unlessNotFound(this.rest.request<PlexdHook>("GET", `${hooksPath(namespace)}/${name}`));
   }
 }

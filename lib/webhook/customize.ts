@@ -16,7 +16,7 @@ export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
  * mode. The rules depend on the hook alone, as Metacontroller requires (it caches them per uid and
  * generation).
  */
-export function relatedRules(hook: PlexdHook): RelatedResourceRule[] {
+function relatedRules(hook: PlexdHook): RelatedResourceRule[] {
   const { name, namespace } = hook.metadata;
   const rules: RelatedResourceRule[] = [];
   if (hook.spec.nodeName) rules.push(namesRule("v1", "nodes", [hook.spec.nodeName]));

@@ -13,10 +13,10 @@ import type { Logger } from "pino";
 import { type CertificateFiles, checkCertificate, readFiles, type ServingCertificate, sameFiles } from "./certificate.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 
-/** How often the files are read for a new certificate (a Secret volume changes within a minute or two anyway). */
+/** @internal How often the files are read for a new certificate (a Secret volume changes within a minute or two anyway). */
 export const CERTIFICATE_CHECK_MS = 5_000;
 /** How long the old listener answers with Connection: close before it stops. */
-export const DRAIN_MS = 200;
+const DRAIN_MS = 200;
 
 type Handler = (request: Request) => Response | Promise<Response>;
 

@@ -1,7 +1,7 @@
-// Metacontroller's related-resource rules: how a rule selects, which combinations it refuses, v1 and v2 scope.
+// Metacontroller's related-resource rules: how a rule selects, and which combinations it refuses.
 
 /** metav1.LabelSelector. `{}` selects everything and still counts as a selector. */
-export interface LabelSelector {
+interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
@@ -21,17 +21,11 @@ export type HookVersion = "v1" | "v2";
 /** How Metacontroller finds a rule's objects; the names are Metacontroller's own. */
 export type Selection = "Labels" | "NamespaceAndNames" | "NamespaceAndLabels" | "NamespaceSelector";
 
-/** Where the rule is used: the hook version, the parent's namespace ("" if cluster-scoped), the related kind's scope. */
-export interface RuleScope {
-  version: HookVersion;
-  parentNamespace: string;
-  relatedNamespaced: boolean;
-}
-
 // A JSON null decodes to a nil pointer in Go, so only a present object counts; `{}` is present.
 const present = (selector: LabelSelector | null | undefined): boolean => selector !== undefined && selector !== null;
 
 /**
+ * @internal Exported for the Metacontroller stand-in of the e2e tests (tests/support/related-rules.ts).
  * How the rule selects. Throws a RangeError for the combinations Metacontroller forbids: names with any
  * selector, and namespace with namespaceSelector.
  */
@@ -52,37 +46,6 @@ export function selectionOf(rule: RelatedResourceRule): Selection {
   if (hasLabels && hasNamespace) return "NamespaceAndLabels";
   if (hasNamespace || hasNames) return "NamespaceAndNames";
   return "Labels";
-}
-
-/**
- * The namespace to list the rule's objects in, "" for all namespaces (or a cluster-scoped kind).
- * Throws a RangeError for what Metacontroller refuses in this scope: at v1 a namespaced parent sees
- * only its own namespace and cannot use namespaceSelector; namespaceSelector needs a namespaced kind.
- */
-export function listNamespace(rule: RelatedResourceRule, scope: RuleScope): string {
-  const selection = selectionOf(rule);
-  const v1Namespaced = scope.version === "v1" && scope.parentNamespace !== "";
-  if (selection === "NamespaceSelector") {
-    if (!scope.relatedNamespaced) throw new RangeError(`namespaceSelector needs a namespaced resource, not ${rule.resource}`);
-    if (v1Namespaced) throw new RangeError("namespaceSelector cannot be used by a namespaced parent at hook version v1");
-    return "";
-  }
-  if (!scope.relatedNamespaced) return "";
-  const namespace = rule.namespace ?? "";
-  if (v1Namespaced) {
-    if (namespace !== "" && namespace !== scope.parentNamespace) {
-      throw new RangeError(
-        `Related namespace ${namespace} differs from the parent's namespace ${scope.parentNamespace}, which hook version v1 requires`,
-      );
-    }
-    return scope.parentNamespace;
-  }
-  return namespace;
-}
-
-/** Whether a related object reaches a v1 hook: for a namespaced parent only objects of its own namespace do. */
-export function visibleAtV1(parentNamespace: string, objectNamespace: string | undefined): boolean {
-  return parentNamespace === "" || parentNamespace === (objectNamespace ?? "");
 }
 
 /** A rule naming objects: `names`, in `namespace` when the kind is namespaced. */

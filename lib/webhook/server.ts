@@ -10,10 +10,10 @@ import { ShapeError } from "./parse.ts";
 import { ReloadingServer } from "./reloading-server.ts";
 import type { HookKind } from "./wire.ts";
 
-/** Larger bodies are refused (413): a PlexdHook with its Job, pods and related objects is far smaller. */
+/** @internal Larger bodies are refused (413): a PlexdHook with its Job, pods and related objects is far smaller. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export interface WebhookDeps {
+interface WebhookDeps {
   logger: Logger;
   metrics: WebhookMetrics;
   now?: () => Date;
@@ -62,7 +62,7 @@ async function answerHook(hook: HookKind, request: Request, deps: WebhookDeps): 
 }
 
 /** Answers one request; never throws (a bug is a 500, logged, and the server carries on). */
-export async function handleWebhook(request: Request, deps: WebhookDeps): Promise<Response> {
+async function handleWebhook(request: Request, deps: WebhookDeps): Promise<Response> {
   const { pathname } = new URL(request.url);
   const hook = pathname.slice(1);
   if (!Object.hasOwn(HOOKS, hook)) return handleProbe(pathname, request, deps);

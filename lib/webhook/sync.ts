@@ -19,10 +19,11 @@ import { jobUnseenMessage, nodeNameRequiredMessage } from "./messages.ts";
 import { jobPods, nodeExists } from "./related.ts";
 import { type FinalizeResponse, hookVersion, objectsOf, type SyncRequest, type SyncResponse } from "./wire.ts";
 
-/** A non-terminal hook is looked at again this often even if no watched object changes. */
+/** @internal A non-terminal hook is looked at again this often even if no watched object changes. */
 export const RESYNC_SECONDS = 30;
 
 /**
+ * @internal
  * How long a Job asked for may stay out of the sync requests before the hook fails. Metacontroller's
  * informer shows a Job it created within moments; one still absent this long after was never created
  * (the API server refused it) or ran and was removed (ttlSecondsAfterFinished) before a sync saw it.

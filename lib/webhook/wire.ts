@@ -44,7 +44,7 @@ export interface FinalizeResponse extends SyncResponse {
 }
 
 /** Metacontroller's map key for a type: `Node.v1`, `Job.batch/v1`. */
-export function typeKey(apiVersion: string, kind: string): string {
+function typeKey(apiVersion: string, kind: string): string {
   return `${kind}.${apiVersion}`;
 }
 

@@ -49,7 +49,7 @@ function paths<T>(tools: readonly Tool[]): T {
 }
 
 /** The Kubernetes release go.mod pins, e.g. v1.36.3: the version the components report. */
-export function kubernetesVersion(goMod: string): string {
+function kubernetesVersion(goMod: string): string {
   const match = /^\s*k8s\.io\/kubernetes (v\d+\.\d+\.\d+)[\s/]/m.exec(goMod);
   if (match === null) throw new Error("tests/cluster/go.mod must require k8s.io/kubernetes at a release version");
   return match[1]!;
@@ -59,7 +59,7 @@ export function kubernetesVersion(goMod: string): string {
  * The linker flags: without the version stamp every component reports v0.0.0-master, which the
  * kubelet also sends as its node's kubeletVersion.
  */
-export function ldflags(version: string): string {
+function ldflags(version: string): string {
   const [major, minor] = version.slice(1).split(".");
   const pkg = "k8s.io/component-base/version";
   return `-s -w -X ${pkg}.gitVersion=${version} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}`;

@@ -20,10 +20,6 @@ import { grantKubeletApi, startRealNode } from "./real-node/node.ts";
 import { trackDirectory, untrackDirectory } from "./reaper.ts";
 import { recordProcessGroup, startWatchdog } from "./watchdog.ts";
 
-export type { BinPaths } from "./binaries.ts";
-export type { KubectlResult } from "./kubectl.ts";
-export type { RealNode } from "./real-node/node.ts";
-
 export interface StartOptions {
   /** Names of the kwok nodes to create; default node-a, node-b, node-c. */
   nodes?: string[];

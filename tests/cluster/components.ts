@@ -25,7 +25,7 @@ export interface Layout {
 /** The API server's identity towards kubelets, named as kubeadm names it. */
 export const KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client";
 
-export const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24";
+const SERVICE_CLUSTER_IP_RANGE = "10.0.0.0/24";
 // Fake pod IPs must not look like service IPs.
 const POD_CIDR = "10.244.0.0/16";
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -138,7 +138,7 @@ export function schedulerArgs(configFile: string): string[] {
 }
 
 /** The stage files kwok plays, in tests/cluster/stages (see the comment on top of each). */
-export function stageFiles(): string[] {
+function stageFiles(): string[] {
   return readdirSync(STAGES_DIR)
     .filter((f) => f.endsWith(".yaml"))
     .sort()

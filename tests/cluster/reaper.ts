@@ -8,7 +8,7 @@ let installed = false;
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** Kills every tracked process group and removes every tracked directory, synchronously. */
-export function reapAll(): void {
+function reapAll(): void {
   for (const pgid of processGroups) {
     try {
       process.kill(-pgid, "SIGKILL");

@@ -58,6 +58,7 @@ describe("at idle", () => {
     await leaderOf(fleet);
     for (const agent of agents) expect(await agent.metric("plexd_hook_leader")).toBe(0);
     const from = Date.now();
+    // The measured window: every request the fleet makes at idle in 20 s.
     await Bun.sleep(20_000);
     const to = Date.now();
     const requests = readAuditLog(env.cluster.auditLogPath as string)

@@ -41,6 +41,7 @@ function metacontrollerLoop(names: () => string[]) {
         if ((await phaseOf(name).catch(() => undefined)) === "Succeeded") continue;
         await mc.reconcile(NS, name).catch(() => {});
       }
+      // Metacontroller's resync, sped up: a cadence, not a wait for a state.
       await Bun.sleep(100);
     }
   })();

@@ -261,6 +261,7 @@ describe("the operator without any permission", () => {
     const nobody = await env.cluster.kubeconfigFor("nobody");
     const operator = startOperator(["--kubeconfig", nobody, "--namespace", NS, "--node-name", "node-b"]);
     try {
+      // A deadline, not a wait: the operator must exit by itself within 20 s.
       const code = await Promise.race([operator.exited, Bun.sleep(20_000).then(() => "still running after 20 s")]);
       expect(code).not.toBe(0);
       const errors = operator.stderr.filter((line) => line.startsWith("error: forbidden:"));

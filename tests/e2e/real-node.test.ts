@@ -278,6 +278,7 @@ if touch /written 2>/dev/null; then echo rootfs=writable; else echo rootfs=read-
       );
       expect(second).not.toBe(first);
       const expired = Date.parse(operator.status.startTime) + 600_000;
+      // Wall-clock time the system reads: the first token must have expired before the next hook.
       await Bun.sleep(Math.max(0, expired + 10_000 - Date.now()));
       const status = await runHook("after-rotation", shell("echo rotated"));
       expect(status.phase).toBe("Succeeded");

@@ -89,13 +89,15 @@ describe("npm run release", () => {
   });
 
   test.each([...ARCHES])(
-    "the linux-%s tarball holds exactly the binary, the manifests, README.md and LICENSE, owned by 0:0",
+    "the linux-%s tarball holds exactly the binary, the manifests, README.md, docs/ and LICENSE, owned by 0:0",
     (arch) => {
       const root = `${top(arch)}/`;
       const expected = [
         root,
         `${root}LICENSE`,
         `${root}README.md`,
+        `${root}docs/`,
+        ...deployTree(join(REPO, "docs"), `${root}docs/`),
         `${root}manifests/`,
         `${root}manifests/install.yaml`,
         `${root}manifests/kubernetes/`,

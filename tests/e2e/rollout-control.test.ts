@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rolloutCommand } from "../../lib/cli/rollout/command.ts";
+import { waitFor } from "../cluster/wait.ts";
 import { type Setup, sharedCluster } from "./support/cluster.ts";
 import type { Operator } from "./support/operator.ts";
 import { startOperator } from "./support/operator.ts";
@@ -76,10 +77,14 @@ describe("a PlexdRollout's window, on the fleet controller's shifted clock", () 
       expect(rollout.status.nextWindowStart).toBe("2030-01-01T02:00:00.000Z");
       expect(rollout.status.conditions[0]).toMatchObject({ type: "Progressing", status: "False", reason: "OutsideWindow" });
       await fleetAt("2030-01-01T02:50:00Z");
-      rollout = await waitRollout(env, NS, "windowed", ["Waiting"]);
-      await Bun.sleep(1_000);
-      rollout = await waitRollout(env, NS, "windowed", ["Waiting"]);
-      expect(rollout.status.nextWindowStart).toBe("2030-01-02T02:00:00.000Z");
+      rollout = await waitFor(
+        "the next day's window",
+        async () => {
+          const waiting = await waitRollout(env, NS, "windowed", ["Waiting"]);
+          return waiting.status.nextWindowStart === "2030-01-02T02:00:00.000Z" && waiting;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
       expect(await hooksOf("windowed")).toEqual([]);
       await fleetAt("2030-01-01T02:10:00Z");
       rollout = await waitRollout(env, NS, "windowed", ["Succeeded"]);
@@ -98,6 +103,7 @@ describe("steering a PlexdRollout", () => {
     await waitRollout(env, NS, "pausing", ["Progressing"]);
     const pausedAt = Date.now();
     expect((await cli(["pause", "pausing"])).code).toBe(0);
+    // A window, not a wait: for 7 s no node may start while the running 3 s hooks finish.
     await Bun.sleep(7_000);
     const rollout = await waitRollout(env, NS, "pausing", ["Paused"]);
     expect(rollout.status.running).toBe(0);
@@ -128,7 +134,7 @@ describe("a PlexdRollout under faults", () => {
     await apply("killed", { nodeSelector: zone("z3"), template: template("plexd.test/run-2s"), strategy: { maxParallel: 3 } });
     const sampling = sampler(env, NS, "killed", NODES);
     await waitRollout(env, NS, "killed", ["Progressing"]);
-    while ((await hooksOf("killed")).length < 4) await Bun.sleep(100);
+    await waitFor("4 hooks", async () => (await hooksOf("killed")).length >= 4, { timeoutMs: 60_000, intervalMs: 100 });
     await fleet.stop("SIGKILL");
     // The killed holder never gave up its Lease: the next one takes it when it expires.
     fleet = await startFleet(env, NS);
@@ -147,10 +153,11 @@ describe("a PlexdRollout under faults", () => {
       strategy: { maxParallel: 3, maxUnavailable: 3 },
     });
     const sampling = sampler(env, NS, "unavailable", z1);
-    while ((await hooksOf("unavailable")).length < 2) await Bun.sleep(50);
+    await waitFor("2 hooks", async () => (await hooksOf("unavailable")).length >= 2, { timeoutMs: 60_000, intervalMs: 50 });
     const disrupted = sampling.samples.length;
     await env.k(["label", "node", "r-z1-10", "plexd.test/not-ready=true"]);
     await env.k(["cordon", "r-z1-11"]);
+    // The fault held for a span: for 6 s, with two nodes unavailable, no further node may start.
     await Bun.sleep(6_000);
     const healed = sampling.samples.length;
     await env.k(["label", "node", "r-z1-10", "plexd.test/not-ready-"]);

@@ -191,6 +191,7 @@ describe("the watch-create-status cycle", () => {
     expect(await operator.stop()).toBe(0);
     operator = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", NS, "--node-name", "node-a"]);
     await operator.waitReady();
+    // A window: a second create would come right after the first full list; give it the chance before counting.
     await Bun.sleep(500);
     const jobs = await env.json(["get", "jobs", "-n", NS, "-l", "plexd.plexsphere.com/hook-name=restart"]);
     expect(jobs.items.map((j: any) => j.metadata.uid)).toEqual([before.metadata.uid]);

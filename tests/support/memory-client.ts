@@ -29,7 +29,7 @@ function fieldValue(object: unknown, path: string): string {
 const labelTerms = (selector: string): string[] => selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
 
 /** Selectors as the controller uses them: fields `a.b=x,c=`; labels `k=v,k2=v2` and `k in (a,b)`. */
-export function matches(object: Obj, scope: Omit<WatchScope, "signal">): boolean {
+function matches(object: Obj, scope: Omit<WatchScope, "signal">): boolean {
   if (scope.namespace && object.metadata?.namespace !== scope.namespace) return false;
   for (const term of (scope.fieldSelector ?? "").split(",").filter(Boolean)) {
     const [path, want = ""] = term.split("=");

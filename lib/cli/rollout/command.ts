@@ -3,7 +3,8 @@
 import { parseArgs } from "node:util";
 import type { PlexdRollout, PlexdRolloutSpec } from "../../fleet/rollout/types.ts";
 import { DEFAULT_NAMESPACE, UsageError } from "../flags.ts";
-import { commandContext, flagHelp, type Subcommand } from "../run/command.ts";
+import { flagLines } from "../help.ts";
+import { commandContext, type Subcommand } from "../run/command.ts";
 import { type CommandContext, describeFailure } from "../run/context.ts";
 import { followRollout, RolloutDeleted } from "../run/follow-rollout.ts";
 import { INTERRUPTED } from "../run/run-one.ts";
@@ -24,7 +25,7 @@ const STEERING: Record<string, { spec: Partial<PlexdRolloutSpec>; said: string }
   abort: { spec: { abort: true }, said: "aborted: no node starts any more; running hooks finish, then it ends Failed" },
 };
 
-export function rolloutHelp(program: string): string {
+function rolloutHelp(program: string): string {
   return [
     "Follows or steers a PlexdRollout (kubectl get pr lists them).",
     "",
@@ -37,7 +38,7 @@ export function rolloutHelp(program: string): string {
     `Exit codes: ${S.EXIT_SUCCEEDED} succeeded (or done), ${S.EXIT_FAILED} failed, ${S.EXIT_USAGE} usage, ${S.EXIT_IN_PROGRESS} not ended yet (--no-watch), ${S.EXIT_UNREADABLE} not found or not readable, ${INTERRUPTED} interrupted.`,
     "",
     "Flags:",
-    ...flagHelp(ROLLOUT_FLAGS),
+    ...flagLines(ROLLOUT_FLAGS),
     "",
   ].join("\n");
 }

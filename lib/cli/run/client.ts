@@ -1,13 +1,14 @@
 // What `run` and `logs` ask of Kubernetes, as an interface (tests pass a recorded one) and its REST implementation.
 
 import { pino } from "pino";
-import { GROUP, LABEL_ROLLOUT, PLURAL, ROLLOUT_PLURAL, VERSION } from "../../constants.ts";
+import { LABEL_ROLLOUT, ROLLOUT_PLURAL } from "../../constants.ts";
 import type { Job, PlexdHook, Pod } from "../../core/types.ts";
 import type { PlexdRollout, PlexdRolloutSpec } from "../../fleet/rollout/types.ts";
 import type { Watch } from "../../kube/client.ts";
-import { isNotFound } from "../../kube/errors.ts";
+import { unlessNotFound } from "../../kube/errors.ts";
 import type { ClusterAccess } from "../../kube/kubeconfig.ts";
 import { NodeKubeClient } from "../../kube/node-client.ts";
+import { hooksPath, rolloutsPath } from "../../kube/paths.ts";
 import type { NewHook } from "./hook.ts";
 import type { NewRollout } from "./rollout-body.ts";
 
@@ -47,9 +48,6 @@ export interface RunClient extends LogSource {
 /** The log request waits this long for an answer; a node's kubelet that does not answer is not worth a hang. */
 const LOG_CONNECT_TIMEOUT_MS = 15_000;
 
-const hooksPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
-const rolloutsPath = (namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${ROLLOUT_PLURAL}`;
-
 export class RestRunClient implements RunClient {
   private readonly kube: NodeKubeClient;
 
@@ -67,19 +65,14 @@ export class RestRunClient implements RunClient {
   }
 
   getHook(namespace: string, name: string): Promise<PlexdHook | undefined> {
-    return this.kube.rest.request<PlexdHook>("GET", `${hooksPath(namespace)}/${name}`).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    return unlessNotFound(this.kube.rest.request<PlexdHook>("GET", `${hooksPath(namespace)}/${name}`));
   }
 
   async deleteHook(namespace: string, name: string): Promise<void> {
     // Background: the hook goes now, its Job and pod follow through garbage collection.
-    await this.kube.rest
-      .request("DELETE", `${hooksPath(namespace)}/${name}`, { body: { propagationPolicy: "Background" } })
-      .catch((err) => {
-        if (!isNotFound(err)) throw err;
-      });
+    await unlessNotFound(
+      this.kube.rest.request("DELETE", `${hooksPath(namespace)}/${name}`, { body: { propagationPolicy: "Background" } }),
+    );
   }
 
   createRollout(rollout: NewRollout): Promise<PlexdRollout> {
@@ -87,10 +80,7 @@ export class RestRunClient implements RunClient {
   }
 
   getRollout(namespace: string, name: string): Promise<PlexdRollout | undefined> {
-    return this.kube.rest.request<PlexdRollout>("GET", `${rolloutsPath(namespace)}/${name}`).catch((err) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    return unlessNotFound(this.kube.rest.request<PlexdRollout>("GET", `${rolloutsPath(namespace)}/${name}`));
   }
 
   watchRollout(namespace: string, name: string, signal: AbortSignal): Watch<PlexdRollout> {

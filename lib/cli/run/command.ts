@@ -2,6 +2,7 @@
 
 import { homedir } from "node:os";
 import { DEFAULT_NAMESPACE, UsageError } from "../flags.ts";
+import { flagLines } from "../help.ts";
 import { loadKubeConfig } from "../kubeconfig.ts";
 import { RestRunClient } from "./client.ts";
 import type { CommandContext } from "./context.ts";
@@ -20,15 +21,7 @@ export interface Terminal {
 
 const REDRAW_MS = 100;
 
-/** Help for a command's own flags, in the style of the main help. */
-export function flagHelp(flags: Record<string, { help: string; arg?: string; short?: string }>): string[] {
-  return Object.entries(flags).map(([name, flag]) => {
-    const usage = `${flag.short ? `-${flag.short}, ` : ""}--${name}${flag.arg ? ` ${flag.arg}` : ""}`;
-    return `  ${usage.padEnd(30)}${flag.help}`;
-  });
-}
-
-export function runHelp(program: string): string {
+function runHelp(program: string): string {
   return [
     "Runs a command on a node as a PlexdHook, shows its phase and log, and exits with its exit code.",
     "With --selector, creates a PlexdRollout that the fleet controller runs on every matching node, and",
@@ -43,7 +36,7 @@ export function runHelp(program: string): string {
     `  ${program} run --selector node-role.kubernetes.io/worker= --max-parallel 2 --max-failures 1 -- /bin/upgrade.sh`,
     "",
     "Flags:",
-    ...flagHelp(RUN_FLAGS),
+    ...flagLines(RUN_FLAGS),
     "",
   ].join("\n");
 }

@@ -29,7 +29,7 @@ function caughtUp(view: RolloutView): boolean {
   );
 }
 
-export const rolloutEnded = (rollout: PlexdRollout | undefined): boolean =>
+const rolloutEnded = (rollout: PlexdRollout | undefined): boolean =>
   rollout?.status?.phase === "Succeeded" || rollout?.status?.phase === "Failed";
 
 /**

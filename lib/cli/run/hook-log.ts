@@ -12,7 +12,7 @@ export class NoLog extends Error {
 }
 
 /** The hook's newest pod, or a NoLog saying why there is none (no Job yet, Job gone, not allowed to look). */
-export async function hookPod(client: Pick<RunClient, "getJob" | "listPods">, hook: PlexdHook): Promise<Pod> {
+async function hookPod(client: Pick<RunClient, "getJob" | "listPods">, hook: PlexdHook): Promise<Pod> {
   const { namespace } = hook.metadata;
   const jobName = hook.status?.jobName;
   if (!jobName) throw new NoLog(`no log shown: hook ${hook.metadata.name} has no Job yet`);
@@ -29,7 +29,7 @@ export async function hookPod(client: Pick<RunClient, "getJob" | "listPods">, ho
 }
 
 /** Turns a failed lookup or log request into the one line a person reads instead of the log. */
-export function asNoLog(err: unknown, namespace: string): NoLog {
+function asNoLog(err: unknown, namespace: string): NoLog {
   if (err instanceof NoLog) return err;
   if (isForbidden(err)) {
     const detail = errorText(err).replace(/^[A-Z]+ \S+: /, "");
@@ -41,7 +41,7 @@ export function asNoLog(err: unknown, namespace: string): NoLog {
 }
 
 /** Splits text chunks into lines; a last line without a newline is yielded at the end. */
-export async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+async function* lines(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   let rest = "";
   for await (const chunk of chunks) {
     rest += chunk;

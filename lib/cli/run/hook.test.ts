@@ -53,7 +53,7 @@ describe("hookResourceName()", () => {
     const long = `${"n".repeat(70)}.example.com`;
     const a = hookResourceName({}, "abcde", long);
     expect(a.length).toBeLessThanOrEqual(63);
-    expect(a).toMatch(/^run-abcde-n+-[0-9a-f]{8}$/);
+    expect(a).toMatch(/^run-abcde-n+-[0-9a-f]{10}$/);
     expect(hookResourceName({}, "abcde", long)).toBe(a);
     expect(hookResourceName({}, "abcde", `${long}x`)).not.toBe(a);
   });

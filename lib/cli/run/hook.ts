@@ -1,7 +1,7 @@
 // The PlexdHook a `run` creates for one node: pure, so the table tests can pin every field.
 
-import { createHash } from "node:crypto";
 import { API_VERSION, KIND, LABEL_RUN_ID } from "../../constants.ts";
+import { fitName, MAX_JOB_NAME_LENGTH } from "../../core/names.ts";
 import type { HookParameter, PlexdHookSpec } from "../../core/types.ts";
 import type { RunRequest } from "./options.ts";
 
@@ -13,7 +13,6 @@ export interface NewHook {
   spec: PlexdHookSpec;
 }
 
-const MAX_NAME = 63;
 const ID_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 const RUN_ID_LENGTH = 5;
 
@@ -22,26 +21,19 @@ export function newRunId(random: () => number = Math.random): string {
   return Array.from({ length: RUN_ID_LENGTH }, () => ID_ALPHABET[Math.floor(random() * ID_ALPHABET.length)]).join("");
 }
 
-/** `text` if it is at most 63 characters, else a prefix and a hash: stable, unique, a valid name. */
-function fitName(text: string): string {
-  if (text.length <= MAX_NAME) return text;
-  const hash = createHash("sha256").update(text).digest("hex").slice(0, 8);
-  return `${text.slice(0, MAX_NAME - hash.length - 1).replace(/[-.]+$/, "")}-${hash}`;
-}
-
-/** The hook's name: `--name` for one node, else `run-<id>-<node>` (`<name>-<node>` with --selector and --name). */
+/** @internal The hook's name: `--name` for one node, else `run-<id>-<node>` (`<name>-<node>` with --selector and --name). */
 export function hookResourceName(request: Pick<RunRequest, "name" | "selector">, runId: string, node: string): string {
   if (request.name && !request.selector) return request.name;
   return fitName(`${request.name ?? `run-${runId}`}-${node}`);
 }
 
-/** spec.hookName: the command's base name as a label value (`/bin/df` → `df`), or `run`. */
+/** @internal spec.hookName: the command's base name as a label value (`/bin/df` → `df`), or `run`. */
 export function hookNameFor(command: readonly string[]): string {
   const base = (command[0] ?? "").split("/").pop() ?? "";
   const cleaned = base
     .replace(/[^A-Za-z0-9_.-]/g, "-")
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "")
-    .slice(0, MAX_NAME)
+    .slice(0, MAX_JOB_NAME_LENGTH)
     .replace(/[^A-Za-z0-9]+$/, "");
   return cleaned || "run";
 }

@@ -2,12 +2,13 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_NAMESPACE, UsageError } from "../flags.ts";
-import { commandContext, flagHelp, type Subcommand } from "./command.ts";
+import { flagLines } from "../help.ts";
+import { commandContext, type Subcommand } from "./command.ts";
 import { describeFailure } from "./context.ts";
 import { containerExitCode } from "./exit-code.ts";
 import { hookLogLines, NoLog } from "./hook-log.ts";
 
-const LOGS_FLAGS = {
+export const LOGS_FLAGS = {
   follow: { type: "boolean", short: "f", help: "keep printing the log until the container ends" },
   namespace: { type: "string", short: "n", arg: "NAME", help: `namespace of the hook (default: ${DEFAULT_NAMESPACE})` },
   kubeconfig: { type: "string", arg: "PATH", help: "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)" },
@@ -15,14 +16,14 @@ const LOGS_FLAGS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const;
 
-export function logsHelp(program: string): string {
+function logsHelp(program: string): string {
   return [
     "Prints a hook's container log, found through its Job.",
     "",
     `Usage: ${program} logs HOOK [-f] [-n NAMESPACE]`,
     "",
     "Flags:",
-    ...flagHelp(LOGS_FLAGS),
+    ...flagLines(LOGS_FLAGS),
     "",
   ].join("\n");
 }

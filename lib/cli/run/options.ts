@@ -3,9 +3,9 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../flags.ts";
 
-export const DEFAULT_MAX_PARALLEL = 1;
+const DEFAULT_MAX_PARALLEL = 1;
 
-export interface SecretParam {
+interface SecretParam {
   name: string;
   secret: string;
   key: string;
@@ -37,7 +37,7 @@ export interface RunRequest {
 
 export const RUN_FLAGS = {
   image: { type: "string", arg: "REF", help: "container image (default: busybox:latest, as the CRD)" },
-  privileged: { type: "boolean", help: "run the container privileged (needs the policy to allow it)" },
+  privileged: { type: "boolean", help: "run the container privileged (the admission policy must allow it for you)" },
   param: {
     type: "string",
     multiple: true,
@@ -50,10 +50,18 @@ export const RUN_FLAGS = {
     arg: "NAME=SECRET/KEY",
     help: "a parameter read from a Secret key in the hook's namespace (repeatable)",
   },
-  timeout: { type: "string", arg: "DURATION", help: "time limit, e.g. 90s, 5m (the hook's activeDeadlineSeconds)" },
+  timeout: {
+    type: "string",
+    arg: "DURATION",
+    help: "time limit: 90s, 5m, 1h (the hook's activeDeadlineSeconds); past it the run ends Failed, DeadlineExceeded",
+  },
   "keep-output": { type: "string", arg: "LINES", help: "keep the last LINES (1-100) of the log in status.output" },
   namespace: { type: "string", short: "n", arg: "NAME", help: "namespace of the hook (default: plexd-system)" },
-  name: { type: "string", arg: "NAME", help: "hook name (default: generated); with --selector, the rollout's name" },
+  name: {
+    type: "string",
+    arg: "NAME",
+    help: "hook name (default: run-<id>-<node>); with --selector, the rollout's name (default: run-<id>)",
+  },
   detach: { type: "boolean", short: "d", help: "print the hook's name and return at once" },
   rm: { type: "boolean", help: "delete the hook when it has finished" },
   selector: {
@@ -71,7 +79,7 @@ export const RUN_FLAGS = {
 
 const UNITS: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600 };
 
-/** "90" and "90s" → 90, "5m" → 300, "1h30m" → 5400. Throws UsageError otherwise. */
+/** @internal "90" and "90s" → 90, "5m" → 300, "1h30m" → 5400. Throws UsageError otherwise. */
 export function parseDuration(flag: string, text: string): number {
   const parts = [...text.matchAll(/(\d+)([smh]?)/g)];
   const total = parts.reduce((sum, [, n, unit]) => sum + Number(n) * (UNITS[unit ?? ""] ?? 1), 0);

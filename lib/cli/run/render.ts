@@ -37,7 +37,7 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(whole / 60)} m ${String(whole % 60).padStart(2, "0")} s`;
 }
 
-/** The spinner line: `⠋ run-x7k2p-node-a on node-a: Running 4.2 s`. */
+/** @internal The spinner line: `⠋ run-x7k2p-node-a on node-a: Running 4.2 s`. */
 export function spinnerLine(frame: number, what: string, phase: string, elapsedMs: number): string {
   return `${SPINNER[frame % SPINNER.length]} ${what}: ${phase} ${formatElapsed(elapsedMs)}`;
 }

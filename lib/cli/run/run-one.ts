@@ -19,7 +19,7 @@ const LOG_DRAIN_MS = 5_000;
 export const INTERRUPTED = 130;
 
 /** The last line: `run-x7k2p-node-a on node-a: Failed after 3.0 s: Job … exited with code 3 (Error)`. */
-export function finalLine(what: string, hook: PlexdHook, elapsedMs: number): string {
+function finalLine(what: string, hook: PlexdHook, elapsedMs: number): string {
   const phase = hook.status?.phase;
   if (phase === "Succeeded") return `${what}: Succeeded in ${formatElapsed(elapsedMs)}`;
   const message = hook.status?.message ? `: ${hook.status.message}` : "";
@@ -27,13 +27,7 @@ export function finalLine(what: string, hook: PlexdHook, elapsedMs: number): str
 }
 
 /** After Ctrl-C: delete the hook if --rm or the person says so; otherwise say how to find it again. */
-export async function leaveOrDelete(
-  ctx: CommandContext,
-  request: RunRequest,
-  namespace: string,
-  names: string[],
-  selector?: string,
-) {
+async function leaveOrDelete(ctx: CommandContext, request: RunRequest, namespace: string, names: string[], selector?: string) {
   const which = selector ? `the run's ${names.length} hooks` : `hook ${names[0]}`;
   const remove = request.rm || (await ctx.confirm(`Delete ${which}? [y/N] `));
   if (remove) {

@@ -13,7 +13,7 @@ export interface Row {
 
 const HEADERS = ["NODE", "PHASE", "EXIT", "DURATION"] as const;
 
-/** The table as lines, columns padded to the widest cell. Durations of running rows count up to `now`. */
+/** @internal The table as lines, columns padded to the widest cell. Durations of running rows count up to `now`. */
 export function tableLines(rows: readonly Row[], now: number): string[] {
   const cells = rows.map((row) => [
     row.node,

@@ -11,7 +11,7 @@ import { matchesSelector } from "../../core/label-selector.ts";
 import { keyOf } from "../../core/names.ts";
 import type { DrainSpec, Pod } from "../../core/types.ts";
 
-/** What the drain does with one pod. */
+/** @internal What the drain does with one pod. */
 export type PodVerdict =
   /** Evicted through the Eviction API. */
   | { kind: "evict" }
@@ -27,6 +27,7 @@ const isFinished = (pod: Pod): boolean => pod.status?.phase === "Succeeded" || p
 const controllerKind = (pod: Pod): string | undefined => pod.metadata?.ownerReferences?.find((ref) => ref.controller)?.kind;
 
 /**
+ * @internal
  * The drain's judgement of one pod on the node. As kubectl drain: DaemonSet pods (their controller
  * would put them back at once) and mirror pods (the kubelet's static pods) stay, finished pods are
  * nothing to wait for, and a pod with emptyDir data (unless deleteEmptyDirData) or without a

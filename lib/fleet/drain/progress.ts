@@ -10,9 +10,9 @@ export type EvictionResult =
   /** Refused, e.g. 429 from a PodDisruptionBudget; `why` is the API server's words (they name the budget). */
   | { pod: string; outcome: "refused"; why: string };
 
-/** How soon the node is looked at again while evicted pods terminate. */
+/** @internal How soon the node is looked at again while evicted pods terminate. */
 export const TERMINATING_RECHECK_MS = 1_000;
-/** Retries of a refused eviction back off from this to the cap (kubectl drain retries every 5 s). */
+/** @internal Retries of a refused eviction back off from this to the cap (kubectl drain retries every 5 s). */
 export const BLOCKED_RETRY = { baseMs: 1_000, maxMs: 30_000 };
 
 /** The drain's progress after `plan` was acted on with `results` (none when the plan refused a pod). */

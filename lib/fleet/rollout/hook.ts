@@ -1,7 +1,7 @@
 // The PlexdHook a rollout creates for one node: named deterministically, labelled with and owned by the rollout.
 
-import { createHash } from "node:crypto";
 import { API_VERSION, KIND, LABEL_ROLLOUT, ROLLOUT_KIND } from "../../constants.ts";
+import { fitName } from "../../core/names.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import type { PlexdRollout } from "./types.ts";
 
@@ -10,15 +10,12 @@ export type NewRolloutHook = Omit<PlexdHook, "metadata" | "status"> & {
   metadata: { name: string; namespace: string; labels: Record<string, string>; ownerReferences: object[] };
 };
 
+/** A PlexdHook's name is a DNS subdomain: at most 253 characters (it is no label value, unlike its Job's). */
 const MAX_NAME = 253;
-const HASH_LENGTH = 10;
 
-/** `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
+/** @internal `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
 export function rolloutHookName(rollout: string, node: string): string {
-  const name = `${rollout}-${node}`;
-  if (name.length <= MAX_NAME) return name;
-  const hash = createHash("sha256").update(`${rollout}/${node}`).digest("hex").slice(0, HASH_LENGTH);
-  return `${name.slice(0, MAX_NAME - HASH_LENGTH - 1).replace(/[-.]+$/, "")}-${hash}`;
+  return fitName(`${rollout}-${node}`, { source: `${rollout}/${node}`, max: MAX_NAME });
 }
 
 /** Whether `hook` is one of `rollout`'s: its controller owner reference carries the rollout's UID. */

@@ -5,7 +5,7 @@ import type { PlexdHook } from "../../core/types.ts";
 import { runOrder } from "./order.ts";
 import type { PlexdRollout, RolloutNode } from "./types.ts";
 
-export type NodeStage = "pending" | "running" | "succeeded" | "failed" | "gone";
+type NodeStage = "pending" | "running" | "succeeded" | "failed" | "gone";
 
 export interface NodeEntry {
   name: string;

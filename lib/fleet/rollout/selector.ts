@@ -2,7 +2,7 @@
 
 import type { LabelSelector, LabelSelectorRequirement } from "./types.ts";
 
-/** The selector in kubectl's -l syntax, for messages and for the CLI (`a=b,c in (d,e),!f`). */
+/** @internal The selector in kubectl's -l syntax, for messages and for the CLI (`a=b,c in (d,e),!f`). */
 export function selectorText(selector: LabelSelector): string {
   const terms = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {

@@ -8,7 +8,7 @@ export type { LabelSelector, LabelSelectorRequirement };
 /** A count, or a percentage of the rollout's nodes ("25%"). */
 export type IntOrPercent = number | string;
 
-export interface RolloutStrategy {
+interface RolloutStrategy {
   maxParallel?: IntOrPercent;
   maxUnavailable?: IntOrPercent;
   failureBudget?: IntOrPercent;
@@ -24,7 +24,7 @@ export interface RolloutWindow {
   cutoff?: string;
 }
 
-export type NewNodes = "Ignore" | "Join";
+type NewNodes = "Ignore" | "Join";
 
 export interface PlexdRolloutSpec {
   nodeSelector: LabelSelector;

@@ -6,9 +6,9 @@ import { CNI_BIN_DIR } from "./host.ts";
 export const NODE_NAME = "real-0";
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
 /** The CNI network: one bridge, addresses from one /24; nothing leaves the machine. */
-export const CNI_NETWORK = "plexd-real-node";
+const CNI_NETWORK = "plexd-real-node";
 export const CNI_BRIDGE = "plexd-cni0";
-export const POD_SUBNET = "10.200.0.0/24";
+const POD_SUBNET = "10.200.0.0/24";
 /** Every pod's cgroup lives below this one, so teardown finds (and kills) all of them in one place. */
 export const CGROUP_ROOT = "/plexd-real-node";
 

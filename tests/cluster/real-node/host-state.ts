@@ -9,7 +9,7 @@ export const LOCK_FILE = join(tmpdir(), "plexd-real-node.lock");
 export const STATE_FILE = join(tmpdir(), "plexd-real-node.json");
 
 /** Host paths containerd, CNI or the kubelet write whatever their configuration says. */
-export const HOST_PATHS: readonly string[] = [
+const HOST_PATHS: readonly string[] = [
   "/var/lib/kubelet",
   "/var/lib/kubelet/device-plugins",
   "/var/log/containers",
@@ -21,7 +21,7 @@ export const HOST_PATHS: readonly string[] = [
 ];
 
 /** The kernel settings the kubelet changes at start (setupKernelTunables); put back afterwards. */
-export const SYSCTLS: readonly string[] = [
+const SYSCTLS: readonly string[] = [
   "vm/overcommit_memory",
   "vm/panic_on_oom",
   "kernel/panic",
@@ -53,7 +53,7 @@ function sh(cmd: string[]): { code: number; out: string } {
 const listDir = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
 
 /** Directories whose new entries (shim sockets, network namespaces, logs) are the node's. */
-export const WATCHED_DIRS: readonly string[] = [
+const WATCHED_DIRS: readonly string[] = [
   "/run/containerd/s",
   "/run/netns",
   "/var/log/containers",
@@ -109,7 +109,7 @@ export function newEntries(state: HostState, dir: string): string[] {
 }
 
 /** Splits one line of `iptables -S` into arguments: words, and "quoted strings" with \" escapes. */
-export function splitRule(line: string): string[] {
+function splitRule(line: string): string[] {
   const args: string[] = [];
   for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g))
     args.push(m[1] === undefined ? m[2]! : m[1].replace(/\\(.)/g, "$1"));

@@ -35,7 +35,7 @@ function busyboxIsStatic(): boolean {
 }
 
 /** Installs the packages whose files are missing; returns why that failed, or undefined. */
-export function installPackages(): string | undefined {
+function installPackages(): string | undefined {
   return installMissing(PACKAGES, busyboxIsStatic() ? [] : ["busybox-static"]);
 }
 

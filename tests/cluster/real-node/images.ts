@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { addImage, writeArchive } from "../../../scripts/oci.ts";
 import { PAUSE_IMAGE } from "./config.ts";
 
-export const BUSYBOX_IMAGE = "docker.io/library/busybox:latest";
+const BUSYBOX_IMAGE = "docker.io/library/busybox:latest";
 /**
  * The same busybox under a fixed tag: a pod asking for a `:latest` image without a pull policy gets
  * `Always` and goes to the registry, which real-0 does not have; pods here use this name.

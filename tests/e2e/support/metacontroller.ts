@@ -10,7 +10,8 @@
 
 import { parseAllDocuments } from "yaml";
 import { renderManifests } from "../../../lib/manifests.ts";
-import { listNamespace, type RelatedResourceRule, selectionOf } from "../../../lib/webhook/rules.ts";
+import { type RelatedResourceRule, selectionOf } from "../../../lib/webhook/rules.ts";
+import { listNamespace } from "../../support/related-rules.ts";
 import type { Setup } from "./cluster.ts";
 
 export type Version = "v1" | "v2";
@@ -18,7 +19,7 @@ export type Version = "v1" | "v2";
 /** What Metacontroller adds to every child it creates for a parent (generateSelector, its 3-way merge). */
 export const CONTROLLER_UID_LABEL = "controller-uid";
 export const LAST_APPLIED = "metacontroller.k8s.io/last-applied-configuration";
-export const FINALIZER = "metacontroller.io/compositecontroller-plexd-hook";
+const FINALIZER = "metacontroller.io/compositecontroller-plexd-hook";
 
 const KINDS: Record<string, { kind: string; namespaced: boolean }> = {
   nodes: { kind: "Node", namespaced: false },

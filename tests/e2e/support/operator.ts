@@ -9,7 +9,7 @@ import { readLines } from "../../support/lines.ts";
 export const REPO = join(import.meta.dir, "..", "..", "..");
 export const BINARY = join(REPO, "plexd-hook");
 
-export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
+type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
 export interface Operator {
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -27,6 +27,14 @@ export interface Operator {
 }
 
 const live = new Set<Subprocess>();
+
+/** A free port for the probes of operator and fleet, after the command's name (each command takes only its own flags). */
+function withHealthAddr(args: string[]): string[] {
+  const [first = "", ...rest] = args;
+  if (first === "webhook") return args;
+  if (first === "fleet" || first === "operator") return [first, "--health-addr", "127.0.0.1:0", ...rest];
+  return ["--health-addr", "127.0.0.1:0", ...args];
+}
 process.on("exit", () => {
   for (const proc of live) proc.kill("SIGKILL");
 });
@@ -38,7 +46,7 @@ export function startOperator(
   command: string[] = [BINARY],
 ): Operator {
   if (!existsSync(command.at(-1)!)) throw new Error(`${command.at(-1)} is missing: run npm run build first`);
-  const proc = Bun.spawn([...command, "--health-addr", "127.0.0.1:0", ...args], {
+  const proc = Bun.spawn([...command, ...withHealthAddr(args)], {
     cwd: REPO,
     env: { PATH: process.env.PATH, HOME: "/nonexistent", ...env },
     stdin: "ignore",

@@ -105,6 +105,7 @@ export function sampler(env: Setup, namespace: string, rollout: string, nodes: r
       );
       const unavailable = nodes.filter((n) => down.has(n) || running.includes(n));
       samples.push({ at, running, unavailable, hooks });
+      // The sampler's cadence.
       await Bun.sleep(everyMs);
     }
   })();
