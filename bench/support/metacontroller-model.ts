@@ -16,7 +16,7 @@ import { hooksPath, jobsPath } from "./api.ts";
 
 type Obj = Record<string, any>;
 
-export const MC_FINALIZER = "metacontroller.io/compositecontroller-plexd-hook";
+const MC_FINALIZER = "metacontroller.io/compositecontroller-plexd-hook";
 
 export interface ModelOptions {
   rest: Rest;

@@ -58,7 +58,7 @@ export interface FleetResult {
 }
 
 /** The fleet controller alone over many nodes (bench/fleet-controller.ts). */
-export interface FleetControllerResult {
+interface FleetControllerResult {
   nodes: number;
   hooks: number;
   /** Hooks with a node in their status when the run stopped waiting. */

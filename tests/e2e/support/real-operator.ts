@@ -12,7 +12,7 @@ import { REPO } from "./operator.ts";
 
 export const REAL_NODE = "real-0";
 // busybox from busybox-static, imported on real-0; a fixed tag, since `:latest` means "always pull".
-export const BUSYBOX = "busybox:1.35";
+const BUSYBOX = "busybox:1.35";
 export const DS_SELECTOR = "app.kubernetes.io/name=plexd-hook,app.kubernetes.io/component=controller";
 export const FLEET_SELECTOR = "app.kubernetes.io/name=plexd-hook,app.kubernetes.io/component=fleet";
 
@@ -91,7 +91,7 @@ export function jobCreates(cluster: Cluster, ns: string): Map<string, number> {
   return created;
 }
 
-export interface Seen {
+interface Seen {
   phase: string;
   completedAt: string;
   exitCode: string;
