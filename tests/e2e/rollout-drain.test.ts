@@ -151,3 +151,41 @@ describe("a PlexdRollout with drain", () => {
     for (const pod of before) expect(after.has(pod.name)).toBe(false);
   }, 300_000);
 });
+
+describe("cluster mode (--all-nodes) alone", () => {
+  test("runs a rollout with drain: it holds the fleet controller's Lease after deferring 15 s, drains one node at a time, Succeeded", async () => {
+    const ns = await env.namespace("e2e-rollout-cluster");
+    const as = "--serviceaccount=plexd-system:plexd-cluster";
+    await env.k([
+      "create",
+      "rolebinding",
+      "plexd-hook-drain-finalizer",
+      "--clusterrole=plexd-hook-drain-finalizer",
+      "-n",
+      ns,
+      as,
+    ]);
+    const cluster = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--all-nodes"]);
+    operators.push(cluster);
+    const three = NODES.slice(0, 3);
+    await env.k(
+      ["apply", "-f", "-"],
+      rolloutJson("clustered", ns, {
+        nodeSelector: { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: three }] },
+        template: { hookName: "maintain", jobTemplate: { image: "busybox" }, drain: { enabled: true, timeoutSeconds: 120 } },
+        strategy: { maxParallel: 3, maxUnavailable: 1 },
+      }),
+    );
+    const sampling = sampler(env, ns, "clustered", three);
+    const rollout = await waitRollout(env, ns, "clustered", ["Succeeded", "Failed"], 150_000);
+    const samples = await sampling.stop();
+    expect(rollout.status).toMatchObject({ phase: "Succeeded", selected: 3, succeeded: 3 });
+    expect(most(samples, (s) => s.cordoned.length)).toBe(1);
+    const lease = await env.json(["get", "lease", "plexd-hook-fleet", "-n", ns]);
+    expect(lease.spec.holderIdentity).toStartWith("cluster_");
+    const became = cluster.logs.find((l) => l.msg === "became leader" && l.lease === "plexd-hook-fleet");
+    const started = cluster.logs.find((l) => l.msg === "plexdhook controller started");
+    expect(Date.parse(String(became?.time)) - Date.parse(String(started?.time))).toBeGreaterThanOrEqual(15_000);
+    for (const node of three) expect(await nodeState(env, node)).toEqual({ unschedulable: false, cordonedBy: undefined });
+  }, 200_000);
+});
