@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { type Setup, sharedCluster } from "./support/cluster.ts";
-import { APPS, nodeState, podsOf } from "./support/drain.ts";
+import { APPS, grantDrainFinalizer, nodeState, podsOf } from "./support/drain.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 import { most, rolloutJson, sampler, startFleet, waitRollout } from "./support/rollouts.ts";
 
@@ -21,8 +21,7 @@ let fleet: Operator;
 beforeAll(async () => {
   env = await sharedCluster({ nodes: NODES });
   await env.namespace(NS);
-  const as = "--serviceaccount=plexd-system:plexd-cluster";
-  await env.k(["create", "rolebinding", "plexd-hook-drain-finalizer", "--clusterrole=plexd-hook-drain-finalizer", "-n", NS, as]);
+  await grantDrainFinalizer(env, NS);
   await env.k(["label", "node", ...NODES, "pool=drain"]);
   // Every node's own agent (its DaemonSet pod's token), not cluster mode: the fleet controller alone drains.
   for (const node of NODES) {
@@ -155,16 +154,7 @@ describe("a PlexdRollout with drain", () => {
 describe("cluster mode (--all-nodes) alone", () => {
   test("runs a rollout with drain: it holds the fleet controller's Lease after deferring 15 s, drains one node at a time, Succeeded", async () => {
     const ns = await env.namespace("e2e-rollout-cluster");
-    const as = "--serviceaccount=plexd-system:plexd-cluster";
-    await env.k([
-      "create",
-      "rolebinding",
-      "plexd-hook-drain-finalizer",
-      "--clusterrole=plexd-hook-drain-finalizer",
-      "-n",
-      ns,
-      as,
-    ]);
+    await grantDrainFinalizer(env, ns);
     const cluster = startOperator(["--kubeconfig", env.operatorKubeconfig, "--namespace", ns, "--all-nodes"]);
     operators.push(cluster);
     const three = NODES.slice(0, 3);

@@ -193,12 +193,7 @@ test("a restarted controller resumes a blocked drain and evicts no pod a second 
 });
 
 /** Cluster mode's drain duty, as main.ts gives it (under the fleet controller's Lease). */
-const clusterDrain = (client: MemoryClient) => (metrics: Metrics, logger: Logger) => [
-  new DrainController({ client, namespace: NS, logger, metrics, now: () => new Date(), config: FAST }),
-];
-
-test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the node is uncordoned after it", async () => {
-  const client = cluster();
+const launchClusterMode = (client: MemoryClient) =>
   launch(
     client,
     "",
@@ -206,8 +201,14 @@ test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the 
       c.allNodes = true;
     },
     undefined,
-    clusterDrain(client),
+    (metrics: Metrics, logger: Logger) => [
+      new DrainController({ client, namespace: NS, logger, metrics, now: () => new Date(), config: FAST }),
+    ],
   );
+
+test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the node is uncordoned after it", async () => {
+  const client = cluster();
+  launchClusterMode(client);
   addHook(client, "h");
   await waitFor("the Job", () => client.job("plexdhook-h"), { timeoutMs: 10_000 });
   // The Job is created only after the node was found drained: every eviction came before it.
@@ -226,15 +227,7 @@ test("cluster mode and a fleet controller never both drain: cluster mode's drain
     c.agentSelector = "";
   });
   await waitFor("the fleet controller to lead", () => fleet.fleet.leader, { timeoutMs: 5_000 });
-  const clusterMode = launch(
-    client,
-    "",
-    (c) => {
-      c.allNodes = true;
-    },
-    undefined,
-    clusterDrain(client),
-  );
+  const clusterMode = launchClusterMode(client);
   await waitFor("cluster mode to be ready", () => clusterMode.controller.ready, { timeoutMs: 5_000 });
   addHook(client, "h");
   await waitStage(client, "h", "Complete");
