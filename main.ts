@@ -143,6 +143,7 @@ function rolloutDuty(
     namespace,
     logger: logger.child({ duty: "rollouts" }),
     now: rolloutClock(env),
+    metrics,
   });
 }
 

@@ -141,7 +141,7 @@ export class FleetController {
       for (const key of hooks.keys()) enqueue(key);
     }, config.resyncPeriodMs);
     void reportUnclaimed(
-      { client, namespace, fieldSelector: "status.nodeName=", config: config.unclaimed, status, events, logger, now },
+      { client, namespace, fieldSelector: "status.nodeName=", config: config.unclaimed, status, events, logger, now, metrics },
       signal,
     );
     void reportLostNodes({ client, namespace, config: config.lostNodes, status, logger, now }, signal);

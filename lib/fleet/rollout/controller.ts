@@ -8,6 +8,7 @@ import { keyOf } from "../../core/names.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import type { WatchEvent } from "../../kube/client.ts";
 import { errorText, isAlreadyExists, isConflict, isNotFound, isTransient, isUnauthorizedByRbac } from "../../kube/errors.ts";
+import type { Metrics } from "../../observe/metrics.ts";
 import type { Duty } from "../fleet.ts";
 import type { RolloutClient } from "./client.ts";
 import { Expectations } from "./expectations.ts";
@@ -24,6 +25,8 @@ export interface RolloutControllerOptions {
   now?: () => Date;
   workers?: number;
   retry?: RetryConfig;
+  /** The rollout gauges read this duty's rollouts while it runs. */
+  metrics?: Metrics;
 }
 
 const ENDED = new Set(["Succeeded", "Failed"]);
@@ -82,7 +85,13 @@ export class RolloutController implements Duty {
       this.inform(hooks, (e) => this.onHook(e)),
       this.inform(nodes, (e) => this.onNode(e)),
     ];
-    await Promise.all([this.queue.run((key) => this.reconcile(key), signal), ...informers]);
+    this.options.metrics?.countRolloutsWith(() => this.rollouts.values());
+    try {
+      await Promise.all([this.queue.run((key) => this.reconcile(key), signal), ...informers]);
+    } finally {
+      // Another process (the Lease's next holder) reports them from now on.
+      this.options.metrics?.countRolloutsWith(() => []);
+    }
   }
 
   private async inform<T>(
