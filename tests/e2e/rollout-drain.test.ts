@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
-import { type Setup, sharedCluster } from "./support/cluster.ts";
+import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { APPS, grantDrainFinalizer, nodeState, podsOf } from "./support/drain.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
+import { denyingPolicy } from "./support/policies.ts";
 import { most, rolloutJson, sampler, startFleet, waitRollout } from "./support/rollouts.ts";
 
 const NS = "e2e-rollout-drain";
@@ -94,6 +95,9 @@ function nodePatches(): Map<string, number> {
 describe("a PlexdRollout with drain", () => {
   test("maxUnavailable 1 over 10 nodes: never two nodes cordoned at once; each drained, hooked, uncordoned once; Succeeded", async () => {
     const before = await podsOf(env, APP);
+    // Sampling from before the rollout exists: the first sample sees every node uncordoned.
+    const sampling = sampler(env, NS, "drained", NODES);
+    await waitFor("a first sample", () => sampling.samples.length > 0, { timeoutMs: 10_000, intervalMs: 20 });
     await env.k(
       ["apply", "-f", "-"],
       rolloutJson("drained", NS, {
@@ -106,7 +110,6 @@ describe("a PlexdRollout with drain", () => {
         strategy: { maxParallel: 10, maxUnavailable: 1 },
       }),
     );
-    const sampling = sampler(env, NS, "drained", NODES);
     const rollout = await waitRollout(env, NS, "drained", ["Succeeded", "Failed"], 280_000).catch(async (err) => {
       console.error(JSON.stringify((await env.json(["get", "pr", "drained", "-n", NS])).status, null, 1));
       throw err;
@@ -119,6 +122,7 @@ describe("a PlexdRollout with drain", () => {
     expect(most(samples, (s) => s.cordoned.length)).toBe(1);
     expect(most(samples, (s) => s.unavailable.length)).toBe(1);
     // Each node was seen cordoned in one unbroken stretch: cordoned once, uncordoned once.
+    expect(samples[0]?.cordoned).toEqual([]);
     for (const node of NODES) {
       const flips = samples.filter((s, i) => i > 0 && s.cordoned.includes(node) !== samples[i - 1]?.cordoned.includes(node));
       expect({ node, flips: flips.length }).toEqual({ node, flips: 2 });
@@ -145,10 +149,71 @@ describe("a PlexdRollout with drain", () => {
     for (const node of NODES) {
       expect(cordons.filter((l) => l.node === node).map((l) => l.unschedulable)).toEqual([true, false]);
     }
+    // The fleet controller's /metrics: the rollout by phase, and its nodes by state.
+    expect(await fleet.metric("plexd_hook_rollouts", { phase: "Succeeded" })).toBe(1);
+    expect(await fleet.metric("plexd_hook_rollout_nodes", { rollout: "drained", state: "succeeded" })).toBe(10);
+    expect(await fleet.metric("plexd_hook_rollout_nodes", { rollout: "drained", state: "failed" })).toBe(0);
     // Every pod that was on a node was evicted from it.
     const after = new Set((await podsOf(env, APP)).map((p) => p.name));
     for (const pod of before) expect(after.has(pod.name)).toBe(false);
   }, 300_000);
+});
+
+describe("a PlexdRollout whose hook the API server refuses", () => {
+  test("a ValidatingAdmissionPolicy refusing one node's hook: that node Failed with HookCreateRefused and the policy's words, the others run", async () => {
+    const name = "e2e-refuse-rollout-hook";
+    const message = "hooks on d-05 are refused by the test's policy";
+    const policy = denyingPolicy({
+      ...{ name, namespace: NS, operations: ["CREATE"], resource: "plexdhooks" },
+      ...{ expression: "object.spec.nodeName != 'd-05'", message },
+    });
+    await env.k(["apply", "-f", "-"], policy);
+    const probe = hookYaml("probe-d-05", NS, { hookName: "probe", nodeName: "d-05" });
+    await waitFor(
+      "the policy to refuse",
+      async () => (await env.tryK(["apply", "--dry-run=server", "-f", "-"], probe)).stderr.includes(message),
+      {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      },
+    );
+    try {
+      const three = ["d-04", "d-05", "d-06"];
+      await env.k(
+        ["apply", "-f", "-"],
+        rolloutJson("refused", NS, {
+          nodeSelector: { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: three }] },
+          template: { hookName: "maintain", jobTemplate: { image: "busybox" } },
+          strategy: { maxParallel: 3, failureBudget: 1 },
+        }),
+      );
+      const rollout = await waitRollout(env, NS, "refused", ["Succeeded", "Failed"]);
+      expect(rollout.status).toMatchObject({ phase: "Succeeded", selected: 3, succeeded: 2, failed: 1 });
+      expect(rollout.status.failedNodes).toEqual([
+        expect.objectContaining({
+          node: "d-05",
+          hook: "refused-d-05",
+          reason: "HookCreateRefused",
+          message: expect.stringContaining(message),
+        }),
+      ]);
+      const refused = rollout.status.conditions.find((c: any) => c.type === "HooksRefused");
+      expect(refused).toMatchObject({ status: "True", reason: "HookCreateRefused" });
+      expect(refused.message).toContain(`(d-05): `);
+      expect(refused.message).toContain(message);
+      expect(refused.message).toContain("Change what refuses it");
+      const hooks = (await env.json(["get", "plexdhooks", "-n", NS, "-l", "plexd.plexsphere.com/rollout=refused"]))
+        .items as any[];
+      expect(hooks.map((h) => h.spec.nodeName).toSorted()).toEqual(["d-04", "d-06"]);
+      await waitFor(
+        "the refused node in the fleet controller's metrics",
+        async () => (await fleet.metric("plexd_hook_rollout_nodes", { rollout: "refused", state: "failed" })) === 1,
+        { timeoutMs: 5_000, intervalMs: 100 },
+      );
+    } finally {
+      await env.k(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", name]);
+    }
+  }, 120_000);
 });
 
 describe("cluster mode (--all-nodes) alone", () => {
@@ -177,5 +242,7 @@ describe("cluster mode (--all-nodes) alone", () => {
     const started = cluster.logs.find((l) => l.msg === "plexdhook controller started");
     expect(Date.parse(String(became?.time)) - Date.parse(String(started?.time))).toBeGreaterThanOrEqual(15_000);
     for (const node of three) expect(await nodeState(env, node)).toEqual({ unschedulable: false, cordonedBy: undefined });
+    // Cluster mode exports the rollouts it runs, as the fleet controller does.
+    expect(await cluster.metric("plexd_hook_rollout_nodes", { rollout: "clustered", state: "succeeded" })).toBe(3);
   }, 200_000);
 });

@@ -58,7 +58,7 @@ function failedNodes(rollout: PlexdRollout, entries: readonly NodeEntry[]): Fail
 }
 
 /** What to change when hooks were refused: the refusal is the API server's, so the fix is outside plexd-hook. */
-export function refusedMessage(refused: readonly NodeEntry[]): string {
+function refusedMessage(refused: readonly NodeEntry[]): string {
   const nodes = refused.map((e) => e.name);
   const shown = nodes.length > 3 ? `${nodes.slice(0, 3).join(", ")} and ${nodes.length - 3} more` : nodes.join(", ");
   return (
