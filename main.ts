@@ -14,6 +14,7 @@ import { ENV_NODE_NAME, ENV_TEST_CLOCK_OFFSET } from "./lib/constants.ts";
 import { type ControllerConfig, defaultConfig } from "./lib/controller/config.ts";
 import { PlexdHookController } from "./lib/controller/controller.ts";
 import { defaultFleetConfig, type FleetConfig } from "./lib/fleet/config.ts";
+import { DrainController, defaultDrainConfig } from "./lib/fleet/drain/controller.ts";
 import { FleetController } from "./lib/fleet/fleet.ts";
 import { RolloutController } from "./lib/fleet/rollout/controller.ts";
 import { NodeKubeClient } from "./lib/kube/node-client.ts";
@@ -129,6 +130,23 @@ async function runController(
   }
 }
 
+/** The rollout duty, as the fleet controller and cluster mode run it. */
+function rolloutDuty(
+  client: NodeKubeClient,
+  namespace: string,
+  metrics: Metrics,
+  logger: ReturnType<typeof createLogger>,
+  env: Record<string, string | undefined>,
+): RolloutController {
+  return new RolloutController({
+    client: new RestRolloutClient(client.rest, logger, (resource) => metrics.watchRestarts.inc({ resource })),
+    namespace,
+    logger: logger.child({ duty: "rollouts" }),
+    now: rolloutClock(env),
+    metrics,
+  });
+}
+
 function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, signal: AbortSignal): Promise<number> | number {
   if (!cli.allNodes && !cli.nodeName) {
     io.stderr.write(
@@ -143,7 +161,24 @@ function runOperator(cli: Cli, env: Record<string, string | undefined>, io: Io, 
     io,
     signal,
     "operator",
-    (client, metrics, logger) => new PlexdHookController({ client, config, metrics, logger }),
+    (client, metrics, logger) =>
+      new PlexdHookController({
+        ...{ client, config, metrics, logger },
+        // Cluster mode drains and runs rollouts too, while it holds the fleet controller's Lease.
+        ...(config.allNodes && {
+          duties: () => [
+            new DrainController({
+              client,
+              namespace: config.namespace,
+              logger,
+              metrics,
+              now: config.now,
+              config: defaultDrainConfig(),
+            }),
+            rolloutDuty(client, config.namespace, metrics, logger, env),
+          ],
+        }),
+      }),
   );
 }
 
@@ -158,14 +193,7 @@ function runFleet(cli: Cli, env: Record<string, string | undefined>, io: Io, sig
     (client, metrics, logger) =>
       new FleetController({
         ...{ client, config, metrics, logger },
-        duties: () => [
-          new RolloutController({
-            client: new RestRolloutClient(client.rest, logger, (resource) => metrics.watchRestarts.inc({ resource })),
-            namespace: config.namespace,
-            logger: logger.child({ duty: "rollouts" }),
-            now: rolloutClock(env),
-          }),
-        ],
+        duties: () => [rolloutDuty(client, config.namespace, metrics, logger, env)],
       }),
   );
 }

@@ -1,7 +1,6 @@
 // Cluster mode's Lease: of several --all-nodes replicas only the holder writes, and it reports hooks whose node was lost.
 
 import type { Logger } from "pino";
-import { DrainController, defaultDrainConfig } from "../fleet/drain/controller.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { LeaseConfig, LostNodesConfig } from "./config.ts";
@@ -35,7 +34,7 @@ export class ClusterLease {
 
   /**
    * Campaigns until `signal` aborts; on taking the Lease looks at every hook again and starts the
-   * lost-node report and the drain duty (as the fleet controller's; cluster mode runs as plexd-cluster).
+   * lost-node report. Drains and rollouts are not this Lease's: see DutyLease.
    */
   async run(signal: AbortSignal): Promise<void> {
     const { client, namespace, hooks, enqueue, status, metrics, logger, now } = this.options;
@@ -53,7 +52,6 @@ export class ClusterLease {
         duties = new AbortController();
         const during = AbortSignal.any([signal, duties.signal]);
         void reportLostNodes({ client, namespace, config: this.options.lostNodes, status, logger, now }, during);
-        void new DrainController({ client, namespace, logger, metrics, now, config: defaultDrainConfig() }).run(during);
         for (const key of hooks.keys()) enqueue(key);
       },
     });

@@ -1,6 +1,6 @@
 // The controller's configuration: built once by the caller with every default applied, handed to each part as a named slice.
 
-import { ALL_NODES_LEASE_NAME } from "../constants.ts";
+import { ALL_NODES_LEASE_NAME, FLEET_LEASE_NAME } from "../constants.ts";
 
 /** Capped exponential backoff: failed reconciles and broken watches wait between base and max. */
 export interface RetryConfig {
@@ -38,6 +38,8 @@ export interface LeaseConfig {
   retryPeriodMs: number;
   /** Followers wait a random moment up to this long before taking a free Lease, so a fleet does not rush it. */
   takeoverJitterMs: number;
+  /** Followers wait this long more (at the start too) before taking a free Lease: a replica that defers to others. */
+  takeoverDelayMs?: number;
 }
 
 /** The fleet controller reports targeted hooks that no agent has taken this long after creation. */
@@ -69,6 +71,8 @@ export interface ControllerConfig {
   reconcile: ReconcileConfig;
   /** Cluster mode only. */
   lease: LeaseConfig;
+  /** Cluster mode only: the fleet controller's Lease, held to drain and run rollouts (never both at once with a fleet controller). */
+  fleetLease: LeaseConfig;
   /** Cluster mode only: an agent's node is lost with it, so the fleet controller reports for agents. */
   lostNodes: LostNodesConfig;
   now: () => Date;
@@ -91,6 +95,8 @@ export function defaultConfig(scope: { namespace: string; nodeName: string; allN
       ownedElsewhereGiveUpMs: 60_000,
     },
     lease: defaultLease(namespace, ALL_NODES_LEASE_NAME, nodeName || "cluster"),
+    // Cluster mode defers to a fleet controller: it takes the fleet's Lease only once that has been free a while.
+    fleetLease: { ...defaultLease(namespace, FLEET_LEASE_NAME, nodeName || "cluster"), takeoverDelayMs: 15_000 },
     lostNodes: defaultLostNodes(),
     now: () => new Date(),
   };

@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { keyOf } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
 import type { Job, PlexdHook } from "../core/types.ts";
+import { DutyLease } from "../fleet/duty-lease.ts";
+import type { Duty } from "../fleet/fleet.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
@@ -29,6 +31,8 @@ export interface ControllerOptions {
   config: ControllerConfig;
   metrics: Metrics;
   logger: Logger;
+  /** Cluster mode: the cluster-wide duties (drains, rollouts), run while holding the fleet's Lease. */
+  duties?: () => Duty[];
 }
 
 export class PlexdHookController {
@@ -39,11 +43,13 @@ export class PlexdHookController {
   private readonly hooks = new HookCache();
   private readonly jobs = new JobCache();
   private lease: ClusterLease | undefined;
+  private readonly duties: (() => Duty[]) | undefined;
   private internal: AbortController | undefined;
   private synced = false;
 
-  constructor({ client, config, metrics, logger }: ControllerOptions) {
+  constructor({ client, config, metrics, logger, duties }: ControllerOptions) {
     this.client = client;
+    this.duties = duties;
     this.config = config;
     this.metrics = metrics;
     this.logger = logger;
@@ -144,6 +150,11 @@ export class PlexdHookController {
       const { namespace, lease, lostNodes, now } = config;
       this.lease = new ClusterLease({ client, namespace, lease, lostNodes, hooks, enqueue, status, metrics, logger, now });
       background.push(this.lease.run(leaseStop.signal));
+      if (this.duties) {
+        const { fleetLease, retry } = config;
+        const duties = new DutyLease({ client, lease: fleetLease, duties: this.duties, retry, logger, now });
+        background.push(duties.run(leaseStop.signal));
+      }
     }
     try {
       await feed(source, primary);

@@ -74,6 +74,27 @@ describe("LeaseElector", () => {
     expect(await elector(client, "b", clock).tryAcquireOrRenew()).toBe(true);
   });
 
+  test("a candidate with takeoverDelayMs defers: one without it, started later, takes the free lease and keeps it", async () => {
+    const client = new MemoryClient();
+    const deferring: boolean[] = [];
+    const eager: boolean[] = [];
+    const stop = new AbortController();
+    const wall = { now: Date.now() };
+    const slow = new LeaseElector(client, {
+      ...{ namespace: "ns", name: "lease", identity: "cluster", leaseDurationSeconds: 15, retryPeriodMs: 10 },
+      ...{ takeoverJitterMs: 0, takeoverDelayMs: 200, logger: quiet, onChange: (l: boolean) => deferring.push(l) },
+    });
+    const runs = [slow.run(stop.signal)];
+    await Bun.sleep(20);
+    runs.push(elector(client, "fleet", wall, eager).run(stop.signal));
+    while (eager.length === 0) await Bun.sleep(5);
+    await Bun.sleep(300);
+    expect({ eager, deferring }).toEqual({ eager: [true], deferring: [] });
+    expect((await client.getLease("ns", "lease"))?.spec.holderIdentity).toBe("fleet");
+    stop.abort();
+    await Promise.all(runs);
+  });
+
   test("while the lease is held, a follower watching it makes no request; only the holder renews", async () => {
     const client = new MemoryClient();
     const stop = new AbortController();

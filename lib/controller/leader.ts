@@ -125,6 +125,8 @@ export class LeaseElector {
     const watch = this.watch(signal);
     const { retryPeriodMs, leaseDurationSeconds, logger } = this.options;
     const renewDeadlineMs = (leaseDurationSeconds * 1000 * 2) / 3;
+    // Whoever else campaigns gets the first go at a free Lease.
+    if (this.options.takeoverDelayMs) await sleep(this.options.takeoverDelayMs, signal);
     while (!signal.aborted) {
       if (!this.leader) {
         await this.untilFree(signal);
@@ -184,7 +186,8 @@ export class LeaseElector {
       const waitMs = this.msUntilFree();
       if (waitMs === 0 && jittered) return;
       jittered = waitMs === 0;
-      await this.nextChange(waitMs > 0 ? waitMs : Math.random() * this.options.takeoverJitterMs, signal);
+      const { takeoverJitterMs, takeoverDelayMs = 0 } = this.options;
+      await this.nextChange(waitMs > 0 ? waitMs : takeoverDelayMs + Math.random() * takeoverJitterMs, signal);
     }
   }
 

@@ -9,6 +9,7 @@ import { jobMissingMessage } from "../core/messages.ts";
 import { jobNameFor, keyOf } from "../core/names.ts";
 import { controllerRef, ownsHook, type Self, targetNode } from "../core/ownership.ts";
 import {
+  type FailedWithoutJobReason,
   REASON_INVALID_SPEC,
   REASON_JOB_CREATE_FAILED,
   REASON_JOB_CREATED,
@@ -226,7 +227,7 @@ export class Reconciler {
         hook,
         failedAfterJobStatus(hook, REASON_JOB_DELETED, deletedWhileRunningMessage(jobName), now()),
       );
-      this.deps.metrics.hookFailures.inc({ reason: REASON_JOB_DELETED });
+      this.deps.metrics.failedWithoutJob(REASON_JOB_DELETED);
       await this.deps.client.releaseJob(job);
       return;
     }
@@ -282,9 +283,14 @@ export class Reconciler {
     this.heldElsewhere.delete(key);
   }
 
-  private async fail(hook: PlexdHook, reason: string, message: string, more: PlexdHookStatus = {}): Promise<Outcome> {
+  private async fail(
+    hook: PlexdHook,
+    reason: FailedWithoutJobReason,
+    message: string,
+    more: PlexdHookStatus = {},
+  ): Promise<Outcome> {
     await this.deps.status.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
-    this.deps.metrics.hookFailures.inc({ reason });
+    this.deps.metrics.failedWithoutJob(reason);
     // The echo of that write is not reconciled: let the hook's own Job go now, if one is held.
     const key = keyOf(hook);
     await this.release(key, this.deps.hooks.get(key));

@@ -7,6 +7,7 @@ import { every } from "../core/time.ts";
 import type { PlexdHook } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText, isConflict } from "../kube/errors.ts";
+import type { Metrics } from "../observe/metrics.ts";
 import type { UnclaimedConfig } from "./config.ts";
 import type { EventRecorder } from "./events.ts";
 import type { StatusWriter } from "./status-writer.ts";
@@ -22,11 +23,15 @@ export interface UnclaimedOptions {
   events: EventRecorder;
   logger: Logger;
   now: () => Date;
+  /** plexd_hook_unclaimed_hooks: the count of the last look. */
+  metrics: Metrics;
 }
 
 /** Looks every `config.everyMs` until `signal` aborts; only ever writes status on hooks no one has written. */
 export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSignal): Promise<void> {
-  const { client, config, logger, now } = options;
+  const { client, config, logger, now, metrics } = options;
+  // The next holder counts from its first look; this process no longer knows.
+  signal.addEventListener("abort", () => metrics.unclaimedHooks.set(0), { once: true });
   await every(config.everyMs, signal, async () => {
     let hooks: PlexdHook[];
     try {
@@ -35,13 +40,26 @@ export async function reportUnclaimed(options: UnclaimedOptions, signal: AbortSi
       logger.warn({ error: errorText(err) }, "looking for unclaimed hooks failed");
       return;
     }
+    let unclaimed = 0;
     for (const hook of hooks) {
-      if (!hook.spec.nodeName || hook.status?.phase || hook.metadata.deletionTimestamp) continue;
+      if (!hook.spec.nodeName || hook.metadata.deletionTimestamp) continue;
       const waitedMs = now().getTime() - new Date(hook.metadata.creationTimestamp ?? now()).getTime();
-      if (waitedMs >= config.afterMs) await report(options, hook, waitedMs);
+      if (waitedMs < config.afterMs) continue;
+      // Reported already (Pending with NoController): still unclaimed, but written once.
+      if (isReported(hook)) unclaimed++;
+      else if (!hook.status?.phase) {
+        unclaimed++;
+        await report(options, hook, waitedMs);
+      }
     }
+    if (!signal.aborted) metrics.unclaimedHooks.set(unclaimed);
   });
 }
+
+const isReported = (hook: PlexdHook): boolean =>
+  hook.status?.phase === "Pending" &&
+  !hook.status.nodeName &&
+  hook.status.conditions?.some((c) => c.reason === REASON_NO_CONTROLLER) === true;
 
 /** Writes one hook's unclaimed status; a failure is logged and left to the next pass. */
 async function report(options: UnclaimedOptions, hook: PlexdHook, waitedMs: number): Promise<void> {

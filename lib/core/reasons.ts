@@ -53,3 +53,16 @@ export const REASON_DRAINED = "Drained";
 /** The drain did not finish within spec.drain.timeoutSeconds: the hook fails, its Job is never created. */
 export const REASON_DRAIN_TIMEOUT = "DrainTimeout";
 export const REASON_UNCORDONED = "Uncordoned";
+
+/** Every reason a hook is marked Failed without a Job outcome: plexd_hook_failures_total's label values, and its help. */
+export const FAILED_WITHOUT_JOB_REASONS = [
+  REASON_INVALID_SPEC,
+  REASON_JOB_CREATE_FAILED,
+  REASON_JOB_OWNED_ELSEWHERE,
+  REASON_JOB_UNCONFIRMED,
+  REASON_JOB_MISSING,
+  REASON_JOB_DELETED,
+  REASON_NODE_HOSTNAME_MISMATCH,
+  REASON_DRAIN_TIMEOUT,
+] as const;
+export type FailedWithoutJobReason = (typeof FAILED_WITHOUT_JOB_REASONS)[number];

@@ -6,7 +6,6 @@ import { Echoes } from "../controller/echoes.ts";
 import { EventRecorder } from "../controller/events.ts";
 import { HookCache } from "../controller/hook-cache.ts";
 import { JobCache } from "../controller/job-cache.ts";
-import { LeaseElector } from "../controller/leader.ts";
 import { reportLostNodes } from "../controller/lost-nodes.ts";
 import { pumpWatch } from "../controller/pump.ts";
 import { Reconciler } from "../controller/reconcile.ts";
@@ -14,12 +13,12 @@ import { StatusWriter } from "../controller/status-writer.ts";
 import { reportUnclaimed } from "../controller/unclaimed.ts";
 import { WorkQueue } from "../controller/work-queue.ts";
 import type { Self } from "../core/ownership.ts";
-import { backoffDelay, sleep } from "../core/time.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { errorText } from "../kube/errors.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { FleetConfig } from "./config.ts";
 import { DrainController } from "./drain/controller.ts";
+import { DutyLease } from "./duty-lease.ts";
 import { FleetView } from "./fleet-view.ts";
 import { FleetReconciler } from "./hook-reconciler.ts";
 
@@ -65,59 +64,21 @@ export class FleetController {
   async start(signal: AbortSignal): Promise<void> {
     const { client, config, metrics, logger } = this.options;
     logger.info({ namespace: config.namespace, lease: config.lease.name }, LOG_FLEET_STARTED);
-    const leaseStop = new AbortController();
-    let duties: { stop: AbortController; done: Promise<void> } | undefined;
-    const stopDuties = async (): Promise<void> => {
-      const current = duties;
-      duties = undefined;
-      current?.stop.abort();
-      await current?.done;
-    };
-    const elector = new LeaseElector(client, {
-      ...config.lease,
-      logger,
-      now: config.now,
+    const lease = new DutyLease({
+      ...{ client, lease: config.lease, retry: config.retry, logger, now: config.now },
+      duties: () => [{ name: "hooks", run: (during) => this.duties(during) }, ...(this.options.duties?.() ?? [])],
       onChange: (leader) => {
         this.leading = leader;
         metrics.leader.set(leader ? 1 : 0);
-        void stopDuties();
-        if (!leader) return;
-        const stop = new AbortController();
-        duties = { stop, done: this.lead(AbortSignal.any([signal, stop.signal])) };
       },
     });
-    signal.addEventListener("abort", () => void stopDuties().finally(() => leaseStop.abort()), { once: true });
     this.campaigning = true;
     try {
-      await elector.run(leaseStop.signal);
+      await lease.run(signal);
     } finally {
       this.campaigning = false;
-      await stopDuties();
     }
     if (signal.aborted) throw signal.reason;
-  }
-
-  /** The duties of the Lease holder, until `signal` aborts; each one whose first watch cannot be opened is retried. */
-  private async lead(signal: AbortSignal): Promise<void> {
-    const further = this.options.duties?.() ?? [];
-    await Promise.all([
-      this.keep("hooks", () => this.duties(signal), signal),
-      ...further.map((duty) => this.keep(duty.name, () => duty.run(signal), signal)),
-    ]);
-  }
-
-  private async keep(duty: string, run: () => Promise<void>, signal: AbortSignal): Promise<void> {
-    const { logger, config } = this.options;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        await run();
-        return;
-      } catch (err) {
-        if (signal.aborted) return;
-        logger.error({ duty, error: errorText(err) }, "fleet controller duties failed, retrying");
-        await sleep(backoffDelay(attempt, config.retry.baseMs, config.retry.maxMs), signal);
-      }
-    }
   }
 
   private async duties(signal: AbortSignal): Promise<void> {
@@ -180,7 +141,7 @@ export class FleetController {
       for (const key of hooks.keys()) enqueue(key);
     }, config.resyncPeriodMs);
     void reportUnclaimed(
-      { client, namespace, fieldSelector: "status.nodeName=", config: config.unclaimed, status, events, logger, now },
+      { client, namespace, fieldSelector: "status.nodeName=", config: config.unclaimed, status, events, logger, now, metrics },
       signal,
     );
     void reportLostNodes({ client, namespace, config: config.lostNodes, status, logger, now }, signal);

@@ -79,6 +79,6 @@ export class FleetReconciler {
   private async refuseNode(hook: PlexdHook, node: string, hostname: string): Promise<Outcome> {
     const reason = REASON_NODE_HOSTNAME_MISMATCH;
     await this.deps.status.write(hook, failedStatus(hook, reason, hostnameMismatchMessage(node, hostname), this.deps.now()));
-    this.deps.metrics.hookFailures.inc({ reason });
+    this.deps.metrics.failedWithoutJob(reason);
   }
 }

@@ -1,7 +1,9 @@
 // Prometheus metrics of one controller, on a registry of its own so several can live in one process.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { FAILED_WITHOUT_JOB_REASONS, type FailedWithoutJobReason } from "../core/reasons.ts";
 import type { Phase } from "../core/types.ts";
+import { ROLLOUT_NODE_STATES, ROLLOUT_PHASES, type RolloutSummary, rolloutCounts } from "./rollout-counts.ts";
 
 export class Metrics {
   readonly registry = new Registry();
@@ -11,9 +13,9 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
-  readonly hookFailures = new Counter({
+  private readonly hookFailures = new Counter({
     name: "plexd_hook_failures_total",
-    help: "Hooks this controller marked Failed without a Job outcome, by reason (InvalidSpec, JobCreateFailed, JobMissing, JobOwnedElsewhere).",
+    help: `Hooks this controller marked Failed without a Job outcome, by reason (${FAILED_WITHOUT_JOB_REASONS.join(", ")}).`,
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
@@ -45,6 +47,9 @@ export class Metrics {
   /** Counted when scraped; the controller that holds the hooks sets it (see countHooksWith). */
   private countPhases: () => Partial<Record<Phase | "None", number>> = () => ({});
   readonly hooks: Gauge<"phase">;
+  readonly unclaimedHooks: Gauge;
+  /** Read when scraped from the rollout duty's cache; empty where no rollout duty runs. */
+  private rolloutSource: () => Iterable<RolloutSummary> = () => [];
 
   constructor() {
     const queue = () => this.queue();
@@ -67,6 +72,43 @@ export class Metrics {
         for (const [phase, count] of Object.entries(counts())) this.set({ phase }, count);
       },
     });
+    this.unclaimedHooks = new Gauge({
+      name: "plexd_hook_unclaimed_hooks",
+      help: "Hooks aimed at a node where no controller has taken them for longer than --unclaimed-after, at the Lease holder's last look (0 elsewhere).",
+      registers: [this.registry],
+    });
+    const rollouts = () => rolloutCounts(this.rolloutSource());
+    // Reset on each scrape: a rollout deleted since the last one leaves no series behind.
+    new Gauge({
+      name: "plexd_hook_rollouts",
+      help: `PlexdRollouts this process runs (the fleet Lease's holder), by status.phase (${ROLLOUT_PHASES.join(", ")}; None: not yet planned).`,
+      labelNames: ["phase"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [phase, count] of rollouts().phases) this.set({ phase }, count);
+      },
+    });
+    new Gauge({
+      name: "plexd_hook_rollout_nodes",
+      help: `Each PlexdRollout's nodes by state (${ROLLOUT_NODE_STATES.join(", ")}), from its status.`,
+      labelNames: ["rollout", "state"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { rollout, state, count } of rollouts().nodes) this.set({ rollout, state }, count);
+      },
+    });
+  }
+
+  /** Counts a hook marked Failed without a Job outcome; the reason is one of FAILED_WITHOUT_JOB_REASONS. */
+  failedWithoutJob(reason: FailedWithoutJobReason): void {
+    this.hookFailures.inc({ reason });
+  }
+
+  /** Where the rollout gauges get their rollouts from (the rollout duty, while it runs). */
+  countRolloutsWith(read: () => Iterable<RolloutSummary>): void {
+    this.rolloutSource = read;
   }
 
   /** Where the hooks gauge gets its numbers from. */

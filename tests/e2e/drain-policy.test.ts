@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
+import { grantDrainFinalizer } from "./support/drain.ts";
 
 const NS = "e2e-drain-policy";
 const CLUSTER = "system:serviceaccount:plexd-system:plexd-cluster";
@@ -13,15 +14,7 @@ let env: Setup;
 beforeAll(async () => {
   env = await sharedCluster();
   await env.namespace(NS);
-  await env.k([
-    "create",
-    "rolebinding",
-    "plexd-hook-drain-finalizer",
-    "--clusterrole=plexd-hook-drain-finalizer",
-    "-n",
-    NS,
-    "--serviceaccount=plexd-system:plexd-cluster",
-  ]);
+  await grantDrainFinalizer(env, NS);
   await env.k(["apply", "-f", "-"], hookYaml("h", NS, { hookName: "h", nodeName: NODE, drain: { enabled: true } }));
 }, 600_000);
 

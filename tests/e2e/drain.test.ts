@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
-import { APPS, budget, deployOn, nodeState, podsOf } from "./support/drain.ts";
+import { APPS, budget, deployOn, grantDrainFinalizer, nodeState, podsOf } from "./support/drain.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "e2e-drain";
@@ -58,8 +58,7 @@ function evictions(): Map<string, { evicted: number; refused: number }> {
 beforeAll(async () => {
   env = await sharedCluster();
   await env.namespace(NS);
-  const as = `--serviceaccount=plexd-system:plexd-cluster`;
-  await env.k(["create", "rolebinding", "plexd-hook-drain-finalizer", "--clusterrole=plexd-hook-drain-finalizer", "-n", NS, as]);
+  await grantDrainFinalizer(env, NS);
   await env.k(["create", "namespace", APPS]);
   for (const node of env.cluster.nodes) {
     const agent = startOperator(["--kubeconfig", await env.nodeKubeconfig(node), "--namespace", NS, "--node-name", node]);

@@ -53,10 +53,12 @@ afterAll(async () => {
 
 describe("phases on the real Job controller", () => {
   const NS = "e2e-phases";
+  let fleet: Operator;
   beforeAll(async () => {
     await env.namespace(NS);
     await operator(NS, "--node-name", "node-b").waitReady();
-    await operator(NS, "fleet", "--agent-selector=", "--unclaimed-after", "2").waitReady();
+    fleet = operator(NS, "fleet", "--agent-selector=", "--unclaimed-after", "2");
+    await fleet.waitReady();
   }, 60_000);
 
   test("a hook aimed at a node where no controller runs stays Pending with a message that says what to check", async () => {
@@ -67,6 +69,20 @@ describe("phases on the real Job controller", () => {
       /^No plexd-hook controller has taken this hook in \d+ s: check that node node-zzz exists and runs the plexd-hook DaemonSet$/,
     );
     expect((await env.tryK(["get", "job", "plexdhook-ghost", "-n", NS])).code).not.toBe(0);
+    // The fleet controller counts it for the PlexdHookUnclaimed alert.
+    await waitFor(
+      "plexd_hook_unclaimed_hooks to count the hook",
+      async () => (await fleet.metric("plexd_hook_unclaimed_hooks")) === 1,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+      },
+    );
+    await env.k(["delete", "plexdhook", "ghost", "-n", NS]);
+    await waitFor("plexd_hook_unclaimed_hooks to drop", async () => (await fleet.metric("plexd_hook_unclaimed_hooks")) === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+    });
   });
 
   test("a hook aimed at a node whose hostname label is not its name fails at once, saying why", async () => {

@@ -6,6 +6,7 @@ import { readAuditLog } from "../cluster/audit.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
+import { denyingPolicy } from "./support/policies.ts";
 
 let env: Setup;
 
@@ -61,29 +62,11 @@ const jobHeld = (namespace: string, job: string) =>
 /** Refuses every status write in `namespace` (a ValidatingAdmissionPolicy) until the returned function lifts it. */
 async function pauseStatusWrites(namespace: string): Promise<() => Promise<void>> {
   const name = `pause-status-${namespace}`;
-  const meta = { name, labels: { "plexd.test/pause": "status" } };
-  const policy = {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingAdmissionPolicy",
-    metadata: meta,
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-        resourceRules: [
-          { apiGroups: ["plexd.plexsphere.com"], apiVersions: ["*"], operations: ["UPDATE"], resources: ["plexdhooks/status"] },
-        ],
-      },
-      validations: [{ expression: "false", message: "status writes paused by the test" }],
-    },
-  };
-  const binding = {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingAdmissionPolicyBinding",
-    metadata: meta,
-    spec: { policyName: name, validationActions: ["Deny"] },
-  };
-  await env.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [policy, binding] }));
+  const policy = denyingPolicy({
+    ...{ name, namespace, operations: ["UPDATE"], resource: "plexdhooks/status" },
+    ...{ expression: "false", message: "status writes paused by the test", labels: { "plexd.test/pause": "status" } },
+  });
+  await env.k(["apply", "-f", "-"], policy);
   await env.k(["apply", "-f", "-"], hookYaml("probe", namespace, { hookName: "probe", nodeName: "node-none" }));
   const paused = async () =>
     (

@@ -7,6 +7,7 @@ import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { BUSYBOX_FIXED } from "../cluster/real-node/images.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { hookYaml, INSTALL_NAMESPACE, type Setup, setUp } from "./support/cluster.ts";
+import { grantDrainFinalizer } from "./support/drain.ts";
 import { type Operator, startOperator } from "./support/operator.ts";
 
 const NS = "real-drain";
@@ -30,15 +31,7 @@ beforeAll(async () => {
   // controller would be drained along with everything else.
   await env.k(["delete", "deployment/plexd-hook-fleet", "daemonset/plexd-hook", "-n", INSTALL_NAMESPACE]);
   await env.namespace(NS);
-  await env.k([
-    "create",
-    "rolebinding",
-    "plexd-hook-drain-finalizer",
-    "--clusterrole=plexd-hook-drain-finalizer",
-    "-n",
-    NS,
-    `--serviceaccount=${INSTALL_NAMESPACE}:plexd-cluster`,
-  ]);
+  await grantDrainFinalizer(env, NS);
   for (const args of [
     ["fleet", "--agent-selector="],
     ["--node-name", NODE],

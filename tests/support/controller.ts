@@ -1,7 +1,9 @@
 // Runs PlexdHookControllers over a MemoryClient for unit tests: fast retries, captured log lines, one stop for all.
 
+import type { Logger } from "pino";
 import { type ControllerConfig, defaultConfig } from "../../lib/controller/config.ts";
 import { PlexdHookController } from "../../lib/controller/controller.ts";
+import type { Duty } from "../../lib/fleet/fleet.ts";
 import { createLogger } from "../../lib/observe/logger.ts";
 import { Metrics } from "../../lib/observe/metrics.ts";
 import type { MemoryClient } from "./memory-client.ts";
@@ -16,6 +18,9 @@ function testConfig(nodeName: string, edit: (config: ControllerConfig) => void):
   const config = defaultConfig({ namespace: NS, nodeName });
   config.retry = { baseMs: 5, maxMs: 50 };
   config.lease.retryPeriodMs = 10;
+  config.fleetLease.retryPeriodMs = 10;
+  config.fleetLease.takeoverJitterMs = 0;
+  config.fleetLease.takeoverDelayMs = 0;
   config.reconcile.ownedElsewhereRetryMs = 20;
   edit(config);
   return config;
@@ -27,6 +32,7 @@ export function launch(
   node = "node-a",
   edit: (config: ControllerConfig) => void = () => {},
   signal?: AbortSignal,
+  duties?: (metrics: Metrics, logger: Logger) => Duty[],
 ) {
   const lines: Line[] = [];
   const logger = createLogger({
@@ -34,7 +40,11 @@ export function launch(
     format: "json",
     destination: { write: (s: string) => lines.push(JSON.parse(s)) },
   });
-  const controller = new PlexdHookController({ client, config: testConfig(node, edit), metrics: new Metrics(), logger });
+  const metrics = new Metrics();
+  const controller = new PlexdHookController({
+    ...{ client, config: testConfig(node, edit), metrics, logger },
+    ...(duties && { duties: () => duties(metrics, logger) }),
+  });
   const done = controller.start(signal);
   done.catch(() => {});
   running.push({ controller, done });

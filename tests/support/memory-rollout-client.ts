@@ -24,6 +24,8 @@ export class MemoryRolloutClient implements RolloutClient {
   failNextStatusWrite: Error | undefined;
   /** Delays each write's answer, so the watch event of a write arrives before its answer (as it can on loopback). */
   answerDelayMs = 0;
+  /** An error to answer a hook's create with (a refusal), or undefined to create it. */
+  refuseCreate: ((hook: NewRolloutHook) => Error | undefined) | undefined;
 
   addRollout(name: string, spec: Partial<PlexdRolloutSpec>, namespace = "ns"): PlexdRollout {
     return this.rollouts.put({
@@ -98,6 +100,8 @@ export class MemoryRolloutClient implements RolloutClient {
   async createHook(hook: NewRolloutHook): Promise<PlexdHook> {
     const { name, namespace } = hook.metadata;
     if (this.hooks.objects.has(`${namespace}/${name}`)) throw new ApiError("exists", 409, "AlreadyExists");
+    const refusal = this.refuseCreate?.(hook);
+    if (refusal) throw refusal;
     this.created.push(name);
     const stored = this.hooks.put({ ...hook, metadata: { ...hook.metadata, uid: `uid-${name}` } } as PlexdHook);
     this.maxRunning = Math.max(this.maxRunning, this.running().length);

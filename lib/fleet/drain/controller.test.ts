@@ -1,10 +1,10 @@
 // DrainController over an in-memory client: end states of drains (the Node, the pods, the hooks), not call sequences.
 
 import { afterEach, expect, test } from "bun:test";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { waitFor } from "../../../tests/cluster/wait.ts";
 import { launch, stopAll } from "../../../tests/support/controller.ts";
-import { node } from "../../../tests/support/fleet.ts";
+import { launchFleet, node, stopFleets } from "../../../tests/support/fleet.ts";
 import { MemoryClient } from "../../../tests/support/memory-client.ts";
 import { ANNOTATION_CORDONED_BY, DRAIN_FINALIZER } from "../../constants.ts";
 import type { DrainSpec, Pod } from "../../core/types.ts";
@@ -21,6 +21,8 @@ afterEach(async () => {
   }
 });
 
+const FAST = { workers: 2, resyncPeriodMs: 60_000, retry: { baseMs: 5, maxMs: 50 } };
+
 function start(client: MemoryClient, canStart?: (node: string) => boolean): { stop: AbortController; done: Promise<void> } {
   const stop = new AbortController();
   const controller = new DrainController({
@@ -29,7 +31,7 @@ function start(client: MemoryClient, canStart?: (node: string) => boolean): { st
     logger: pino({ level: "silent" }),
     metrics: new Metrics(),
     now: () => new Date(),
-    config: { workers: 2, resyncPeriodMs: 60_000, retry: { baseMs: 5, maxMs: 50 } },
+    config: FAST,
     ...(canStart && { canStart }),
   });
   const run = { stop, done: controller.run(stop.signal) };
@@ -190,11 +192,23 @@ test("a restarted controller resumes a blocked drain and evicts no pod a second 
   expect(client.log.filter((l) => l.includes('"unschedulable":true'))).toHaveLength(1);
 });
 
+/** Cluster mode's drain duty, as main.ts gives it (under the fleet controller's Lease). */
+const launchClusterMode = (client: MemoryClient) =>
+  launch(
+    client,
+    "",
+    (c) => {
+      c.allNodes = true;
+    },
+    undefined,
+    (metrics: Metrics, logger: Logger) => [
+      new DrainController({ client, namespace: NS, logger, metrics, now: () => new Date(), config: FAST }),
+    ],
+  );
+
 test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the node is uncordoned after it", async () => {
   const client = cluster();
-  launch(client, "", (c) => {
-    c.allNodes = true;
-  });
+  launchClusterMode(client);
   addHook(client, "h");
   await waitFor("the Job", () => client.job("plexdhook-h"), { timeoutMs: 10_000 });
   // The Job is created only after the node was found drained: every eviction came before it.
@@ -205,4 +219,32 @@ test("cluster mode (--all-nodes) drains too: the Job waits for Complete and the 
   await waitStage(client, "h", "Released");
   expect(nodeA(client)?.spec?.unschedulable).toBe(false);
   await stopAll();
+});
+
+test("cluster mode and a fleet controller never both drain: cluster mode's drain waits for the fleet's Lease, and takes over when it is given up", async () => {
+  const client = cluster();
+  const fleet = launchFleet(client, (c) => {
+    c.agentSelector = "";
+  });
+  await waitFor("the fleet controller to lead", () => fleet.fleet.leader, { timeoutMs: 5_000 });
+  const clusterMode = launchClusterMode(client);
+  await waitFor("cluster mode to be ready", () => clusterMode.controller.ready, { timeoutMs: 5_000 });
+  addHook(client, "h");
+  await waitStage(client, "h", "Complete");
+  expect(clusterMode.logged("drain duty started: caches synced")).toEqual([]);
+  expect(fleet.lines.filter((l) => l.msg === "drain duty started: caches synced")).toHaveLength(1);
+  expect(client.log.filter((l) => l.includes('"unschedulable":true'))).toHaveLength(1);
+  expect(client.evictions.toSorted()).toEqual(["apps/web-1", "apps/web-2"]);
+  // The fleet controller stops and gives up the Lease: cluster mode's replica drains from then on.
+  fleet.stop.abort(new Error("test: fleet controller stopped"));
+  await fleet.done.catch(() => {});
+  await waitFor("cluster mode's drain duty", () => clusterMode.logged("drain duty started: caches synced").length === 1, {
+    timeoutMs: 5_000,
+  });
+  client.setJobStatus("plexdhook-h", { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] });
+  await waitStage(client, "h", "Released");
+  expect(nodeA(client)?.spec?.unschedulable).toBe(false);
+  expect(client.log.filter((l) => l.includes('"unschedulable":false'))).toHaveLength(1);
+  await stopAll();
+  await stopFleets();
 });

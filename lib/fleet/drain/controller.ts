@@ -5,10 +5,11 @@ import type { RetryConfig } from "../../controller/config.ts";
 import { EventRecorder } from "../../controller/events.ts";
 import { pumpWatch } from "../../controller/pump.ts";
 import { WorkQueue } from "../../controller/work-queue.ts";
-import { backoffDelay, sleep } from "../../core/time.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { errorText } from "../../kube/errors.ts";
 import type { Metrics } from "../../observe/metrics.ts";
+import type { Duty } from "../fleet.ts";
+import { keepRunning } from "../keep.ts";
 import { DrainCache } from "./cache.ts";
 import { DrainSteps } from "./steps.ts";
 
@@ -36,22 +37,15 @@ export interface DrainOptions {
   canStart?: (node: string) => boolean;
 }
 
-export class DrainController {
+export class DrainController implements Duty {
+  readonly name = "drains";
+
   constructor(private readonly options: DrainOptions) {}
 
   /** Runs the duty until `signal` aborts; a watch that cannot be opened is retried with backoff. */
-  async run(signal: AbortSignal): Promise<void> {
+  run(signal: AbortSignal): Promise<void> {
     const { logger, config } = this.options;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        await this.serve(signal);
-        return;
-      } catch (err) {
-        if (signal.aborted) return;
-        logger.error({ error: errorText(err) }, "drain duty failed, retrying");
-        await sleep(backoffDelay(attempt, config.retry.baseMs, config.retry.maxMs), signal);
-      }
-    }
+    return keepRunning(this.name, () => this.serve(signal), signal, config.retry, logger);
   }
 
   private async serve(signal: AbortSignal): Promise<void> {

@@ -138,7 +138,7 @@ export class DrainSteps {
     if (status.drain?.stage !== hook.status?.drain?.stage) {
       this.deps.logger.info({ hook: keyOf(hook), node: status.drain?.nodeName, stage: status.drain?.stage }, "drain stage");
     }
-    if (event?.reason === REASON_DRAIN_TIMEOUT) this.deps.metrics.hookFailures.inc({ reason: REASON_DRAIN_TIMEOUT });
+    if (event?.reason === REASON_DRAIN_TIMEOUT) this.deps.metrics.failedWithoutJob(REASON_DRAIN_TIMEOUT);
     if (event) this.record(hook, event);
   }
 

@@ -135,4 +135,29 @@ describe("RolloutController", () => {
     expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 3 });
     expect(client.maxRunning).toBe(1);
   });
+
+  test("a create the API server refuses fails that node with the refusal in the status; a 500 is retried and the hook made", async () => {
+    const client = cluster(3);
+    const refusal = new ApiError('PlexdHook "r-n1" is invalid: spec.jobTemplate.image: Required value', 422, "Invalid");
+    let outages = 2;
+    client.refuseCreate = (hook) => {
+      if (hook.spec.nodeName === "n1") return refusal;
+      if (hook.spec.nodeName === "n2" && outages-- > 0)
+        return new ApiError("etcdserver: request timed out", 500, "InternalError");
+      return undefined;
+    };
+    client.addRollout("r", { strategy: { maxParallel: 3, failureBudget: 1 } });
+    start(client);
+    const status = await drive(client, "r");
+    expect(status).toMatchObject({ phase: "Succeeded", succeeded: 2, failed: 1 });
+    expect(client.created.toSorted()).toEqual(["r-n0", "r-n2"]);
+    expect(status.failedNodes).toEqual([
+      { node: "n1", hook: "r-n1", reason: "HookCreateRefused", message: refusal.message, completedAt: expect.any(String) },
+    ]);
+    expect(status.conditions?.find((c) => c.type === "HooksRefused")).toMatchObject({
+      status: "True",
+      reason: "HookCreateRefused",
+      message: expect.stringContaining(`(n1): ${refusal.message}. Change what refuses it`),
+    });
+  });
 });

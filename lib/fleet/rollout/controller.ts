@@ -7,11 +7,13 @@ import { type Outcome, Retry, WorkQueue } from "../../controller/work-queue.ts";
 import { keyOf } from "../../core/names.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import type { WatchEvent } from "../../kube/client.ts";
-import { errorText, isAlreadyExists, isConflict, isNotFound } from "../../kube/errors.ts";
+import { errorText, isAlreadyExists, isConflict, isNotFound, isTransient, isUnauthorizedByRbac } from "../../kube/errors.ts";
+import type { Metrics } from "../../observe/metrics.ts";
 import type { Duty } from "../fleet.ts";
 import type { RolloutClient } from "./client.ts";
 import { Expectations } from "./expectations.ts";
 import { buildRolloutHook, ownedBy } from "./hook.ts";
+import type { Refusal } from "./ledger.ts";
 import { planRollout } from "./plan.ts";
 import type { PlexdRollout, RolloutNode } from "./types.ts";
 
@@ -23,11 +25,18 @@ export interface RolloutControllerOptions {
   now?: () => Date;
   workers?: number;
   retry?: RetryConfig;
+  /** The rollout gauges read this duty's rollouts while it runs. */
+  metrics?: Metrics;
 }
 
 const ENDED = new Set(["Succeeded", "Failed"]);
 /** A key waiting for its writes to show up looks again this often, in case they never do (they expire). */
 const EXPECTATIONS_RECHECK_MS = 1_000;
+/** After a refused create, the next reconcile writes the refusal into the status. */
+const REFUSED_RECHECK_MS = 100;
+
+/** A create the API server will refuse again however often it is asked: admission, quota, an invalid object. */
+const isRefusal = (err: unknown): boolean => !isTransient(err) && !isUnauthorizedByRbac(err) && !isAlreadyExists(err);
 
 export class RolloutController implements Duty {
   readonly name = "rollouts";
@@ -35,6 +44,8 @@ export class RolloutController implements Duty {
   /** Hooks by rollout key, then by hook name. */
   private readonly hooks = new Map<string, Map<string, PlexdHook>>();
   private readonly nodes = new Map<string, RolloutNode>();
+  /** Creates refused since the status was last written, by rollout key then node (the status keeps them after). */
+  private readonly refused = new Map<string, Map<string, Refusal>>();
   private readonly expectations = new Expectations();
   private queue: WorkQueue;
   private readonly options: RolloutControllerOptions;
@@ -60,7 +71,7 @@ export class RolloutController implements Duty {
   async run(signal: AbortSignal): Promise<void> {
     const { client, namespace } = this.options;
     // Every run starts from full lists: nothing of an earlier one is trusted.
-    for (const cache of [this.rollouts, this.hooks, this.nodes]) cache.clear();
+    for (const cache of [this.rollouts, this.hooks, this.nodes, this.refused]) cache.clear();
     this.expectations.clear();
     this.synced = 0;
     this.queue = this.newQueue();
@@ -74,7 +85,13 @@ export class RolloutController implements Duty {
       this.inform(hooks, (e) => this.onHook(e)),
       this.inform(nodes, (e) => this.onNode(e)),
     ];
-    await Promise.all([this.queue.run((key) => this.reconcile(key), signal), ...informers]);
+    this.options.metrics?.countRolloutsWith(() => this.rollouts.values());
+    try {
+      await Promise.all([this.queue.run((key) => this.reconcile(key), signal), ...informers]);
+    } finally {
+      // Another process (the Lease's next holder) reports them from now on.
+      this.options.metrics?.countRolloutsWith(() => []);
+    }
   }
 
   private async inform<T>(
@@ -99,6 +116,7 @@ export class RolloutController implements Duty {
     const key = keyOf(event.object);
     if (event.type === "DELETED") {
       this.rollouts.delete(key);
+      this.refused.delete(key);
       this.expectations.forget(key);
     } else {
       this.rollouts.set(key, event.object);
@@ -143,7 +161,8 @@ export class RolloutController implements Duty {
     // Until our last writes are in the caches, a plan would undercount what runs or rewrite an old status.
     if (this.expectations.pending(key, this.now().getTime())) return { requeueAfterMs: EXPECTATIONS_RECHECK_MS };
     const hooks = [...(this.hooks.get(key)?.values() ?? [])].filter((hook) => ownedBy(hook, rollout));
-    const plan = planRollout({ rollout, nodes: [...this.nodes.values()], hooks, now: this.now() });
+    const refused = this.refused.get(key);
+    const plan = planRollout({ rollout, nodes: [...this.nodes.values()], hooks, refused, now: this.now() });
     const { client, logger } = this.options;
     if (!Bun.deepEquals(rollout.status ?? {}, plan.status)) {
       try {
@@ -156,6 +175,7 @@ export class RolloutController implements Duty {
         throw err;
       }
     }
+    let refusedNow = false;
     for (const node of plan.start) {
       const hook = buildRolloutHook(rollout, node);
       this.expectations.expect(key, hook.metadata.name, this.now().getTime());
@@ -166,7 +186,13 @@ export class RolloutController implements Duty {
         if (!isAlreadyExists(err)) {
           this.expectations.observe(key, hook.metadata.name);
           logger.error({ rollout: key, node, error: errorText(err) }, "rollout hook creation failed");
-          throw err;
+          if (!isRefusal(err)) throw err;
+          // Asking again gets the same answer: the node fails, and the status says what refused it.
+          const byNode = this.refused.get(key) ?? new Map<string, Refusal>();
+          byNode.set(node, { message: errorText(err), at: this.now().toISOString() });
+          this.refused.set(key, byNode);
+          refusedNow = true;
+          continue;
         }
         // The name is the lock: if it is this rollout's hook, it ran or runs already.
         const existing = await client.getHook(rollout.metadata.namespace, hook.metadata.name);
@@ -176,6 +202,7 @@ export class RolloutController implements Duty {
         }
       }
     }
+    if (refusedNow) return { requeueAfterMs: REFUSED_RECHECK_MS };
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   }
 }

@@ -3,7 +3,14 @@
 import { matchesSelector } from "../../core/label-selector.ts";
 import type { PlexdHook } from "../../core/types.ts";
 import { runOrder } from "./order.ts";
+import { REASON_HOOK_CREATE_REFUSED } from "./reasons.ts";
 import type { PlexdRollout, RolloutNode } from "./types.ts";
+
+/** The API server refused to create a node's hook: its words, and when. */
+export interface Refusal {
+  message: string;
+  at: string;
+}
 
 type NodeStage = "pending" | "running" | "succeeded" | "failed" | "gone";
 
@@ -12,6 +19,8 @@ export interface NodeEntry {
   stage: NodeStage;
   hook?: PlexdHook;
   node?: RolloutNode;
+  /** Creating its hook was refused: it failed without a hook, and is not tried again. */
+  refusal?: Refusal;
   /** Its hook runs, or ended and the node has not been Ready for settleSeconds yet: it holds a slot. */
   busy: boolean;
   /** NotReady, cordoned or busy (a node that no longer exists is not counted). */
@@ -22,7 +31,8 @@ export interface NodeEntry {
   settlesAt?: number;
 }
 
-function stageOf(hook: PlexdHook | undefined, node: RolloutNode | undefined): NodeStage {
+function stageOf(hook: PlexdHook | undefined, node: RolloutNode | undefined, refused: boolean): NodeStage {
+  if (!hook && refused) return "failed";
   if (!hook) return node ? "pending" : "gone";
   if (hook.status?.phase === "Succeeded") return "succeeded";
   if (hook.status?.phase === "Failed") return "failed";
@@ -43,7 +53,15 @@ export interface LedgerInput {
   nodes: readonly RolloutNode[];
   /** The rollout's hooks (owned by it). */
   hooks: readonly PlexdHook[];
+  /** Nodes whose hook the API server refused to create since the status was last written, by node. */
+  refused?: ReadonlyMap<string, Refusal>;
   now: Date;
+}
+
+/** The refusals the status records (failedNodes with reason HookCreateRefused), then those newer than it. */
+function refusalsOf(rollout: PlexdRollout, refused: ReadonlyMap<string, Refusal> = new Map()): Map<string, Refusal> {
+  const recorded = (rollout.status?.failedNodes ?? []).filter((f) => f.reason === REASON_HOOK_CREATE_REFUSED);
+  return new Map([...recorded.map((f) => [f.node, { message: f.message ?? "", at: f.completedAt ?? "" }] as const), ...refused]);
 }
 
 /**
@@ -51,7 +69,7 @@ export interface LedgerInput {
  * then (status.nodes), plus, with newNodes Join, those matching since, run after them. A node with a
  * hook of the rollout is always one of its nodes.
  */
-export function buildLedger({ rollout, nodes, hooks, now }: LedgerInput): Ledger {
+export function buildLedger({ rollout, nodes, hooks, refused, now }: LedgerInput): Ledger {
   const { spec, status } = rollout;
   const settleMs = (spec.strategy?.settleSeconds ?? 0) * 1000;
   const partitionBy = spec.strategy?.partitionBy;
@@ -59,6 +77,7 @@ export function buildLedger({ rollout, nodes, hooks, now }: LedgerInput): Ledger
   const hookByNode = new Map<string, PlexdHook>();
   for (const hook of hooks) if (hook.spec.nodeName) hookByNode.set(hook.spec.nodeName, hook);
   const partitionOf = (name: string): string => (partitionBy ? (nodeByName.get(name)?.labels[partitionBy] ?? "") : "");
+  const refusals = refusalsOf(rollout, refused);
 
   const matching = runOrder(
     nodes.filter((n) => matchesSelector(spec.nodeSelector, n.labels)).map((n) => n.name),
@@ -74,11 +93,12 @@ export function buildLedger({ rollout, nodes, hooks, now }: LedgerInput): Ledger
   for (const name of order) {
     const hook = hookByNode.get(name);
     const node = nodeByName.get(name);
-    const stage = stageOf(hook, node);
+    const refusal = hook ? undefined : refusals.get(name);
+    const stage = stageOf(hook, node, refusal !== undefined);
     let settled = true;
     let settlesAt: number | undefined;
     const ended = stage === "succeeded" || stage === "failed";
-    if (ended && node) {
+    if (ended && node && hook) {
       const completedAt = Date.parse(hook?.status?.completedAt ?? "") || 0;
       const readySince = Date.parse(node.readySince ?? "") || 0;
       settlesAt = Math.max(completedAt, readySince) + settleMs;
@@ -88,7 +108,10 @@ export function buildLedger({ rollout, nodes, hooks, now }: LedgerInput): Ledger
     const busy = stage === "running" || (ended && !settled);
     const unavailable = node !== undefined && (!node.ready || node.unschedulable || busy);
     const finished = stage === "gone" || (ended && settled);
-    entries.set(name, { name, stage, hook, node, busy, unavailable, finished, settlesAt: settled ? undefined : settlesAt });
+    entries.set(name, {
+      ...{ name, stage, hook, node, busy, unavailable, finished, settlesAt: settled ? undefined : settlesAt },
+      ...(refusal && { refusal }),
+    });
   }
   return { order, entries, matching };
 }

@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { ago, hook, NOW, node, nodes, rollout, started } from "../../../tests/support/rollout.ts";
 import { planRollout } from "./plan.ts";
 import { MAX_FAILED_NODES } from "./reasons.ts";
+import type { PlexdRolloutStatus } from "./types.ts";
 
 const condition = (status: { conditions?: { type: string }[] }, type: string) => status.conditions?.find((c) => c.type === type);
 // NOW is 12:00 UTC.
@@ -109,4 +110,73 @@ describe("planRollout()'s status", () => {
     expect(planRollout(input)).toEqual(planRollout(input));
     expect(planRollout(input).start).toEqual(["a", "b", "c"]);
   });
+});
+
+describe("planRollout() and hook creates the API server refused", () => {
+  const REFUSED = 'plexdhooks.plexd.plexsphere.com "r-b" is forbidden: ValidatingAdmissionPolicy denied request';
+  const refusal = { message: REFUSED, at: ago(5) };
+  const recorded = { node: "b", hook: "r-b", reason: "HookCreateRefused", message: REFUSED, completedAt: ago(5) };
+  const table: Array<{
+    name: string;
+    budget?: number | string;
+    refused?: Map<string, typeof refusal>;
+    failedNodes?: (typeof recorded)[];
+    hooks?: ReturnType<typeof hook>[];
+    want: { phase: PlexdRolloutStatus["phase"]; failed: number; start: string[]; refusedCondition: boolean };
+  }> = [
+    {
+      name: "a refusal just seen fails the node; over a budget of 0 the rollout ends Failed",
+      refused: new Map([["b", refusal]]),
+      hooks: [hook("a", "Succeeded")],
+      want: { phase: "Failed", failed: 1, start: [], refusedCondition: true },
+    },
+    {
+      name: "a refusal the status recorded still counts after a restart: the node is not tried again",
+      budget: "100%",
+      failedNodes: [recorded],
+      hooks: [hook("a", "Succeeded")],
+      want: { phase: "Progressing", failed: 1, start: ["c"], refusedCondition: true },
+    },
+    {
+      name: "a hook that exists wins over a refusal (it was created after all)",
+      refused: new Map([["b", refusal]]),
+      hooks: [hook("a", "Succeeded"), hook("b", "Running")],
+      want: { phase: "Progressing", failed: 0, start: [], refusedCondition: false },
+    },
+    {
+      name: "no refusal, no HooksRefused condition",
+      hooks: [hook("a", "Succeeded")],
+      want: { phase: "Progressing", failed: 0, start: ["b"], refusedCondition: false },
+    },
+  ];
+  for (const row of table) {
+    test(row.name, () => {
+      const status = { ...started("a", "b", "c"), ...(row.failedNodes && { failedNodes: row.failedNodes }) };
+      const subject = rollout({ strategy: { failureBudget: row.budget ?? 0 } }, status);
+      const plan = planRollout({
+        rollout: subject,
+        nodes: nodes("a", "b", "c"),
+        hooks: row.hooks ?? [],
+        refused: row.refused,
+        now: NOW,
+      });
+      expect({ phase: plan.status.phase, failed: plan.status.failed, start: plan.start }).toEqual({
+        phase: row.want.phase,
+        failed: row.want.failed,
+        start: row.want.start,
+      });
+      const refused = condition(plan.status, "HooksRefused");
+      if (!row.want.refusedCondition) {
+        expect(refused).toBeUndefined();
+        return;
+      }
+      expect(plan.status.failedNodes).toEqual([recorded]);
+      expect(refused).toMatchObject({ status: "True", reason: "HookCreateRefused" });
+      expect((refused as unknown as { message: string }).message).toBe(
+        `The API server refused to create the hook of 1 node(s) (b): ${REFUSED}. Change what refuses it (an admission ` +
+          "policy, a ResourceQuota, the template's fields it rejects); the template cannot change once the rollout " +
+          "started, so fix it in a new rollout",
+      );
+    });
+  }
 });

@@ -6,6 +6,8 @@ export const CONDITION_PROGRESSING = "Progressing";
 export const CONDITION_COMPLETE = "Complete";
 /** Set True when the rollout has failed. */
 export const CONDITION_FAILED = "Failed";
+/** Set True while the API server has refused to create the hook of any node: its message says what to change. */
+export const CONDITION_HOOKS_REFUSED = "HooksRefused";
 
 /** Progressing True: hooks are running or starting. */
 export const REASON_RUNNING = "Running";
@@ -27,6 +29,9 @@ export const REASON_FAILURE_BUDGET_EXCEEDED = "FailureBudgetExceeded";
 export const REASON_ABORTED = "Aborted";
 /** Progressing False, Complete True: every node's hook ended within the failure budget. */
 export const REASON_SUCCEEDED = "RolloutSucceeded";
+
+/** HooksRefused True, and a failed node's reason: creating its hook was refused (admission, quota, invalid). */
+export const REASON_HOOK_CREATE_REFUSED = "HookCreateRefused";
 
 /** How many failed nodes status.failedNodes keeps, newest first. */
 export const MAX_FAILED_NODES = 20;

@@ -2,6 +2,7 @@
 
 import { setCondition } from "../../core/conditions.ts";
 import type { Condition } from "../../core/types.ts";
+import { rolloutHookName } from "./hook.ts";
 import type { Ledger, NodeEntry } from "./ledger.ts";
 import type { Segment } from "./order.ts";
 import * as R from "./reasons.ts";
@@ -30,10 +31,21 @@ export interface StatusInput {
 const PROGRESSING_REASONS = new Set([R.REASON_RUNNING, R.REASON_SETTLING]);
 const MAX_MESSAGE = 1024;
 
-function failedNodes(entries: readonly NodeEntry[]): FailedNode[] {
+function failedNodes(rollout: PlexdRollout, entries: readonly NodeEntry[]): FailedNode[] {
   return entries
-    .filter((e) => e.stage === "failed" && e.hook)
+    .filter((e) => e.stage === "failed")
     .map((e) => {
+      if (e.refusal) {
+        const { message, at } = e.refusal;
+        const hook = rolloutHookName(rollout.metadata.name, e.name);
+        return {
+          node: e.name,
+          hook,
+          reason: R.REASON_HOOK_CREATE_REFUSED,
+          message: message.slice(0, MAX_MESSAGE),
+          completedAt: at,
+        };
+      }
       const status = e.hook?.status ?? {};
       const failure: FailedNode = { node: e.name, hook: e.hook?.metadata.name as string };
       if (status.exitCode !== undefined) failure.exitCode = status.exitCode;
@@ -43,6 +55,17 @@ function failedNodes(entries: readonly NodeEntry[]): FailedNode[] {
     })
     .sort((a, b) => (b.completedAt ?? "").localeCompare(a.completedAt ?? "") || a.node.localeCompare(b.node))
     .slice(0, R.MAX_FAILED_NODES);
+}
+
+/** What to change when hooks were refused: the refusal is the API server's, so the fix is outside plexd-hook. */
+function refusedMessage(refused: readonly NodeEntry[]): string {
+  const nodes = refused.map((e) => e.name);
+  const shown = nodes.length > 3 ? `${nodes.slice(0, 3).join(", ")} and ${nodes.length - 3} more` : nodes.join(", ");
+  return (
+    `The API server refused to create the hook of ${nodes.length} node(s) (${shown}): ${refused[0]?.refusal?.message}. ` +
+    "Change what refuses it (an admission policy, a ResourceQuota, the template's fields it rejects); " +
+    "the template cannot change once the rollout started, so fix it in a new rollout"
+  ).slice(0, MAX_MESSAGE);
 }
 
 export function rolloutStatus({ rollout, ledger, start, verdict, segments, current, now }: StatusInput): PlexdRolloutStatus {
@@ -77,7 +100,7 @@ export function rolloutStatus({ rollout, ledger, start, verdict, segments, curre
     if (rollout.spec.strategy?.partitionBy) status.partition = segment.partition;
   }
   if (verdict.opensAt) status.nextWindowStart = verdict.opensAt.toISOString();
-  const failures = failedNodes(entries);
+  const failures = failedNodes(rollout, entries);
   if (failures.length > 0) status.failedNodes = failures;
 
   const condition = (type: string, value: boolean, reason: string, message: string, list?: Condition[]): Condition[] =>
@@ -102,6 +125,10 @@ export function rolloutStatus({ rollout, ledger, start, verdict, segments, curre
   if (verdict.phase === "Succeeded")
     conditions = condition(R.CONDITION_COMPLETE, true, verdict.reason, verdict.message, conditions);
   if (verdict.phase === "Failed") conditions = condition(R.CONDITION_FAILED, true, verdict.reason, verdict.message, conditions);
+  const refused = entries.filter((e) => e.refusal).sort((a, b) => (b.refusal?.at ?? "").localeCompare(a.refusal?.at ?? ""));
+  if (refused.length > 0) {
+    conditions = condition(R.CONDITION_HOOKS_REFUSED, true, R.REASON_HOOK_CREATE_REFUSED, refusedMessage(refused), conditions);
+  }
   status.conditions = conditions;
   return status;
 }

@@ -41,6 +41,8 @@ export type RolloutPhase = "Pending" | "Progressing" | "Waiting" | "Paused" | "S
 export interface FailedNode {
   node: string;
   hook: string;
+  /** HookCreateRefused: the API server refused to create the node's hook; absent when the hook ran and failed. */
+  reason?: string;
   exitCode?: number;
   message?: string;
   completedAt?: string;

@@ -16,6 +16,20 @@ export async function nodeState(env: Setup, node: string): Promise<NodeState> {
   return { unschedulable: object.spec.unschedulable === true, cordonedBy: object.metadata.annotations?.[ANNOTATION] };
 }
 
+/** Lets the fleet controller's account (plexd-cluster) hold the drain's finalizer on hooks in `namespace`. */
+export async function grantDrainFinalizer(env: Setup, namespace: string): Promise<void> {
+  const as = "--serviceaccount=plexd-system:plexd-cluster";
+  await env.k([
+    "create",
+    "rolebinding",
+    "plexd-hook-drain-finalizer",
+    "--clusterrole=plexd-hook-drain-finalizer",
+    "-n",
+    namespace,
+    as,
+  ]);
+}
+
 /** The running pods of `app` in APPS, by node. */
 export async function podsOf(env: Setup, app: string): Promise<Array<{ name: string; node: string; phase: string }>> {
   const list = await env.json(["get", "pods", "-n", APPS, "-l", `app=${app}`]);

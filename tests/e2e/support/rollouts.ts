@@ -79,6 +79,8 @@ export interface Sample {
   running: string[];
   /** Nodes of `nodes` that are NotReady, cordoned or running a hook of the rollout. */
   unavailable: string[];
+  /** Nodes of `nodes` that are cordoned (spec.unschedulable). */
+  cordoned: string[];
   /** Every hook of the rollout, by node, with its phase. */
   hooks: Map<string, string>;
 }
@@ -103,8 +105,10 @@ export function sampler(env: Setup, namespace: string, rollout: string, nodes: r
           .filter((n) => n.spec?.unschedulable || n.status?.conditions?.find((c: any) => c.type === "Ready")?.status !== "True")
           .map((n) => n.metadata.name),
       );
+      const unschedulable = new Set(nodeList.items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name));
       const unavailable = nodes.filter((n) => down.has(n) || running.includes(n));
-      samples.push({ at, running, unavailable, hooks });
+      const cordoned = nodes.filter((n) => unschedulable.has(n));
+      samples.push({ at, running, unavailable, cordoned, hooks });
       // The sampler's cadence.
       await Bun.sleep(everyMs);
     }
