@@ -68,7 +68,7 @@ export class Diagnostics {
    * By Job UID. Without it, every look at a Job (its own changes, the other Jobs' rechecks) that found
    * the shared list expired made another: in a congested fleet that was a list every few seconds per
    * node for as long as any Job waited, several per hook and growing with the node count. Now a Job
-   * starts at most one read per stage of its wait, so explanations cost about one read per hook.
+   * starts at most one read per stage of its wait: at most two per hook, whatever the node count.
    */
   private readonly explained = new Map<string, Explanation>();
   private readonly pending: PendingPods;
