@@ -23,7 +23,7 @@ import { StatusWriter } from "./status-writer.ts";
 import { type HookStream, openWatches, type Watches } from "./watches.ts";
 import { Retry, WorkQueue } from "./work-queue.ts";
 
-export const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
+const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
 
 export interface ControllerOptions {
   client: KubeClient;
