@@ -91,23 +91,38 @@ async function startChild(kind: ActorKind, cmd: string[]): Promise<Actor> {
   };
 }
 
+/**
+ * With BENCH_CPU_PROFILE=<dir>, the operator runs from source under `bun --cpu-prof`, writing one
+ * profile per process into <dir> when it exits (`bun run bench/profile.ts <dir>/*.cpuprofile` reads them).
+ */
+function operatorCommand(): string[] | undefined {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  return [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir}`, join(REPO, "main.ts")];
+}
+
 async function startOperatorActor(scope: ActorScope): Promise<Actor> {
   const [port] = await freePorts(1);
   const url = `http://127.0.0.1:${port}/`;
   const target = scope.allNodes ? ["--all-nodes"] : ["--node-name", scope.node as string];
   // A later --health-addr overrides startOperator's 127.0.0.1:0; at warn level the address is not logged.
-  const op = startOperator([
-    "--kubeconfig",
-    scope.kubeconfig,
-    "--namespace",
-    scope.namespace,
-    ...target,
-    "--log-level",
-    "warn",
-    "--health-addr",
-    `127.0.0.1:${port}`,
-    ...(scope.flags ?? []),
-  ]);
+  const op = startOperator(
+    [
+      "--kubeconfig",
+      scope.kubeconfig,
+      "--namespace",
+      scope.namespace,
+      ...target,
+      "--log-level",
+      "warn",
+      "--health-addr",
+      `127.0.0.1:${port}`,
+      ...(scope.flags ?? []),
+    ],
+    {},
+    operatorCommand(),
+  );
   const ready = (async () => {
     while (
       !(await fetch(`${url}readyz`).then(

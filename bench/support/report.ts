@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ACTOR_LABEL, ACTORS, type ActorKind } from "./actors.ts";
+import { judgeGoals } from "./goals.ts";
 import { charts } from "./plots.ts";
 import type { Results } from "./results.ts";
 import { fmt, median, ratio, summary } from "./stats.ts";
@@ -14,6 +15,20 @@ const row = (cells: Array<string | number>): string => `| ${cells.join(" | ")} |
 const head = (cells: string[]): string[] => [row(cells), row(cells.map(() => "---"))];
 const present = <T>(record: Partial<Record<ActorKind, T>> | undefined): Array<[ActorKind, T]> =>
   ACTORS.filter((k) => record?.[k] !== undefined).map((k) => [k, record?.[k] as T]);
+
+function goals(r: Results): string[] {
+  const judged = judgeGoals(r);
+  if (!judged.length) return [];
+  const missed = judged.filter((g) => !g.met).length;
+  return [
+    "## Goals (operator), from this run",
+    "",
+    ...head(["measure", "measured", "goal", ""]),
+    ...judged.map((g) => row([g.measure, g.measured, g.goal, g.met ? "met" : "**missed**"])),
+    "",
+    ...(missed ? [`${missed} missed: docs/scale.md gives the measured cause of each.`, ""] : []),
+  ];
+}
 
 function startup(r: Results): string[] {
   const rows = present(r.startup);
@@ -246,6 +261,7 @@ export function writeResults(r: Results, suffix = ""): string {
     `Machine \`${r.machine.name}\`: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGb} GB memory. Load average (1, 5, 15 min) before: ${r.load.before}; after: ${r.load.after ?? "-"}.`,
     "Everything (the API server, etcd, the controller manager, kwok, the benchmark's clients and the measured process) shares these cores; other work on the machine shows up as noise, so compare sides of one run rather than runs.",
     "",
+    ...goals(r),
     ...startup(r),
     ...latency(r),
     ...burst(r),

@@ -1,0 +1,61 @@
+// Where a process's CPU went, from a `bun --cpu-prof` profile (Chrome's .cpuprofile format): self time
+// by function and by file, the top entries of which docs/scale.md quotes.
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
+export interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: CallFrame }>;
+  startTime: number;
+  samples: number[];
+  /** µs since the previous sample (the first: since startTime). */
+  timeDeltas: number[];
+}
+
+export interface SelfTime {
+  /** A function as `name (file:line)`, or a file, a package, or a runtime entry such as `(garbage collector)`. */
+  entry: string;
+  ms: number;
+  share: number;
+}
+
+/** Where a frame comes from: a package under node_modules, a path of the repository, or the runtime. @internal */
+export function sourceOf(url: string): string {
+  if (!url) return "(runtime)";
+  const path = url.replace(/^file:\/\//, "");
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+  if (pkg) return pkg;
+  const own = /\/((?:lib|bench|tests|scripts)\/.*|main\.ts)$/.exec(path)?.[1];
+  return own ?? path.split("/").slice(-2).join("/");
+}
+
+/**
+ * Self time per entry, most first, counting only samples at or after `fromUs` (µs on the profile's
+ * clock, e.g. to leave out start-up). `by` groups the frames: per function, or per source (file or package).
+ */
+export function selfTimes(profile: CpuProfile, by: "function" | "source", fromUs = profile.startTime): SelfTime[] {
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const totals = new Map<string, number>();
+  let at = profile.startTime;
+  let all = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < fromUs) return;
+    const frame = frames.get(id);
+    if (!frame || frame.functionName === "(idle)" || frame.functionName === "(program)") return;
+    const source = sourceOf(frame.url);
+    const key =
+      by === "source"
+        ? source
+        : frame.url
+          ? `${frame.functionName || "(anonymous)"} (${source}:${frame.lineNumber + 1})`
+          : frame.functionName || "(anonymous)";
+    totals.set(key, (totals.get(key) ?? 0) + delta);
+    all += delta;
+  });
+  return [...totals].map(([entry, us]) => ({ entry, ms: us / 1000, share: all ? us / all : 0 })).sort((a, b) => b.ms - a.ms);
+}
