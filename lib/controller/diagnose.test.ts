@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MemoryClient } from "../../tests/support/memory-client.ts";
-import { LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
+import { LABEL_HOSTNAME, LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
 import { LABEL_JOB_CONTROLLER_UID } from "../core/pods.ts";
 import type { Job, Pod } from "../core/types.ts";
 import { Diagnostics, notStarted, recheckMs } from "./diagnose.ts";
@@ -126,11 +126,14 @@ describe("pods() reads no list of its own per Job", () => {
     expect(client.podLists).toHaveLength(3);
   });
 
-  test("a pod is kept with only what explanations read, not its spec", async () => {
+  test("a pod is kept with only what explanations read: of its spec, the node it is pinned to", async () => {
     const { client, diagnostics } = setup();
-    client.pods.push(podOf("a", "Pending"));
+    const pinned = podOf("a", "Pending");
+    pinned.spec = { ...pinned.spec!, nodeSelector: { [LABEL_HOSTNAME]: "node-a" } };
+    client.pods.push(pinned, podOf("b", "Pending"));
     const [pod] = await diagnostics.pods(pending("a"));
-    expect(pod?.spec).toBeUndefined();
+    expect(pod?.spec).toEqual({ containers: [], nodeSelector: { [LABEL_HOSTNAME]: "node-a" } });
+    expect((await diagnostics.pods(pending("b")))[0]?.spec).toBeUndefined();
     expect(pod?.status?.phase).toBe("Pending");
     expect(pod?.metadata?.labels).toEqual({ [LABEL_JOB_CONTROLLER_UID]: "uid-a" });
   });

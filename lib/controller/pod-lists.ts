@@ -1,5 +1,6 @@
 // Pods of many hook Jobs from few LISTs: one shared list of pending pods, and batched lists for failed Jobs.
 
+import { LABEL_HOSTNAME } from "../constants.ts";
 import { LABEL_JOB_CONTROLLER_UID } from "../core/pods.ts";
 import type { Pod } from "../core/types.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -12,13 +13,18 @@ export const BATCH_MAX = 50;
 type Index = Map<string, Pod[]>;
 type Waiter = ReturnType<typeof Promise.withResolvers<Pod[]>>;
 
-/** Only what explanations read (name, age, Job UID, phase, conditions, container states): a pod's spec is most of it. */
+/**
+ * Only what explanations read (name, age, Job UID, the node it is pinned to, phase, conditions,
+ * container states): a pod's spec is most of it.
+ */
 function explainable(pod: Pod): Pod {
   const { name, namespace, creationTimestamp, labels } = pod.metadata ?? {};
   const uid = labels?.[LABEL_JOB_CONTROLLER_UID];
+  const pinned = pod.spec?.nodeSelector?.[LABEL_HOSTNAME];
   const { phase, conditions, containerStatuses } = pod.status ?? {};
   return {
     metadata: { name, namespace, creationTimestamp, ...(uid && { labels: { [LABEL_JOB_CONTROLLER_UID]: uid } }) },
+    ...(pinned && { spec: { containers: [], nodeSelector: { [LABEL_HOSTNAME]: pinned } } }),
     status: { phase, conditions, containerStatuses },
   };
 }

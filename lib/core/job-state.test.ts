@@ -23,6 +23,11 @@ describe("pendingSummary() says why a pod does not start", () => {
       "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
     ],
     [
+      "a pod pinned to a node whose hostname label differs",
+      [{ ...unschedulable, spec: { containers: [], nodeSelector: { "kubernetes.io/hostname": "node-a" } } }],
+      "pod p1 cannot be scheduled: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.; the Job is pinned with the nodeSelector kubernetes.io/hostname=node-a: check that node node-a carries that label (a node whose label differs from its name cannot be targeted by name)",
+    ],
+    [
       "an image that cannot be pulled",
       [unpullable],
       'container hook in pod p2 is waiting: ImagePullBackOff: Back-off pulling image "x"',

@@ -1,7 +1,7 @@
 // What a Job says about the hook it runs: finished or not, and why it failed or has not started.
 
 import type { CoreV1Event, V1JobCondition } from "@kubernetes/client-node";
-import { CONTAINER_NAME } from "../constants.ts";
+import { CONTAINER_NAME, LABEL_HOSTNAME } from "../constants.ts";
 import {
   REASON_JOB_FAILED,
   REASON_JOB_SUCCEEDED,
@@ -50,7 +50,7 @@ export function pendingSummary(pods: readonly Pod[]): string | undefined {
     const name = pod.metadata?.name;
     const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
     if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-      return `pod ${name} cannot be scheduled: ${scheduled.message ?? scheduled.reason}`;
+      return `pod ${name} cannot be scheduled: ${scheduled.message ?? scheduled.reason}${pinHint(pod, scheduled.message)}`;
     }
     for (const status of pod.status?.containerStatuses ?? []) {
       const waiting = status.state?.waiting;
@@ -60,6 +60,17 @@ export function pendingSummary(pods: readonly Pod[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * When the scheduler says no node matched the pod's selector, the likely cause: the node's
+ * kubernetes.io/hostname label is not its name (the seed pins by that label, which the fleet controller
+ * reports at once only when it sees the hook before a node agent made its Job).
+ */
+function pinHint(pod: Pod, message: string | undefined): string {
+  const pinned = pod.spec?.nodeSelector?.[LABEL_HOSTNAME];
+  if (!pinned || !message?.includes("node affinity/selector")) return "";
+  return `; the Job is pinned with the nodeSelector ${LABEL_HOSTNAME}=${pinned}: check that node ${pinned} carries that label (a node whose label differs from its name cannot be targeted by name)`;
 }
 
 /** @internal The Job controller's latest FailedCreate Event: why it cannot make the pod (quota, Pod Security, no ServiceAccount). */
