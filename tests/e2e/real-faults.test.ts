@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlexdHookSpec } from "../../lib/core/types.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { readAuditLog } from "../cluster/audit.ts";
 import { type Cluster, startCluster } from "../cluster/cluster.ts";
 import { ctr } from "../cluster/real-node/images.ts";
 import { waitFor } from "../cluster/wait.ts";
@@ -72,7 +73,18 @@ const nodeBecomes = (ready: boolean, timeoutMs = 120_000) =>
 /** Exactly one Job created for each of `names` (audit log), and `pods` pods each (the Job controller deletes a pod it stops at a deadline). */
 async function onceEach(names: string[], pods = 1): Promise<void> {
   const creates = jobCreates(cluster, NS);
-  expect(names.map((n) => [n, creates.get(`plexdhook-${n}`)])).toEqual(names.map((n) => [n, 1]));
+  const counted = names.map((n) => [n, creates.get(`plexdhook-${n}`)]);
+  if (counted.some(([, n]) => n !== 1)) {
+    // What the audit log holds for them, to tell a second create from a create recorded otherwise.
+    const jobs = new Set(names.map((n) => `plexdhook-${n}`));
+    const seen = readAuditLog(cluster.auditLogPath as string).filter(
+      (e) => e.objectRef?.resource === "jobs" && jobs.has(e.objectRef.name ?? "") && e.verb !== "get" && e.verb !== "watch",
+    );
+    console.error(
+      seen.map((e) => `${e.stage} ${e.verb} ${e.objectRef?.name} ${e.responseStatus?.code} ${e.user.username}`).join("\n"),
+    );
+  }
+  expect(counted).toEqual(names.map((n) => [n, 1]));
   for (const name of names) expect({ name, pods: (await podsOf(name)).length }).toEqual({ name, pods });
 }
 

@@ -80,12 +80,19 @@ export function finished(cluster: Cluster, ns: string, name: string, timeoutMs =
   );
 }
 
-/** Successful Job creates (201) in `ns` by Job name, from the audit log. */
+/**
+ * Job creates in `ns` that may have stored a Job, by Job name, from the audit log: answered 201, or
+ * whose answer was lost (a client killed while its create was in flight: the API server records the
+ * cancelled request as 500 "context canceled", newer ones as 408, though the Job may be stored). Refusals
+ * (403, 409 AlreadyExists, 422) stored nothing.
+ */
 export function jobCreates(cluster: Cluster, ns: string): Map<string, number> {
   const created = new Map<string, number>();
-  for (const e of readAuditLog(cluster.auditLogPath as string, "ResponseComplete")) {
+  for (const e of readAuditLog(cluster.auditLogPath as string)) {
     if (e.verb !== "create" || e.objectRef?.resource !== "jobs" || e.objectRef.subresource !== undefined) continue;
-    if (e.objectRef.namespace !== ns || e.responseStatus?.code !== 201) continue;
+    const code = e.responseStatus?.code;
+    const mayHaveStored = code === undefined || code === 201 || code === 408 || code >= 500;
+    if (e.objectRef.namespace !== ns || !mayHaveStored) continue;
     created.set(e.objectRef.name ?? "", (created.get(e.objectRef.name ?? "") ?? 0) + 1);
   }
   return created;
