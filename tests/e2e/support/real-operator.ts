@@ -81,21 +81,24 @@ export function finished(cluster: Cluster, ns: string, name: string, timeoutMs =
 }
 
 /**
- * Job creates in `ns` that may have stored a Job, by Job name, from the audit log: answered 201, or
- * whose answer was lost (a client killed while its create was in flight: the API server records the
- * cancelled request as 500 "context canceled", newer ones as 408, though the Job may be stored). Refusals
- * (403, 409 AlreadyExists, 422) stored nothing.
+ * Jobs stored in `ns` by Job name, counted from the audit log's creates: each answered 201, and one
+ * more for a name whose only creates lost their answer (a client killed while its create was in
+ * flight: the API server records the cancelled request as 500 "context canceled", newer ones as 408,
+ * though the Job may be stored; a later create of the same name would then have been refused 409).
+ * Refusals (403, 409 AlreadyExists, 422) store nothing.
  */
 export function jobCreates(cluster: Cluster, ns: string): Map<string, number> {
-  const created = new Map<string, number>();
+  const stored = new Map<string, number>();
+  const lost = new Set<string>();
   for (const e of readAuditLog(cluster.auditLogPath as string)) {
     if (e.verb !== "create" || e.objectRef?.resource !== "jobs" || e.objectRef.subresource !== undefined) continue;
-    const code = e.responseStatus?.code;
-    const mayHaveStored = code === undefined || code === 201 || code === 408 || code >= 500;
-    if (e.objectRef.namespace !== ns || !mayHaveStored) continue;
-    created.set(e.objectRef.name ?? "", (created.get(e.objectRef.name ?? "") ?? 0) + 1);
+    if (e.objectRef.namespace !== ns) continue;
+    const [name, code] = [e.objectRef.name ?? "", e.responseStatus?.code];
+    if (code === 201) stored.set(name, (stored.get(name) ?? 0) + 1);
+    else if (code === undefined || code === 408 || code >= 500) lost.add(name);
   }
-  return created;
+  for (const name of lost) if (!stored.has(name)) stored.set(name, 1);
+  return stored;
 }
 
 interface Seen {
