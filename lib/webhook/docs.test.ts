@@ -66,6 +66,18 @@ describe("docs/metacontroller.md", () => {
     for (const [name] of doc.matchAll(/plexd_hook_webhook_[a-z_]+/g)) expect(names).toContain(name);
   });
 
+  test("gives the CA's rotation step the CompositeController's comment gives: restart Metacontroller, touching is not enough", () => {
+    const comment = readFileSync(join(ROOT, "deploy/metacontroller/compositecontroller.yaml"), "utf8")
+      .split("\n")
+      .filter((line) => line.trimStart().startsWith("#"))
+      .map((line) => line.replace(/^\s*#\s*/, ""))
+      .join(" ");
+    const rotation = flat.split("**The CA**")[1]?.split("```")[0] ?? "";
+    expect(comment).toContain("after changing the CA, restart Metacontroller");
+    expect(rotation).toContain("restart Metacontroller");
+    expect(rotation).toContain("an annotation is not enough");
+  });
+
   test("says the times, limits and reasons the code has", () => {
     expect(flat).toContain(`reads them every ${CERTIFICATE_CHECK_MS / 1000} seconds`);
     expect(flat).toContain(`never seen within ${JOB_UNSEEN_GRACE_SECONDS} seconds`);
