@@ -5,7 +5,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { codeBlocks } from "../../tests/support/markdown.ts";
-import { REASON_JOB_MISSING, REASON_JOB_UNCONFIRMED } from "../core/reasons.ts";
+import {
+  REASON_DRAIN_UNSUPPORTED,
+  REASON_JOB_MISSING,
+  REASON_JOB_UNCONFIRMED,
+  REASON_NODE_NAME_REQUIRED,
+} from "../core/reasons.ts";
 import { renderManifests } from "../manifests.ts";
 import { WebhookMetrics } from "./metrics.ts";
 import { CERTIFICATE_CHECK_MS } from "./reloading-server.ts";
@@ -84,5 +89,7 @@ describe("docs/metacontroller.md", () => {
     expect(flat).toContain(`a body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
     expect(flat).toContain(`reason \`${REASON_JOB_MISSING}\``);
     expect(flat).toContain(`reason \`${REASON_JOB_UNCONFIRMED}\``);
+    expect(flat).toContain(`reason \`${REASON_DRAIN_UNSUPPORTED}\``);
+    expect(flat).toContain(`reason \`${REASON_NODE_NAME_REQUIRED}\``);
   });
 });

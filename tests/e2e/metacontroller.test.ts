@@ -149,6 +149,16 @@ describe("a hook through the webhook", () => {
     expect((await env.tryK(["get", "job", "plexdhook-no-node", "-n", NS])).code).not.toBe(0);
   });
 
+  test("a hook that drains fails DrainUnsupported and gets no Job", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("drains", NS, spec({ drain: { enabled: true } })));
+    const status = await reconcileUntil("drains", "Failed", 15_000);
+    expect(status.conditions.find((c: any) => c.type === "Succeeded").reason).toBe("DrainUnsupported");
+    expect(status.message).toContain("without spec.drain, or run plexd-hook natively");
+    await mc.reconcile(NS, "drains");
+    expect((await env.tryK(["get", "job", "plexdhook-drains", "-n", NS])).code).not.toBe(0);
+    expect(mc.created.get("drains") ?? 0).toBe(0);
+  });
+
   test("deleting a finished hook is finalized at once, and garbage collection takes its Job", async () => {
     await env.k(["delete", "plexdhook", "same", "-n", NS, "--wait=false"]);
     const answer = await mc.reconcile(NS, "same");
