@@ -5,8 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { codeBlocks } from "../../tests/support/markdown.ts";
+import { JOB_FINALIZER } from "../constants.ts";
 import {
   REASON_DRAIN_UNSUPPORTED,
+  REASON_JOB_DELETED,
   REASON_JOB_MISSING,
   REASON_JOB_UNCONFIRMED,
   REASON_NODE_NAME_REQUIRED,
@@ -91,5 +93,7 @@ describe("docs/metacontroller.md", () => {
     expect(flat).toContain(`reason \`${REASON_JOB_UNCONFIRMED}\``);
     expect(flat).toContain(`reason \`${REASON_DRAIN_UNSUPPORTED}\``);
     expect(flat).toContain(`reason \`${REASON_NODE_NAME_REQUIRED}\``);
+    expect(flat).toContain(`\`${REASON_JOB_DELETED}\` in the native mode`);
+    expect(flat).toContain(`the finalizer \`${JOB_FINALIZER}\``);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobMissingMessage } from "../core/messages.ts";
+import { REASON_JOB_MISSING } from "../core/reasons.ts";
 import type { PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import { HOOKS } from "./hooks.ts";
 import { parseSyncRequest } from "./parse.ts";
@@ -95,9 +96,15 @@ describe("sync() asks for a Job at most once", () => {
         }
   });
 
-  test("the Job that is gone fails the hook with the message the native controller writes", () => {
+  test("the Job that is gone fails the hook with the message the native controller writes for a Job that is gone", () => {
     const { status } = sync(withoutJob(seen("Running")), NOW);
     expect(status.message).toBe(jobMissingMessage(JOB));
+  });
+
+  test("the Job asked for carries no outcome finalizer (nothing here would remove it), so nothing holds a deleted Job to be seen: JobMissing, not the native JobDeleted", () => {
+    const [job] = sync(withoutJob(undefined), NOW).children;
+    expect(job?.metadata?.finalizers).toBeUndefined();
+    expect(reasonOf(sync(withoutJob(seen("Running")), NOW).status)).toBe(REASON_JOB_MISSING);
   });
 
   test("a Job never seen fails the hook saying it is not asked for again, and where to look", () => {

@@ -60,9 +60,12 @@ function respond(status: PlexdHookStatus, children: Job[], resyncAfterSeconds = 
 
 /**
  * The status names the Job and Metacontroller shows none. Seen before (deriveStatus set its Succeeded
- * condition): it is gone, as the native controller reports. Never seen: asked for and not there yet,
- * which is Metacontroller's cache for a moment, and after JOB_UNSEEN_GRACE_SECONDS a Job that was
- * refused or already removed. Either way no Job is asked for again.
+ * condition): it is gone, reported as the native controller reports a Job that is gone (JobMissing). Not
+ * JobDeleted: the native controller sees a deletion because JOB_FINALIZER holds the Job; these Jobs carry
+ * none (nothing here could remove it), and one gone unseen may as well have ended and been removed by
+ * its TTL. Never seen: asked for and not there yet, which is Metacontroller's cache for a moment, and
+ * after JOB_UNSEEN_GRACE_SECONDS a Job that was refused or already removed. Either way no Job is asked
+ * for again.
  */
 function jobNotObserved(hook: PlexdHook, status: PlexdHookStatus, jobName: string, now: Date): SyncResponse {
   if (status.conditions?.some((c) => c.type === CONDITION_SUCCEEDED)) {
