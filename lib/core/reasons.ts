@@ -28,6 +28,8 @@ export const REASON_NO_CONTROLLER = "NoController";
 export const REASON_NODE_NAME_REQUIRED = "NodeNameRequired";
 /** Under Metacontroller: the hook's node does not exist. */
 export const REASON_NODE_NOT_FOUND = "NodeNotFound";
+/** Under Metacontroller: the hook has spec.drain.enabled, and no fleet controller is there to drain its node. */
+export const REASON_DRAIN_UNSUPPORTED = "DrainUnsupported";
 /** The hook's node has been NotReady or gone too long: its controller died with it, its outcome is unknown. */
 export const REASON_NODE_LOST = "NodeLost";
 
@@ -54,7 +56,11 @@ export const REASON_DRAINED = "Drained";
 export const REASON_DRAIN_TIMEOUT = "DrainTimeout";
 export const REASON_UNCORDONED = "Uncordoned";
 
-/** Every reason a hook is marked Failed without a Job outcome: plexd_hook_failures_total's label values, and its help. */
+/**
+ * Every reason the native controller marks a hook Failed without a Job outcome: plexd_hook_failures_total's
+ * label values, and its help. The Metacontroller webhook's own (NodeNameRequired, NodeNotFound,
+ * DrainUnsupported) are not counted there: the webhook only answers, and its metrics count requests.
+ */
 export const FAILED_WITHOUT_JOB_REASONS = [
   REASON_INVALID_SPEC,
   REASON_JOB_CREATE_FAILED,

@@ -5,7 +5,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { codeBlocks } from "../../tests/support/markdown.ts";
-import { REASON_JOB_MISSING, REASON_JOB_UNCONFIRMED } from "../core/reasons.ts";
+import { JOB_FINALIZER } from "../constants.ts";
+import {
+  REASON_DRAIN_UNSUPPORTED,
+  REASON_JOB_DELETED,
+  REASON_JOB_MISSING,
+  REASON_JOB_UNCONFIRMED,
+  REASON_NODE_NAME_REQUIRED,
+} from "../core/reasons.ts";
 import { renderManifests } from "../manifests.ts";
 import { WebhookMetrics } from "./metrics.ts";
 import { CERTIFICATE_CHECK_MS } from "./reloading-server.ts";
@@ -66,11 +73,27 @@ describe("docs/metacontroller.md", () => {
     for (const [name] of doc.matchAll(/plexd_hook_webhook_[a-z_]+/g)) expect(names).toContain(name);
   });
 
+  test("gives the CA's rotation step the CompositeController's comment gives: restart Metacontroller, touching is not enough", () => {
+    const comment = readFileSync(join(ROOT, "deploy/metacontroller/compositecontroller.yaml"), "utf8")
+      .split("\n")
+      .filter((line) => line.trimStart().startsWith("#"))
+      .map((line) => line.replace(/^\s*#\s*/, ""))
+      .join(" ");
+    const rotation = flat.split("**The CA**")[1]?.split("```")[0] ?? "";
+    expect(comment).toContain("after changing the CA, restart Metacontroller");
+    expect(rotation).toContain("restart Metacontroller");
+    expect(rotation).toContain("an annotation is not enough");
+  });
+
   test("says the times, limits and reasons the code has", () => {
     expect(flat).toContain(`reads them every ${CERTIFICATE_CHECK_MS / 1000} seconds`);
     expect(flat).toContain(`never seen within ${JOB_UNSEEN_GRACE_SECONDS} seconds`);
     expect(flat).toContain(`a body over ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
     expect(flat).toContain(`reason \`${REASON_JOB_MISSING}\``);
     expect(flat).toContain(`reason \`${REASON_JOB_UNCONFIRMED}\``);
+    expect(flat).toContain(`reason \`${REASON_DRAIN_UNSUPPORTED}\``);
+    expect(flat).toContain(`reason \`${REASON_NODE_NAME_REQUIRED}\``);
+    expect(flat).toContain(`\`${REASON_JOB_DELETED}\` in the native mode`);
+    expect(flat).toContain(`the finalizer \`${JOB_FINALIZER}\``);
   });
 });

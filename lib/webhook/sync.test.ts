@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobMissingMessage } from "../core/messages.ts";
-import type { PlexdHookStatus } from "../core/types.ts";
+import { REASON_JOB_MISSING } from "../core/reasons.ts";
+import type { PlexdHook, PlexdHookStatus } from "../core/types.ts";
 import { HOOKS } from "./hooks.ts";
 import { parseSyncRequest } from "./parse.ts";
 import { finalize, JOB_UNSEEN_GRACE_SECONDS, RESYNC_SECONDS, sync } from "./sync.ts";
@@ -95,9 +96,15 @@ describe("sync() asks for a Job at most once", () => {
         }
   });
 
-  test("the Job that is gone fails the hook with the message the native controller writes", () => {
+  test("the Job that is gone fails the hook with the message the native controller writes for a Job that is gone", () => {
     const { status } = sync(withoutJob(seen("Running")), NOW);
     expect(status.message).toBe(jobMissingMessage(JOB));
+  });
+
+  test("the Job asked for carries no outcome finalizer (nothing here would remove it), so nothing holds a deleted Job to be seen: JobMissing, not the native JobDeleted", () => {
+    const [job] = sync(withoutJob(undefined), NOW).children;
+    expect(job?.metadata?.finalizers).toBeUndefined();
+    expect(reasonOf(sync(withoutJob(seen("Running")), NOW).status)).toBe(REASON_JOB_MISSING);
   });
 
   test("a Job never seen fails the hook saying it is not asked for again, and where to look", () => {
@@ -130,6 +137,47 @@ describe("sync() asks for a Job at most once", () => {
     }
     expect(asks).toBe(1);
     expect(status?.phase).toBe("Succeeded");
+  });
+});
+
+describe("sync() with spec.drain.enabled: no fleet controller drains the node under Metacontroller", () => {
+  const ON = { enabled: true };
+  // No fleet controller writes status.drain in this mode: a hook cannot get its Job by claiming a drain.
+  const complete: PlexdHookStatus = { phase: "Pending", drain: { stage: "Complete", nodeName: "node-a" } };
+  // [what, request (sync-v2-…), spec.drain, status on the hook, Jobs answered, phase after, reason after (Succeeded condition)]
+  const cases: Array<[string, string, object, PlexdHookStatus | undefined, string[], string, string | undefined]> = [
+    ["a new hook fails, with no Job", "create", ON, undefined, [], "Failed", "DrainUnsupported"],
+    ["a status saying the drain is Complete fails too", "create", ON, complete, [], "Failed", "DrainUnsupported"],
+    ["enabled: false gets its Job, as without spec.drain", "create", { enabled: false }, undefined, [JOB], "Pending", undefined],
+    ["a hook whose status names its Job never gets it asked for again", "create", ON, asked(1), [], "Pending", undefined],
+    ["a hook whose Job already runs keeps it, and is followed", "running", ON, undefined, [JOB], "Running", "PodRunning"],
+  ];
+
+  test.each(cases)("%s", (_, base, drain, status, jobs, phase, reason) => {
+    const request = fixture(`sync-v2-${base}`);
+    request.parent.spec.drain = drain as PlexdHook["spec"]["drain"];
+    if (status) request.parent.status = status;
+    const response = sync(request, NOW);
+    expect(response.children.map((j) => j.metadata?.name)).toEqual(jobs);
+    expect(response.status.phase as string).toBe(phase);
+    expect(reasonOf(response.status)).toBe(reason);
+  });
+
+  test("a hook that drains fails saying what to change, and no spec, status, clock or finalizing gets it a Job", () => {
+    const request = withoutJob(undefined, (r) => Object.assign(r.parent.spec, { drain: { enabled: true } }));
+    const { status, resyncAfterSeconds } = sync(request, NOW);
+    expect(status.message).toBe(
+      "spec.drain is not supported when plexd-hook runs under Metacontroller (no fleet controller cordons and drains the node first), so no Job was made: delete PlexdHook disk-check-node-a and create it again without spec.drain, or run plexd-hook natively (deploy/kubernetes), whose fleet controller drains the node before the Job",
+    );
+    expect(resyncAfterSeconds).toBe(0);
+    for (const spec of [{}, { nodeName: undefined }, { nodeName: "node-zzz" }, { ttlSecondsAfterFinished: 0 }])
+      for (const current of [undefined, status, { phase: "Pending" as const }])
+        for (const offset of [0, 60, 86_400]) {
+          const later = new Date(NOW.getTime() + offset * 1000);
+          const r = withoutJob(current, (x) => Object.assign(x.parent.spec, { drain: { enabled: true } }, spec));
+          expect(sync(r, later).children).toEqual([]);
+          expect(finalize(r, later).children).toEqual([]);
+        }
   });
 });
 

@@ -7,6 +7,7 @@ import { jobFinished } from "../core/job-state.ts";
 import { jobMissingMessage } from "../core/messages.ts";
 import { jobNameFor } from "../core/names.ts";
 import {
+  REASON_DRAIN_UNSUPPORTED,
   REASON_INVALID_SPEC,
   REASON_JOB_MISSING,
   REASON_JOB_UNCONFIRMED,
@@ -15,7 +16,7 @@ import {
 } from "../core/reasons.ts";
 import { claimedStatus, deriveStatus, failedStatus, isClaimOnly, isTerminal } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
-import { jobUnseenMessage, nodeNameRequiredMessage } from "./messages.ts";
+import { drainUnsupportedMessage, jobUnseenMessage, nodeNameRequiredMessage } from "./messages.ts";
 import { jobPods, nodeExists } from "./related.ts";
 import { type FinalizeResponse, hookVersion, objectsOf, type SyncRequest, type SyncResponse } from "./wire.ts";
 
@@ -59,9 +60,12 @@ function respond(status: PlexdHookStatus, children: Job[], resyncAfterSeconds = 
 
 /**
  * The status names the Job and Metacontroller shows none. Seen before (deriveStatus set its Succeeded
- * condition): it is gone, as the native controller reports. Never seen: asked for and not there yet,
- * which is Metacontroller's cache for a moment, and after JOB_UNSEEN_GRACE_SECONDS a Job that was
- * refused or already removed. Either way no Job is asked for again.
+ * condition): it is gone, reported as the native controller reports a Job that is gone (JobMissing). Not
+ * JobDeleted: the native controller sees a deletion because JOB_FINALIZER holds the Job; these Jobs carry
+ * none (nothing here could remove it), and one gone unseen may as well have ended and been removed by
+ * its TTL. Never seen: asked for and not there yet, which is Metacontroller's cache for a moment, and
+ * after JOB_UNSEEN_GRACE_SECONDS a Job that was refused or already removed. Either way no Job is asked
+ * for again.
  */
 function jobNotObserved(hook: PlexdHook, status: PlexdHookStatus, jobName: string, now: Date): SyncResponse {
   if (status.conditions?.some((c) => c.type === CONDITION_SUCCEEDED)) {
@@ -78,7 +82,7 @@ function jobNotObserved(hook: PlexdHook, status: PlexdHookStatus, jobName: strin
  * What the hook should have. An existing Job is always returned (Metacontroller deletes children a
  * response leaves out, which would kill a running task). A new one is asked for at most once: only
  * while the status names no Job, and the same answer names it (Metacontroller creates the Job, then
- * writes the status). Never while finalizing.
+ * writes the status). Never while finalizing, nor for a hook with spec.drain.
  */
 export function sync(request: SyncRequest, now: Date): SyncResponse {
   const hook = request.parent;
@@ -96,6 +100,11 @@ export function sync(request: SyncRequest, now: Date): SyncResponse {
   const current = hook.status ?? {};
   if (isTerminal(current.phase) || request.finalizing) return respond(current, []);
   if (current.jobName) return jobNotObserved(hook, current, current.jobName, now);
+  // The drain is the fleet controller's, which this mode lacks: a Job now would run beside the node's
+  // workloads. First of the checks, since running natively is one of the ways out and needs no nodeName.
+  if (hook.spec.drain?.enabled === true) {
+    return respond(failedStatus(hook, REASON_DRAIN_UNSUPPORTED, drainUnsupportedMessage(hook), now), []);
+  }
   const node = hook.spec.nodeName;
   if (!node) return respond(failedStatus(hook, REASON_NODE_NAME_REQUIRED, nodeNameRequiredMessage(hook), now), []);
   let desired: Job;

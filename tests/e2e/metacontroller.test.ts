@@ -149,6 +149,16 @@ describe("a hook through the webhook", () => {
     expect((await env.tryK(["get", "job", "plexdhook-no-node", "-n", NS])).code).not.toBe(0);
   });
 
+  test("a hook that drains fails DrainUnsupported and gets no Job", async () => {
+    await env.k(["apply", "-f", "-"], hookYaml("drains", NS, spec({ drain: { enabled: true } })));
+    const status = await reconcileUntil("drains", "Failed", 15_000);
+    expect(status.conditions.find((c: any) => c.type === "Succeeded").reason).toBe("DrainUnsupported");
+    expect(status.message).toContain("without spec.drain, or run plexd-hook natively");
+    await mc.reconcile(NS, "drains");
+    expect((await env.tryK(["get", "job", "plexdhook-drains", "-n", NS])).code).not.toBe(0);
+    expect(mc.created.get("drains") ?? 0).toBe(0);
+  });
+
   test("deleting a finished hook is finalized at once, and garbage collection takes its Job", async () => {
     await env.k(["delete", "plexdhook", "same", "-n", NS, "--wait=false"]);
     const answer = await mc.reconcile(NS, "same");
@@ -184,13 +194,22 @@ describe("a Job at most once", () => {
     });
   });
 
-  test("a Job deleted while it runs fails the hook with the native controller's message, and no Job comes back", async () => {
-    await env.k(["apply", "-f", "-"], hookYaml("cut", NS, spec({ jobTemplate: { image: "plexd.test/sleep" } })));
+  test("a Job deleted while it runs fails the hook JobMissing (the native controller, whose finalizer holds its Job, says JobDeleted), and no Job comes back", async () => {
+    const cut = spec({ jobTemplate: { image: "plexd.test/sleep" } });
+    await env.k(["apply", "-f", "-"], hookYaml("cut", NS, cut));
+    await env.k(["apply", "-f", "-"], hookYaml("cut", NATIVE_NS, cut));
     await reconcileUntil("cut", "Running");
-    await env.k(["delete", "job", "plexdhook-cut", "-n", NS, "--wait=true"]);
+    await waitFor("the native hook to run", async () => (await getHook(NATIVE_NS, "cut")).status?.phase === "Running", {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    await Promise.all([NS, NATIVE_NS].map((ns) => env.k(["delete", "job", "plexdhook-cut", "-n", ns, "--wait=true"])));
     const status = await reconcileUntil("cut", "Failed", 15_000);
     expect(status.message).toBe(jobMissingMessage("plexdhook-cut"));
     expect(status.conditions.find((c: any) => c.type === "Succeeded").reason).toBe("JobMissing");
+    const nativeStatus = (await getHook(NATIVE_NS, "cut")).status;
+    expect(nativeStatus.phase).toBe("Failed");
+    expect(nativeStatus.conditions.find((c: any) => c.type === "Succeeded").reason).toBe("JobDeleted");
     await mc.reconcile(NS, "cut");
     expect((await env.tryK(["get", "job", "plexdhook-cut", "-n", NS])).code).not.toBe(0);
     expect(mc.created.get("cut")).toBe(1);
