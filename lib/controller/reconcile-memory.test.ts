@@ -1,7 +1,7 @@
 // What the Reconciler remembers between reconciles of a hook, and that it forgets it once the hook is gone or done.
 
 import { describe, expect, test } from "bun:test";
-import { arrange, NOW } from "../../tests/support/reconciler.ts";
+import { arrange, hookDeleted, NOW } from "../../tests/support/reconciler.ts";
 import { ApiError } from "../kube/errors.ts";
 import type { Reconciler } from "./reconcile.ts";
 
@@ -26,7 +26,7 @@ describe("Reconciler memory", () => {
     client.hooks.remove(KEY);
     const again = client.addHook("h", { hookName: "x", nodeName: "node-a" });
     const renewed = client.hooks.put({ ...again, metadata: { ...again.metadata, uid: "uid-h-2" } });
-    hooks.set("own", KEY, renewed);
+    hooks.storeEvent("own", { type: "ADDED", object: renewed });
     clock.now += 61_000;
     await expect(reconciler.reconcile(KEY)).rejects.toThrow("leader changed");
     // Not Failed: nothing is written while the create is retried.
@@ -40,7 +40,7 @@ describe("Reconciler memory", () => {
     );
     await expect(reconciler.reconcile(KEY)).rejects.toThrow();
     expect(remembered(reconciler)).toBe(1);
-    hooks.delete("own", KEY);
+    hooks.storeEvent("own", hookDeleted("h"));
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });
@@ -53,7 +53,8 @@ describe("Reconciler memory", () => {
     await expect(reconciler.reconcile(KEY)).rejects.toThrow();
     expect(remembered(reconciler)).toBe(1);
     const hook = client.hook("h");
-    hooks.set("own", KEY, { ...(hook as NonNullable<typeof hook>), status: { phase: "Failed", message: "deleted by hand" } });
+    const failed = { ...(hook as NonNullable<typeof hook>), status: { phase: "Failed" as const, message: "deleted by hand" } };
+    hooks.storeEvent("own", { type: "MODIFIED", object: failed });
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });
@@ -67,7 +68,7 @@ describe("Reconciler memory", () => {
     });
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(1);
-    hooks.delete("own", KEY);
+    hooks.storeEvent("own", hookDeleted("h"));
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });

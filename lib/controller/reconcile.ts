@@ -28,8 +28,8 @@ import type { ReconcileConfig } from "./config.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
 import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
-import type { HookCache } from "./hook-cache.ts";
-import type { JobCache } from "./job-cache.ts";
+import type { HookLister } from "./hook-cache.ts";
+import type { JobLister } from "./job-cache.ts";
 import {
   deletedWhileRunningMessage,
   LOG_JOB_CREATE_FAILED,
@@ -51,11 +51,11 @@ const UNWATCHED_JOB_RECHECK_MS = 30_000;
 
 export interface ReconcilerDeps {
   client: KubeClient;
-  hooks: HookCache;
-  jobs: JobCache;
+  hooks: HookLister;
+  jobs: JobLister;
   /** Told of each Job created, so its ADDED event does not reconcile the hook again. */
   echoes: Echoes;
-  status: StatusWriter;
+  statusWriter: StatusWriter;
   diagnostics: Diagnostics;
   self: () => Self;
   events: EventRecorder;
@@ -106,7 +106,7 @@ export class Reconciler {
     const node = targetNode(hook, me) as string;
     const jobName = hook.status?.jobName ?? jobNameFor(hook.metadata.name);
     const target = { hook, node, jobName, jobKey: `${hook.metadata.namespace}/${jobName}` };
-    if (hook.status?.jobName) return this.track(target);
+    if (hook.status?.jobName) return this.followJob(target);
     // A hook that drains its node waits for the fleet controller's drain (its status says so meanwhile).
     if (!drainAllowsJob(hook)) return;
     return this.ensureJob(target);
@@ -123,7 +123,7 @@ export class Reconciler {
     const known =
       this.deps.jobs.get(target.jobKey) ??
       (waiting ? await this.deps.client.getJob(hook.metadata.namespace, target.jobName) : undefined);
-    if (known) return this.record(target, known, false);
+    if (known) return this.reportJob(target, known, false);
     let desired: Job;
     try {
       desired = buildJob(hook, node, { finalizer: true });
@@ -147,7 +147,7 @@ export class Reconciler {
       this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
       logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
       this.transientSince.delete(keyOf(hook));
-      return this.record(target, job, true);
+      return this.reportJob(target, job, true);
     } catch (err) {
       if (isAlreadyExists(err)) {
         logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
@@ -166,14 +166,14 @@ export class Reconciler {
         job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
         if (job) logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
       }
-      if (job) return this.record(target, job, false);
+      if (job) return this.reportJob(target, job, false);
       logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
       return this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
     }
   }
 
-  /** Records the Job in the status if it is this hook's: its controller owner reference carries the hook's UID. */
-  private async record(target: Target, job: Job, created: boolean): Promise<Outcome> {
+  /** Reports the Job in the hook's status if it is this hook's: its controller owner reference carries the hook's UID. */
+  private async reportJob(target: Target, job: Job, created: boolean): Promise<Outcome> {
     const { hook, node, jobName } = target;
     const { logger, now, config } = this.deps;
     const owner = controllerRef(job)?.uid;
@@ -196,13 +196,13 @@ export class Reconciler {
       return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, pinnedElsewhereMessage(jobName, pinned, node), { jobName });
     }
     const status = deriveStatus(hook, job, now(), { node });
-    await this.write(hook, job, await this.output.withOutput(hook, job, status));
+    await this.writeStatus(hook, job, await this.output.withOutput(hook, job, status));
     // After the status write, so the Event does not compete with it at the API server.
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
 
   /** Once the status names the Job: follow it to its end. Only a Job with this hook's UID as controller counts. */
-  private async track(target: Target): Promise<Outcome> {
+  private async followJob(target: Target): Promise<Outcome> {
     const { hook, node, jobName, jobKey } = target;
     const { client, jobs, diagnostics, now } = this.deps;
     // Not in the cache: just created and not yet seen, deleted, not made by us (no node label), or running
@@ -210,10 +210,10 @@ export class Reconciler {
     const cached = jobs.get(jobKey);
     const existing = cached ?? (await client.getJob(hook.metadata.namespace, jobName));
     if (existing && (controllerRef(existing)?.uid !== hook.metadata.uid || (pinnedTo(existing) ?? node) !== node)) {
-      return this.record(target, existing, false);
+      return this.reportJob(target, existing, false);
     }
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
-    const gone = jobs.gone(jobKey);
+    const gone = jobs.getDeleted(jobKey);
     const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);
     if (!job && isClaimOnly(hook)) {
       // A claim written by an earlier version before its create: created again only when no Job can have
@@ -223,7 +223,7 @@ export class Reconciler {
     }
     if (!job) return this.fail(hook, REASON_JOB_MISSING, jobMissingMessage(jobName));
     if (job.metadata?.deletionTimestamp && !jobFinished(job)) {
-      await this.deps.status.write(
+      await this.deps.statusWriter.write(
         hook,
         failedAfterJobStatus(hook, REASON_JOB_DELETED, deletedWhileRunningMessage(jobName), now()),
       );
@@ -234,7 +234,7 @@ export class Reconciler {
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
     const status = await this.output.withOutput(hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }));
-    await this.write(hook, job, status);
+    await this.writeStatus(hook, job, status);
     if (notStarting(status)) this.deps.events.record(hook, "Warning", REASON_POD_NOT_STARTING, status.message as string);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     const recheck = !jobFinished(job) && status.phase === "Pending" ? recheckMs(job, now()) : undefined;
@@ -244,8 +244,8 @@ export class Reconciler {
   }
 
   /** Writes the status; once it holds the outcome, the Job may go (ttlSecondsAfterFinished, garbage collection). */
-  private async write(hook: PlexdHook, job: Job, status: PlexdHookStatus): Promise<void> {
-    await this.deps.status.write(hook, status);
+  private async writeStatus(hook: PlexdHook, job: Job, status: PlexdHookStatus): Promise<void> {
+    await this.deps.statusWriter.write(hook, status);
     if (isTerminal(status.phase) && job.metadata?.finalizers?.includes(JOB_FINALIZER)) await this.deps.client.releaseJob(job);
   }
 
@@ -289,7 +289,7 @@ export class Reconciler {
     message: string,
     more: PlexdHookStatus = {},
   ): Promise<Outcome> {
-    await this.deps.status.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
+    await this.deps.statusWriter.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
     this.deps.metrics.failedWithoutJob(reason);
     // The echo of that write is not reconciled: let the hook's own Job go now, if one is held.
     const key = keyOf(hook);

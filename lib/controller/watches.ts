@@ -11,7 +11,7 @@ import { ApiError, errorText } from "../kube/errors.ts";
 const SOURCE_OWN = "own";
 const SOURCE_ASSIGNED = "assigned";
 
-export type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
+type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
 
 export interface Watches {
   /** The first one is the primary: when it ends, the controller stops. */
