@@ -106,7 +106,9 @@ test("CONTRIBUTING's map of the controller names only classes, methods and files
       `(class|interface|function|type) ${name}\\b|^\\s+(private )?(async )?${name}(<[^>]*>)?\\(|^\\s+(readonly )?${name}\\??:`,
       "m",
     ).test(all);
-  const methods = [...section.matchAll(/\b([A-Z]\w+)\.([a-z]\w*)\b/g)].map(([, type, method]) => [type, method] as const);
+  const methods = [...section.matchAll(/\b([A-Z]\w+)\.([a-z]\w*)\b/g)].map(
+    ([, type, method]) => [type as string, method as string] as const,
+  );
   const named = [...section.matchAll(/`([A-Za-z]\w*)(?:\(\w*\))?`/g)].map(([, name]) => name as string);
   const paths = [...section.matchAll(/\b([\w/-]+\.ts)\b/g)].map(([, path]) => path as string);
   expect(methods.length + named.length + paths.length).toBeGreaterThan(30);
