@@ -10,7 +10,8 @@ const unavailable = () => new ApiError("etcdserver: leader changed", 503, "Servi
 
 /** The Reconciler's memory, read from its private fields: the point is that they do not grow for ever. */
 function remembered(reconciler: Reconciler): number {
-  const { warnedNoNode, transientSince, heldElsewhere } = reconciler as unknown as Record<string, { size: number }>;
+  const { warnedNoNode, heldElsewhere, jobCreator } = reconciler as unknown as Record<string, { size: number }>;
+  const { transientSince } = jobCreator as unknown as Record<string, { size: number }>;
   return (warnedNoNode?.size ?? 0) + (transientSince?.size ?? 0) + (heldElsewhere?.size ?? 0);
 }
 

@@ -1,6 +1,5 @@
 // reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
 
-import type { Logger } from "pino";
 import { JOB_FINALIZER, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { drainAllowsJob } from "../core/drain.ts";
@@ -11,7 +10,6 @@ import { controllerRef, ownsHook, type Self, targetNode } from "../core/ownershi
 import {
   type FailedWithoutJobReason,
   REASON_INVALID_SPEC,
-  REASON_JOB_CREATE_FAILED,
   REASON_JOB_CREATED,
   REASON_JOB_DELETED,
   REASON_JOB_MISSING,
@@ -21,27 +19,22 @@ import {
 } from "../core/reasons.ts";
 import { deriveStatus, failedAfterJobStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
-import type { KubeClient } from "../kube/client.ts";
-import { errorText, isAlreadyExists, isThrottled, isTransient, isUnauthorizedByRbac } from "../kube/errors.ts";
-import type { Metrics } from "../observe/metrics.ts";
-import type { ReconcileConfig } from "./config.ts";
+import { errorText } from "../kube/errors.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
-import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookLister } from "./hook-cache.ts";
 import type { JobLister } from "./job-cache.ts";
+import { JobCreator, type JobCreatorDeps } from "./job-creator.ts";
 import {
   deletedWhileRunningMessage,
   LOG_JOB_CREATE_FAILED,
-  LOG_JOB_CREATED,
-  LOG_JOB_EXISTS,
   ownedElsewhereMessage,
   pinnedElsewhereMessage,
   unconfirmedMessage,
 } from "./messages.ts";
 import { OutputReader } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
-import { type Outcome, Retry } from "./work-queue.ts";
+import type { Outcome } from "./work-queue.ts";
 
 /** The node a Job's pod is pinned to (the builder's kubernetes.io/hostname nodeSelector). */
 const pinnedTo = (job: Job): string | undefined => job.spec?.template?.spec?.nodeSelector?.[LABEL_HOSTNAME];
@@ -49,24 +42,17 @@ const pinnedTo = (job: Job): string | undefined => job.spec?.template?.spec?.nod
 /** How often a hook whose Job no watch of this controller sees (it runs on another node) is looked at. */
 const UNWATCHED_JOB_RECHECK_MS = 30_000;
 
-export interface ReconcilerDeps {
-  client: KubeClient;
+export interface ReconcilerDeps extends JobCreatorDeps {
   hooks: HookLister;
   jobs: JobLister;
-  /** Told of each Job created, so its ADDED event does not reconcile the hook again. */
-  echoes: Echoes;
   statusWriter: StatusWriter;
   diagnostics: Diagnostics;
   self: () => Self;
   events: EventRecorder;
-  metrics: Metrics;
-  logger: Logger;
-  config: ReconcileConfig;
-  now: () => Date;
 }
 
 /** What one reconcile acts on: the hook, the node its Job runs on, and the Job's name and cache key. */
-interface Target {
+export interface Target {
   hook: PlexdHook;
   node: string;
   jobName: string;
@@ -76,15 +62,15 @@ interface Target {
 export class Reconciler {
   // Each by key, forgotten once the hook is gone or ended; the UID tells a hook created again under its name.
   private readonly warnedNoNode = new Set<string>();
-  /** When each hook's run of transient create errors began. */
-  private readonly transientSince = new Map<string, { uid: string; since: number }>();
   /** Hooks (key → UID) whose Job name another owner holds: while they wait, the Job is read, not created again. */
   private readonly heldElsewhere = new Map<string, string>();
 
   private readonly output: OutputReader;
+  private readonly jobCreator: JobCreator;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.output = new OutputReader(deps.client, deps.logger, deps.now);
+    this.jobCreator = new JobCreator(deps);
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -134,42 +120,11 @@ export class Reconciler {
     return this.create(target, desired);
   }
 
-  /** Creates the hook's Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
+  /** Creates the hook's Job, or finds it under its name; a create that cannot succeed fails the hook. */
   private async create(target: Target, desired: Job): Promise<Outcome> {
-    const { hook, node, jobName } = target;
-    const { client, logger, metrics } = this.deps;
-    const name = hook.metadata.name;
-    const started = performance.now();
-    let job: Job | undefined;
-    try {
-      job = await this.deps.echoes.writing(target.jobKey, client.createJob(desired));
-      metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
-      this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
-      logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
-      this.transientSince.delete(keyOf(hook));
-      return this.reportJob(target, job, true);
-    } catch (err) {
-      if (isAlreadyExists(err)) {
-        logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-        job = await client.getJob(hook.metadata.namespace, jobName);
-        if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-      } else if (
-        isThrottled(err) ||
-        (isTransient(err) && this.keepTrying(hook, this.deps.config.transientRetryWindowMs)) ||
-        (isUnauthorizedByRbac(err) && this.keepTrying(hook, this.deps.config.forbiddenRetryWindowMs))
-      ) {
-        // Nothing was created: the next reconcile tries again. A 429 never fails the hook.
-        logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
-        throw err;
-      } else {
-        // A create that timed out may still have been carried out.
-        job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
-        if (job) logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-      }
-      if (job) return this.reportJob(target, job, false);
-      logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
-      return this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
-    }
+    const result = await this.jobCreator.create(target, desired);
+    if ("job" in result) return this.reportJob(target, result.job, result.created);
+    return this.fail(target.hook, result.reason, result.message);
   }
 
   /** Reports the Job in the hook's status if it is this hook's: its controller owner reference carries the hook's UID. */
@@ -266,20 +221,9 @@ export class Reconciler {
     }
   }
 
-  /** Whether a hook whose Job create just failed transiently is still within its retry window. */
-  private keepTrying(hook: PlexdHook, windowMs: number): boolean {
-    const [key, uid, now] = [keyOf(hook), hook.metadata.uid, this.deps.now().getTime()];
-    const known = this.transientSince.get(key);
-    const since = known?.uid === uid ? known.since : now;
-    this.transientSince.set(key, { uid, since });
-    if (now - since < windowMs) return true;
-    this.transientSince.delete(key);
-    return false;
-  }
-
   private forget(key: string): void {
     this.warnedNoNode.delete(key);
-    this.transientSince.delete(key);
+    this.jobCreator.forget(key);
     this.heldElsewhere.delete(key);
   }
 

@@ -79,7 +79,10 @@ export class FleetHookController implements Duty {
     }
   }
 
-  /** Opens the watches; a hook change enqueues its key (unless it is our own write's echo), a node or agent change the waiting hooks. */
+  /**
+   * Opens the watches. A hook change enqueues its key (unless it is our own write's echo); a Node or agent
+   * change enqueues the hooks waiting for a node.
+   */
   private async newInformers(signal: AbortSignal): Promise<Informer[]> {
     const { client, config, metrics } = this.options;
     const { namespace, agentSelector } = config;
