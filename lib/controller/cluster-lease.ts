@@ -38,7 +38,8 @@ export class ClusterLease {
    */
   async run(signal: AbortSignal): Promise<void> {
     const { client, namespace, hooks, enqueue, statusWriter, metrics, logger, now } = this.options;
-    let duties: AbortController | undefined;
+    // A term of holding the Lease: the lost-node report runs for as long as it lasts.
+    let term: AbortController | undefined;
     const elector = new LeaseElector(client, {
       ...this.options.lease,
       logger,
@@ -46,16 +47,16 @@ export class ClusterLease {
       onChange: (leader) => {
         this.holding = leader;
         metrics.leader.set(leader ? 1 : 0);
-        duties?.abort();
-        duties = undefined;
+        term?.abort();
+        term = undefined;
         if (!leader) return;
-        duties = new AbortController();
-        const during = AbortSignal.any([signal, duties.signal]);
+        term = new AbortController();
+        const during = AbortSignal.any([signal, term.signal]);
         void reportLostNodes({ client, namespace, config: this.options.lostNodes, statusWriter, logger, now }, during);
         for (const key of hooks.keys()) enqueue(key);
       },
     });
     await elector.run(signal);
-    duties?.abort();
+    term?.abort();
   }
 }
