@@ -48,8 +48,8 @@ export class Informer<T = unknown, R = unknown> {
   }
 }
 
-/** Where an enqueueing informer's handler puts keys, and the writes whose echoes it lets pass. */
-export interface Enqueue {
+/** What an enqueueing informer needs besides its watch and cache: the queue, and our own writes (their echoes are dropped). */
+export interface EnqueueingOptions {
   queue: { add(key: string): void };
   echoes: Echoes;
   metrics: Metrics;
@@ -63,7 +63,7 @@ export function enqueueingInformer<T extends Job | PlexdHook>(
   resource: string,
   listWatch: AsyncIterable<WatchEvent<T>>,
   store: (event: ObjectChange<T>) => string | undefined,
-  { queue, echoes, metrics }: Enqueue,
+  { queue, echoes, metrics }: EnqueueingOptions,
 ): Informer {
   const handler = (key: string | undefined, event: ObjectChange<T>): void => echoes.enqueueUnlessEcho(queue, key, event.object);
   return new Informer({ resource, listWatch, metrics, store, handler });
@@ -71,10 +71,15 @@ export function enqueueingInformer<T extends Job | PlexdHook>(
 
 /** Resolves once every informer has synced, or `signal` has aborted (client-go's WaitForCacheSync). */
 export async function waitForCacheSync(signal: AbortSignal, informers: readonly Informer[]): Promise<void> {
-  const aborted = Promise.withResolvers<void>();
   if (signal.aborted) return;
-  signal.addEventListener("abort", () => aborted.resolve(), { once: true });
-  await Promise.race([Promise.all(informers.map((informer) => informer.whenSynced)), aborted.promise]);
+  const aborted = Promise.withResolvers<void>();
+  const onAbort = (): void => aborted.resolve();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await Promise.race([Promise.all(informers.map((informer) => informer.whenSynced)), aborted.promise]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /** Whether every informer has synced: /readyz, and handlers that act only on whole caches. */
