@@ -47,7 +47,11 @@ export class FleetController {
     const { client, config, metrics, logger } = this.options;
     logger.info({ namespace: config.namespace, lease: config.lease.name }, LOG_FLEET_STARTED);
     const lease = new DutyLease({
-      ...{ client, lease: config.lease, retry: config.retry, logger, now: config.now },
+      client,
+      lease: config.lease,
+      retry: config.retry,
+      logger,
+      now: config.now,
       duties: () => [new FleetHookController({ client, config, metrics, logger }), ...(this.options.duties?.() ?? [])],
       onChange: (leader) => {
         this.leading = leader;

@@ -66,10 +66,7 @@ export class FleetHookController implements Duty {
     background.push(new DrainController({ client, namespace, logger, metrics, now, config: config.drain, canStart }).run(signal));
     this.resync();
     const resync = setInterval(() => this.resync(), config.resyncPeriodMs);
-    const { statusWriter, events } = this;
-    const unclaimed = { client, namespace, fieldSelector: "status.nodeName=", config: config.unclaimed, statusWriter, events };
-    void reportUnclaimed({ ...unclaimed, logger, now, metrics }, signal);
-    void reportLostNodes({ client, namespace, config: config.lostNodes, statusWriter, logger, now }, signal);
+    this.startReports(signal);
     const workers = { metrics, logger, failed: "fleet reconcile failed, retrying", routine: () => true };
     try {
       await runWorkers(this.queue, this.newReconciler(), workers, signal);
@@ -108,6 +105,19 @@ export class FleetHookController implements Duty {
   ): Informer {
     const { metrics } = this.options;
     return new Informer({ resource, listWatch, metrics, store, handler: (changed) => this.enqueueWaitingIf(changed) });
+  }
+
+  /** The Lease holder's reports: hooks aimed at a node where no controller runs, and hooks whose node was lost. */
+  private startReports(signal: AbortSignal): void {
+    const { client, config, metrics, logger } = this.options;
+    const { namespace, now } = config;
+    const { statusWriter, events } = this;
+    const fieldSelector = "status.nodeName=";
+    void reportUnclaimed(
+      { client, namespace, fieldSelector, config: config.unclaimed, statusWriter, events, logger, now, metrics },
+      signal,
+    );
+    void reportLostNodes({ client, namespace, config: config.lostNodes, statusWriter, logger, now }, signal);
   }
 
   /** The node agents' reconcile acting as the fleet, under the fleet's own: assignment, refused nodes. */
