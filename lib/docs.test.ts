@@ -2,6 +2,7 @@
 
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { Glob } from "bun";
 import { parse } from "yaml";
 import pkg from "../package.json" with { type: "json" };
 import { DEFAULT_ACTIVE_DEADLINE_SECONDS, DEFAULT_IMAGE } from "./constants.ts";
@@ -91,4 +92,30 @@ test("docs/operations.md's faults section gives the watch, resync and retry peri
   ]) {
     expect(faults.replace(/\s+/g, " ")).toContain(said);
   }
+});
+
+test("CONTRIBUTING's map of the controller names only classes, methods and files the code has", () => {
+  const section = read("CONTRIBUTING.md").split("## How the controller's pieces fit")[1]?.split("\n## ")[0] ?? "";
+  const files = [...new Glob("lib/**/*.ts").scanSync(new URL("..", import.meta.url).pathname)].filter(
+    (f) => !f.endsWith(".test.ts"),
+  );
+  const source = new Map(files.map((file) => [file, read(file)]));
+  const all = [...source.values()].join("\n");
+  const declares = (name: string): boolean =>
+    new RegExp(
+      `(class|interface|function|type) ${name}\\b|^\\s+(private )?(async )?${name}(<[^>]*>)?\\(|^\\s+(readonly )?${name}\\??:`,
+      "m",
+    ).test(all);
+  const methods = [...section.matchAll(/\b([A-Z]\w+)\.([a-z]\w*)\b/g)].map(
+    ([, type, method]) => [type as string, method as string] as const,
+  );
+  const named = [...section.matchAll(/`([A-Za-z]\w*)(?:\(\w*\))?`/g)].map(([, name]) => name as string);
+  const paths = [...section.matchAll(/\b([\w/-]+\.ts)\b/g)].map(([, path]) => path as string);
+  expect(methods.length + named.length + paths.length).toBeGreaterThan(30);
+  const missing = [
+    ...methods.filter(([type, method]) => !declares(type) || !declares(method)).map((pair) => pair.join(".")),
+    ...named.filter((name) => !declares(name)),
+    ...paths.filter((path) => !files.some((file) => file.endsWith(path.includes("/") ? path : `/${path}`))),
+  ];
+  expect(missing).toEqual([]);
 });

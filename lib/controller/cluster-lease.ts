@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { KubeClient } from "../kube/client.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { LeaseConfig, LostNodesConfig } from "./config.ts";
-import type { HookCache } from "./hook-cache.ts";
+import type { HookLister } from "./hook-cache.ts";
 import { LeaseElector } from "./leader.ts";
 import { reportLostNodes } from "./lost-nodes.ts";
 import type { StatusWriter } from "./status-writer.ts";
@@ -14,9 +14,9 @@ export interface ClusterLeaseOptions {
   namespace: string;
   lease: LeaseConfig;
   lostNodes: LostNodesConfig;
-  hooks: HookCache;
+  hooks: HookLister;
   enqueue: (key: string) => void;
-  status: StatusWriter;
+  statusWriter: StatusWriter;
   metrics: Metrics;
   logger: Logger;
   now: () => Date;
@@ -37,8 +37,9 @@ export class ClusterLease {
    * lost-node report. Drains and rollouts are not this Lease's: see DutyLease.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const { client, namespace, hooks, enqueue, status, metrics, logger, now } = this.options;
-    let duties: AbortController | undefined;
+    const { client, namespace, hooks, enqueue, statusWriter, metrics, logger, now } = this.options;
+    // A term of holding the Lease: the lost-node report runs for as long as it lasts.
+    let term: AbortController | undefined;
     const elector = new LeaseElector(client, {
       ...this.options.lease,
       logger,
@@ -46,16 +47,16 @@ export class ClusterLease {
       onChange: (leader) => {
         this.holding = leader;
         metrics.leader.set(leader ? 1 : 0);
-        duties?.abort();
-        duties = undefined;
+        term?.abort();
+        term = undefined;
         if (!leader) return;
-        duties = new AbortController();
-        const during = AbortSignal.any([signal, duties.signal]);
-        void reportLostNodes({ client, namespace, config: this.options.lostNodes, status, logger, now }, during);
+        term = new AbortController();
+        const during = AbortSignal.any([signal, term.signal]);
+        void reportLostNodes({ client, namespace, config: this.options.lostNodes, statusWriter, logger, now }, during);
         for (const key of hooks.keys()) enqueue(key);
       },
     });
     await elector.run(signal);
-    duties?.abort();
+    term?.abort();
   }
 }

@@ -1,9 +1,7 @@
-// PlexdHookController: feeds the watches into the caches, enqueues keys, and runs reconcile on a bounded work queue.
+// PlexdHookController: informers on the hooks and Jobs feed their caches and enqueue hook keys; workers reconcile them.
 
 import type { Logger } from "pino";
-import { keyOf } from "../core/names.ts";
 import type { Self } from "../core/ownership.ts";
-import type { Job, PlexdHook } from "../core/types.ts";
 import { DutyLease } from "../fleet/duty-lease.ts";
 import type { Duty } from "../fleet/fleet.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -15,13 +13,14 @@ import { Diagnostics } from "./diagnose.ts";
 import { Echoes } from "./echoes.ts";
 import { EventRecorder } from "./events.ts";
 import { HookCache } from "./hook-cache.ts";
+import { allSynced, enqueueingInformer, type Informer, waitForCacheSync } from "./informer.ts";
 import { JobCache } from "./job-cache.ts";
 import { LOG_STARTED } from "./messages.ts";
-import { pumpWatch } from "./pump.ts";
 import { Reconciler } from "./reconcile.ts";
 import { StatusWriter } from "./status-writer.ts";
-import { type HookStream, openWatches, type Watches } from "./watches.ts";
+import { openWatches, type Watches } from "./watches.ts";
 import { Retry, WorkQueue } from "./work-queue.ts";
+import { runWorkers } from "./workers.ts";
 
 const WATCH_ERROR_PREFIX = "kubernetes: plexdhook: watch:";
 
@@ -35,34 +34,32 @@ export interface ControllerOptions {
   duties?: () => Duty[];
 }
 
+/** The watch events of our own writes: the reconcile that wrote them already acted on that state. */
+interface RunEchoes {
+  hooks: Echoes;
+  jobs: Echoes;
+}
+
 export class PlexdHookController {
-  readonly config: ControllerConfig;
-  private readonly client: KubeClient;
-  private readonly metrics: Metrics;
-  private readonly logger: Logger;
+  /** The informers' caches, kept across runs; the reconciler reads them through their listers. */
   private readonly hooks = new HookCache();
   private readonly jobs = new JobCache();
+  /** The informers of the run in progress. */
+  private informers: Informer[] = [];
   private lease: ClusterLease | undefined;
-  private readonly duties: (() => Duty[]) | undefined;
   private internal: AbortController | undefined;
-  private synced = false;
 
-  constructor({ client, config, metrics, logger, duties }: ControllerOptions) {
-    this.client = client;
-    this.duties = duties;
-    this.config = config;
-    this.metrics = metrics;
-    this.logger = logger;
-    metrics.countHooksWith(() => this.hooks.countPhases());
+  constructor(private readonly options: ControllerOptions) {
+    options.metrics.countHooksWith(() => this.hooks.countPhases());
   }
 
-  /** True once the first full list of hooks and Jobs has arrived (for /readyz). */
+  /** True once every informer has delivered its first full list (for /readyz). */
   get ready(): boolean {
-    return this.synced;
+    return allSynced(this.informers);
   }
 
   private self(): Self {
-    const { nodeName, allNodes } = this.config;
+    const { nodeName, allNodes } = this.options.config;
     return { role: allNodes ? "cluster" : "agent", nodeName, leader: this.lease?.leader ?? false };
   }
 
@@ -73,91 +70,28 @@ export class PlexdHookController {
    */
   async start(signal?: AbortSignal): Promise<void> {
     if (this.internal) throw new Error("PlexdHookController.start: already started");
-    const { client, config, metrics, logger, hooks, jobs } = this;
+    const { client, config, metrics, logger } = this.options;
     const internal = new AbortController();
     this.internal = internal;
     const stop = signal ? AbortSignal.any([signal, internal.signal]) : internal.signal;
     logger.info({ namespace: config.namespace, node: config.nodeName }, LOG_STARTED);
-    let watches: Watches;
-    try {
-      watches = await openWatches(client, config, logger, stop);
-    } catch (err) {
-      this.internal = undefined;
-      if (stop.aborted) throw signal?.aborted ? signal.reason : err;
-      throw new Error(`${WATCH_ERROR_PREFIX} ${errorText(err)}`, { cause: err });
-    }
-
+    const watches = await this.openWatches(stop, signal);
     const queue = new WorkQueue({ workers: config.workers, retry: config.retry });
     metrics.queueWith(() => queue);
-    const enqueue = (key: string): void => queue.add(key);
-    // The watch events of our own writes: the reconcile that wrote them already acted on that state.
-    const echoes = { hooks: new Echoes(), jobs: new Echoes() };
-    const unlessEcho = (seen: Echoes, object: Job | PlexdHook, key: string | undefined): void => {
-      if (key) seen.unlessEcho(keyOf(object), object.metadata?.resourceVersion, () => enqueue(key));
-    };
+    const echoes: RunEchoes = { hooks: new Echoes(), jobs: new Echoes() };
     const events = new EventRecorder(client, config.nodeName || "cluster", logger, config.now);
-    const status = new StatusWriter({ client, hooks, events, echoes: echoes.hooks, logger });
-    const diagnostics = new Diagnostics(client, config.now, { byNode: !config.allNodes, logger });
-    const reconciler = new Reconciler({
-      ...{ client, hooks, jobs, echoes: echoes.jobs, status, diagnostics, events, metrics, logger },
-      ...{ self: () => this.self(), config: config.reconcile, now: config.now },
-    });
-    // Workers start once the hook and Job caches hold full lists: before that, a missing Job may only be unseen.
-    const cachesSynced = Promise.withResolvers<void>();
-    stop.addEventListener("abort", () => cachesSynced.resolve(), { once: true });
-    const work = cachesSynced.promise.then(() =>
-      queue.run(async (key) => {
-        try {
-          const outcome = await reconciler.reconcile(key);
-          metrics.reconciles.inc({ result: outcome ? "requeue" : "success" });
-          return outcome;
-        } catch (err) {
-          metrics.reconciles.inc({ result: "error" });
-          // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
-          const line = { hook: key, error: errorText(err), attempt: queue.attempts(key) + 1 };
-          logger[err instanceof Retry ? "debug" : "warn"](line, "reconcile failed, retrying");
-          throw err;
-        }
-      }, stop),
-    );
-    const resync = setInterval(() => {
-      jobs.prune(config.resyncPeriodMs);
-      for (const key of hooks.keys()) enqueue(key);
-    }, config.resyncPeriodMs);
-    // Ready once every watch has delivered its first full list.
-    const unsynced = new Set(["jobs", ...watches.hooks.map(([source]) => source)]);
-    const synced = (source: string) => (): void => {
-      if (unsynced.delete(source) && unsynced.size === 0) {
-        logger.debug({}, "caches synced");
-        cachesSynced.resolve();
-      }
-      this.synced ||= unsynced.size === 0;
-    };
-    const feed = (source: string, stream: HookStream, onSynced = synced(source)): Promise<void> =>
-      pumpWatch(stream, "plexdhooks", this.metrics, onSynced, (event) =>
-        unlessEcho(echoes.hooks, event.object, hooks.apply(source, event)),
-      );
-    const [[source, primary], ...others] = watches.hooks as [[string, HookStream], ...Array<[string, HookStream]>];
-    const background: Promise<unknown>[] = [
-      pumpWatch(watches.jobs, "jobs", this.metrics, synced("jobs"), (event) =>
-        unlessEcho(echoes.jobs, event.object, jobs.apply(event)),
-      ),
-      ...others.map(([other, stream]) => feed(other, stream)),
-    ];
-    // Cluster mode's Lease outlives the work queue: it is given up only once reconciles in flight have finished.
+    const statusWriter = new StatusWriter({ client, hooks: this.hooks, events, echoes: echoes.hooks, logger });
+    const reconciler = this.newReconciler(statusWriter, events, echoes.jobs);
+    const [primary, ...others] = this.newInformers(watches, queue, echoes);
+    this.informers = [primary, ...others];
+    const work = this.startWorkers(queue, reconciler, stop);
+    const resync = setInterval(() => this.resync(queue), config.resyncPeriodMs);
+    const background: Promise<unknown>[] = others.map((informer) => informer.run());
+    // Cluster mode's Leases outlive the work queue: they are given up only once reconciles in flight have finished.
     const leaseStop = new AbortController();
-    if (config.allNodes) {
-      const { namespace, lease, lostNodes, now } = config;
-      this.lease = new ClusterLease({ client, namespace, lease, lostNodes, hooks, enqueue, status, metrics, logger, now });
-      background.push(this.lease.run(leaseStop.signal));
-      if (this.duties) {
-        const { fleetLease, retry } = config;
-        const duties = new DutyLease({ client, lease: fleetLease, duties: this.duties, retry, logger, now });
-        background.push(duties.run(leaseStop.signal));
-      }
-    }
+    if (config.allNodes) background.push(...this.runLeases(queue, statusWriter, leaseStop.signal));
     try {
-      await feed(source, primary);
+      await primary.run();
     } finally {
       clearInterval(resync);
       internal.abort(new Error("plexdhook controller stopping"));
@@ -165,7 +99,7 @@ export class PlexdHookController {
       leaseStop.abort();
       await Promise.allSettled(background);
       this.internal = undefined;
-      this.synced = false;
+      this.informers = [];
     }
     if (signal?.aborted) throw signal.reason;
   }
@@ -173,5 +107,73 @@ export class PlexdHookController {
   /** Makes start() return: stops taking work, lets reconciles in flight finish. */
   stop(): void {
     this.internal?.abort(new Error("plexdhook controller stopped"));
+  }
+
+  private async openWatches(stop: AbortSignal, signal: AbortSignal | undefined): Promise<Watches> {
+    try {
+      return await openWatches(this.options.client, this.options.config, this.options.logger, stop);
+    } catch (err) {
+      this.internal = undefined;
+      if (stop.aborted) throw signal?.aborted ? signal.reason : err;
+      throw new Error(`${WATCH_ERROR_PREFIX} ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  private newReconciler(statusWriter: StatusWriter, events: EventRecorder, jobEchoes: Echoes): Reconciler {
+    const { client, config, metrics, logger } = this.options;
+    return new Reconciler({
+      client,
+      hooks: this.hooks,
+      jobs: this.jobs,
+      echoes: jobEchoes,
+      statusWriter,
+      diagnostics: new Diagnostics(client, config.now, { byNode: !config.allNodes, logger }),
+      self: () => this.self(),
+      events,
+      metrics,
+      logger,
+      config: config.reconcile,
+      now: config.now,
+    });
+  }
+
+  /** One informer per watch. The primary hook informer's end ends the run; the Jobs' is started first. */
+  private newInformers(watches: Watches, queue: WorkQueue, echoes: RunEchoes): [primary: Informer, ...others: Informer[]] {
+    const { hooks, jobs } = this;
+    const { metrics } = this.options;
+    const toHooks = { queue, echoes: echoes.hooks, metrics };
+    const [primary, ...otherHooks] = watches.hooks.map(([source, stream]) =>
+      enqueueingInformer("plexdhooks", stream, (event) => hooks.storeEvent(source, event), toHooks),
+    ) as [Informer, ...Informer[]];
+    const toJobs = { queue, echoes: echoes.jobs, metrics };
+    return [primary, enqueueingInformer("jobs", watches.jobs, (event) => jobs.storeEvent(event), toJobs), ...otherHooks];
+  }
+
+  /** Workers start once the caches hold full lists: before that, a missing Job may only be unseen. */
+  private async startWorkers(queue: WorkQueue, reconciler: Reconciler, stop: AbortSignal): Promise<void> {
+    const { metrics, logger } = this.options;
+    await waitForCacheSync(stop, this.informers);
+    if (allSynced(this.informers)) logger.debug({}, "caches synced");
+    // Conflicts are routine (our cache was behind); anything else, a 403 say, must be seen.
+    const routine = (err: unknown): boolean => err instanceof Retry;
+    await runWorkers(queue, reconciler, { metrics, logger, failed: "reconcile failed, retrying", routine }, stop);
+  }
+
+  /** Every hook is looked at again now and then, whatever the watches said; deleted Jobs kept that long are forgotten. */
+  private resync(queue: WorkQueue): void {
+    this.jobs.pruneDeleted(this.options.config.resyncPeriodMs);
+    for (const key of this.hooks.keys()) queue.add(key);
+  }
+
+  /** Cluster mode: the Lease of several --all-nodes replicas, and the fleet's Lease for drains and rollouts. */
+  private runLeases(queue: WorkQueue, statusWriter: StatusWriter, signal: AbortSignal): Promise<void>[] {
+    const { client, config, metrics, logger, duties } = this.options;
+    const { namespace, lease, lostNodes, now, retry } = config;
+    const enqueue = (key: string): void => queue.add(key);
+    const hooks = this.hooks;
+    this.lease = new ClusterLease({ client, namespace, lease, lostNodes, hooks, enqueue, statusWriter, metrics, logger, now });
+    const running = [this.lease.run(signal)];
+    if (duties) running.push(new DutyLease({ client, lease: config.fleetLease, duties, retry, logger, now }).run(signal));
+    return running;
   }
 }

@@ -1,5 +1,8 @@
 // Remembers the objects this controller just wrote, so their watch events (echoes of our own writes) cost no reconcile.
 
+import { keyOf } from "../core/names.ts";
+import type { Job, PlexdHook } from "../core/types.ts";
+
 /** Writes whose echo never arrives (a watch restarted past them) are forgotten oldest first beyond this many. */
 const MAX_REMEMBERED = 10_000;
 
@@ -50,5 +53,10 @@ export class Echoes {
     const write = this.inFlight.get(key);
     if (write) write.then(check, check);
     else check();
+  }
+
+  /** The informers' event handler: enqueues `key` (what the cache said the event concerns) unless `object` is an echo. */
+  enqueueUnlessEcho(queue: { add(key: string): void }, key: string | undefined, object: Job | PlexdHook): void {
+    if (key) this.unlessEcho(keyOf(object), object.metadata?.resourceVersion, () => queue.add(key));
   }
 }

@@ -90,7 +90,7 @@ export class EventRecorder {
     }
     this.overflowing = false;
     this.next.set(key, event);
-    this.pump();
+    this.sendQueued();
   }
 
   private overflow(hook: PlexdHook, reason: string): void {
@@ -100,7 +100,8 @@ export class EventRecorder {
     this.overflowing = true;
   }
 
-  private pump(): void {
+  /** Sends the queued Events, at most CONCURRENCY at once; each send that ends starts the next. */
+  private sendQueued(): void {
     while (this.sending.size < CONCURRENCY && this.queue.length > 0) {
       const key = this.queue.shift() as string;
       const event = this.next.get(key) as CoreV1Event;
@@ -111,7 +112,7 @@ export class EventRecorder {
         .finally(() => {
           this.sending.delete(key);
           if (this.next.has(key)) this.queue.push(key);
-          this.pump();
+          this.sendQueued();
         });
     }
   }

@@ -1,9 +1,16 @@
-// The controller's view of its hooks, fed by several disjoint watches; each watch keeps its own map.
+// The hook informers' cache: each watch keeps its own map (an agent's sources are disjoint), read as one through HookLister.
 
 import { keyOf } from "../core/names.ts";
 import type { Phase, PlexdHook } from "../core/types.ts";
 import type { ObjectChange } from "../kube/client.ts";
 import { trimHook } from "./cache-trim.ts";
+
+/** The read-only view of the hook cache that reconcilers and Lease duties are given: never mutate what it returns. */
+export interface HookLister {
+  get(key: string): PlexdHook | undefined;
+  keys(): Set<string>;
+  list(): PlexdHook[];
+}
 
 function newer(a: PlexdHook, b: PlexdHook): PlexdHook {
   // resourceVersions are opaque, but etcd's are integers; prefer the later one when two watches overlap.
@@ -14,7 +21,7 @@ function newer(a: PlexdHook, b: PlexdHook): PlexdHook {
   }
 }
 
-export class HookCache {
+export class HookCache implements HookLister {
   private readonly sources = new Map<string, Map<string, PlexdHook>>();
 
   private source(name: string): Map<string, PlexdHook> {
@@ -26,27 +33,25 @@ export class HookCache {
     return map;
   }
 
-  set(source: string, key: string, hook: PlexdHook): void {
-    this.source(source).set(key, trimHook(hook));
-  }
-
-  delete(source: string, key: string): void {
-    this.sources.get(source)?.delete(key);
-  }
-
-  /** Applies one change a watch delivered; returns the hook's key. */
-  apply(source: string, event: ObjectChange<PlexdHook>): string {
+  /** Takes in one change the watch of `source` delivered; returns the hook's key. */
+  storeEvent(source: string, event: ObjectChange<PlexdHook>): string {
     const key = keyOf(event.object);
-    if (event.type === "DELETED") this.delete(source, key);
-    else this.set(source, key, event.object);
+    if (event.type === "DELETED") this.sources.get(source)?.delete(key);
+    else this.source(source).set(key, trimHook(event.object));
     return key;
   }
 
-  /** Drops everything a watch delivered, returning the keys it held. */
-  clear(source: string): string[] {
-    const keys = [...(this.sources.get(source)?.keys() ?? [])];
-    this.sources.delete(source);
-    return keys;
+  /**
+   * Takes in the answer to our own status write wherever a watch holds the hook, unless that watch
+   * already delivered a newer one: going back to an older resourceVersion would make every later
+   * write conflict. A hook no watch holds is not added.
+   */
+  storeWritten(hook: PlexdHook): void {
+    const key = keyOf(hook);
+    for (const map of this.sources.values()) {
+      const held = map.get(key);
+      if (held) map.set(key, newer(trimHook(hook), held));
+    }
   }
 
   get(key: string): PlexdHook | undefined {
@@ -58,36 +63,20 @@ export class HookCache {
     return found;
   }
 
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  /**
-   * Replaces the hook wherever a watch holds it, e.g. with the answer to our own status write, unless
-   * that watch already delivered a newer one: going back to an older resourceVersion would make every
-   * later write conflict.
-   */
-  update(key: string, hook: PlexdHook): void {
-    for (const map of this.sources.values()) {
-      const held = map.get(key);
-      if (held) map.set(key, newer(trimHook(hook), held));
-    }
-  }
-
   keys(): Set<string> {
     const keys = new Set<string>();
     for (const map of this.sources.values()) for (const key of map.keys()) keys.add(key);
     return keys;
   }
 
-  values(): PlexdHook[] {
+  list(): PlexdHook[] {
     return [...this.keys()].map((key) => this.get(key) as PlexdHook);
   }
 
   /** How many hooks are in each phase (None: not yet handled), for the hooks gauge. */
   countPhases(): Record<Phase | "None", number> {
     const counts = { None: 0, Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
-    for (const hook of this.values()) counts[hook.status?.phase ?? "None"]++;
+    for (const hook of this.list()) counts[hook.status?.phase ?? "None"]++;
     return counts;
   }
 }

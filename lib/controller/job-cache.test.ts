@@ -15,36 +15,36 @@ const job = (name: string, status?: Job["status"], owner = "hook-a"): Job => ({
 const complete: Job["status"] = { conditions: [{ type: "Complete", status: "True" }] };
 
 describe("JobCache", () => {
-  test("apply() returns the key of the hook that controls the Job", () => {
+  test("storeEvent() returns the key of the hook that controls the Job", () => {
     const cache = new JobCache();
-    expect(cache.apply({ type: "ADDED", object: job("plexdhook-a") })).toBe("ns/hook-a");
-    expect(cache.apply({ type: "ADDED", object: { metadata: { name: "other", namespace: "ns" } } })).toBeUndefined();
+    expect(cache.storeEvent({ type: "ADDED", object: job("plexdhook-a") })).toBe("ns/hook-a");
+    expect(cache.storeEvent({ type: "ADDED", object: { metadata: { name: "other", namespace: "ns" } } })).toBeUndefined();
   });
 
   test("a deleted Job is kept as last seen, even when the deletion carries only its name", () => {
     const cache = new JobCache();
-    cache.apply({ type: "ADDED", object: job("plexdhook-a", complete) });
-    const key = cache.apply({ type: "DELETED", object: { metadata: { name: "plexdhook-a", namespace: "ns" } } });
+    cache.storeEvent({ type: "ADDED", object: job("plexdhook-a", complete) });
+    const key = cache.storeEvent({ type: "DELETED", object: { metadata: { name: "plexdhook-a", namespace: "ns" } } });
     expect(key).toBe("ns/hook-a");
     expect(cache.get("ns/plexdhook-a")).toBeUndefined();
-    expect(cache.gone("ns/plexdhook-a")?.status).toEqual(complete);
+    expect(cache.getDeleted("ns/plexdhook-a")?.status).toEqual(complete);
   });
 
   test("a Job that comes back is no longer gone", () => {
     const cache = new JobCache();
-    cache.remove("ns/plexdhook-a", job("plexdhook-a"));
-    cache.set("ns/plexdhook-a", job("plexdhook-a"));
-    expect(cache.gone("ns/plexdhook-a")).toBeUndefined();
+    cache.storeEvent({ type: "DELETED", object: job("plexdhook-a") });
+    cache.storeEvent({ type: "ADDED", object: job("plexdhook-a") });
+    expect(cache.getDeleted("ns/plexdhook-a")).toBeUndefined();
     expect(cache.get("ns/plexdhook-a")).toBeDefined();
   });
 
-  test("prune() forgets deleted Jobs kept longer than it is told", async () => {
+  test("pruneDeleted() forgets deleted Jobs kept longer than it is told", async () => {
     const cache = new JobCache();
-    cache.remove("ns/old", job("old"));
+    cache.storeEvent({ type: "DELETED", object: job("old") });
     await Bun.sleep(20);
-    cache.remove("ns/new", job("new"));
-    cache.prune(10);
-    expect(cache.gone("ns/old")).toBeUndefined();
-    expect(cache.gone("ns/new")).toBeDefined();
+    cache.storeEvent({ type: "DELETED", object: job("new") });
+    cache.pruneDeleted(10);
+    expect(cache.getDeleted("ns/old")).toBeUndefined();
+    expect(cache.getDeleted("ns/new")).toBeDefined();
   });
 });

@@ -62,10 +62,17 @@ describe("reportLostNodes()", () => {
     client.addHook("ok", { hookName: "x", nodeName: "alive" }, { status: { ...running, nodeName: "alive" } });
     const hooks = new HookCache();
     const events = new EventRecorder(client, "node-a", quiet, () => new Date());
-    const status = new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet });
+    const statusWriter = new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet });
     const stop = new AbortController();
     const run = reportLostNodes(
-      { client, namespace: "plexd-system", config: { afterMs: 1_000, everyMs: 5 }, status, logger: quiet, now: () => new Date() },
+      {
+        client,
+        namespace: "plexd-system",
+        config: { afterMs: 1_000, everyMs: 5 },
+        statusWriter,
+        logger: quiet,
+        now: () => new Date(),
+      },
       stop.signal,
     );
     while (client.hook("u")?.status?.phase !== "Failed") await Bun.sleep(5);
@@ -87,11 +94,11 @@ describe("reportLostNodes()", () => {
   function start(client: MemoryClient) {
     const hooks = new HookCache();
     const events = new EventRecorder(client, "node-a", quiet, () => new Date());
-    const status = new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet });
+    const statusWriter = new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet });
     const abort = new AbortController();
     const config = { afterMs: 0, everyMs: 5 };
     const run = reportLostNodes(
-      { client, namespace: "plexd-system", config, status, logger: quiet, now: () => new Date() },
+      { client, namespace: "plexd-system", config, statusWriter, logger: quiet, now: () => new Date() },
       abort.signal,
     );
     return {

@@ -15,7 +15,7 @@ export interface LostNodesOptions {
   client: KubeClient;
   namespace: string;
   config: LostNodesConfig;
-  status: StatusWriter;
+  statusWriter: StatusWriter;
   logger: Logger;
   now: () => Date;
 }
@@ -128,7 +128,7 @@ async function report(options: LostNodesOptions, hook: PlexdHook, why: string): 
   try {
     if (!isTerminal(hook.status.phase)) {
       const message = `The hook's outcome is unknown: ${why}, and its controller with it. Job ${hook.status.jobName} may still run if the node comes back; create a new PlexdHook to run the task again`;
-      await options.status.write(hook, failedAfterJobStatus(hook, REASON_NODE_LOST, message, options.now()));
+      await options.statusWriter.write(hook, failedAfterJobStatus(hook, REASON_NODE_LOST, message, options.now()));
       // The status writer records the Warning Event of the change to Failed, with this message.
       options.logger.warn({ hook: hook.metadata.name, node: hook.status.nodeName }, "hook's node lost, reported Failed");
     }

@@ -55,7 +55,7 @@ describe("reconcile() when an explanation cannot be read", () => {
       { hookName: "x", nodeName: "node-a", output: { tailLines: 5 } },
       { status: { ...tracked, jobName: "plexdhook-h2" } },
     );
-    hooks.set("own", "plexd-system/h2", second);
+    hooks.storeEvent("own", { type: "MODIFIED", object: second });
     const owner = {
       apiVersion: "plexd.plexsphere.com/v1alpha1",
       kind: "PlexdHook",

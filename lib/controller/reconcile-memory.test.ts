@@ -1,7 +1,7 @@
 // What the Reconciler remembers between reconciles of a hook, and that it forgets it once the hook is gone or done.
 
 import { describe, expect, test } from "bun:test";
-import { arrange, NOW } from "../../tests/support/reconciler.ts";
+import { arrange, hookDeleted, NOW } from "../../tests/support/reconciler.ts";
 import { ApiError } from "../kube/errors.ts";
 import type { Reconciler } from "./reconcile.ts";
 
@@ -10,7 +10,8 @@ const unavailable = () => new ApiError("etcdserver: leader changed", 503, "Servi
 
 /** The Reconciler's memory, read from its private fields: the point is that they do not grow for ever. */
 function remembered(reconciler: Reconciler): number {
-  const { warnedNoNode, transientSince, heldElsewhere } = reconciler as unknown as Record<string, { size: number }>;
+  const { warnedNoNode, heldElsewhere, jobCreator } = reconciler as unknown as Record<string, { size: number }>;
+  const { transientSince } = jobCreator as unknown as Record<string, { size: number }>;
   return (warnedNoNode?.size ?? 0) + (transientSince?.size ?? 0) + (heldElsewhere?.size ?? 0);
 }
 
@@ -26,7 +27,7 @@ describe("Reconciler memory", () => {
     client.hooks.remove(KEY);
     const again = client.addHook("h", { hookName: "x", nodeName: "node-a" });
     const renewed = client.hooks.put({ ...again, metadata: { ...again.metadata, uid: "uid-h-2" } });
-    hooks.set("own", KEY, renewed);
+    hooks.storeEvent("own", { type: "ADDED", object: renewed });
     clock.now += 61_000;
     await expect(reconciler.reconcile(KEY)).rejects.toThrow("leader changed");
     // Not Failed: nothing is written while the create is retried.
@@ -40,7 +41,7 @@ describe("Reconciler memory", () => {
     );
     await expect(reconciler.reconcile(KEY)).rejects.toThrow();
     expect(remembered(reconciler)).toBe(1);
-    hooks.delete("own", KEY);
+    hooks.storeEvent("own", hookDeleted("h"));
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });
@@ -53,7 +54,8 @@ describe("Reconciler memory", () => {
     await expect(reconciler.reconcile(KEY)).rejects.toThrow();
     expect(remembered(reconciler)).toBe(1);
     const hook = client.hook("h");
-    hooks.set("own", KEY, { ...(hook as NonNullable<typeof hook>), status: { phase: "Failed", message: "deleted by hand" } });
+    const failed = { ...(hook as NonNullable<typeof hook>), status: { phase: "Failed" as const, message: "deleted by hand" } };
+    hooks.storeEvent("own", { type: "MODIFIED", object: failed });
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });
@@ -67,7 +69,7 @@ describe("Reconciler memory", () => {
     });
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(1);
-    hooks.delete("own", KEY);
+    hooks.storeEvent("own", hookDeleted("h"));
     await reconciler.reconcile(KEY);
     expect(remembered(reconciler)).toBe(0);
   });

@@ -1,7 +1,7 @@
 // reconcile(key) as a table: each case is a hook and the caches, in; the API calls, outcome and status, out.
 
 import { describe, expect, test } from "bun:test";
-import { arrange, type Case, NOW } from "../../tests/support/reconciler.ts";
+import { arrange, type Case, hookDeleted, NOW } from "../../tests/support/reconciler.ts";
 import type { Job, PlexdHookStatus } from "../core/types.ts";
 import { ApiError } from "../kube/errors.ts";
 
@@ -258,11 +258,11 @@ describe("reconcile(key): hook and caches in, API calls and status out", () => {
       status: undefined,
     };
     const { client, reconciler, hooks, jobs } = arrange(c);
-    hooks.delete("own", `${NS}/h`);
+    hooks.storeEvent("own", hookDeleted("h"));
     await reconciler.reconcile(`${NS}/h`);
     expect(client.log).toEqual([]);
     client.deleteJob("plexdhook-h");
-    jobs.set(`${NS}/plexdhook-h`, client.job("plexdhook-h") as Job);
+    jobs.storeEvent({ type: "MODIFIED", object: client.job("plexdhook-h") as Job });
     await reconciler.reconcile(`${NS}/h`);
     expect(client.log).toEqual(["releaseJob plexdhook-h"]);
     expect(client.job("plexdhook-h")).toBeUndefined();

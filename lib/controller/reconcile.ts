@@ -1,6 +1,5 @@
 // reconcile(key): read the hook and its Job from the caches and converge; level-based and idempotent.
 
-import type { Logger } from "pino";
 import { JOB_FINALIZER, LABEL_HOSTNAME } from "../constants.ts";
 import { buildJob } from "../core/build-job.ts";
 import { drainAllowsJob } from "../core/drain.ts";
@@ -11,7 +10,6 @@ import { controllerRef, ownsHook, type Self, targetNode } from "../core/ownershi
 import {
   type FailedWithoutJobReason,
   REASON_INVALID_SPEC,
-  REASON_JOB_CREATE_FAILED,
   REASON_JOB_CREATED,
   REASON_JOB_DELETED,
   REASON_JOB_MISSING,
@@ -21,27 +19,22 @@ import {
 } from "../core/reasons.ts";
 import { deriveStatus, failedAfterJobStatus, failedStatus, isClaimOnly, isTerminal, notStarting } from "../core/status.ts";
 import type { Job, PlexdHook, PlexdHookStatus } from "../core/types.ts";
-import type { KubeClient } from "../kube/client.ts";
-import { errorText, isAlreadyExists, isThrottled, isTransient, isUnauthorizedByRbac } from "../kube/errors.ts";
-import type { Metrics } from "../observe/metrics.ts";
-import type { ReconcileConfig } from "./config.ts";
+import { errorText } from "../kube/errors.ts";
 import { type Diagnostics, recheckMs } from "./diagnose.ts";
-import type { Echoes } from "./echoes.ts";
 import type { EventRecorder } from "./events.ts";
-import type { HookCache } from "./hook-cache.ts";
-import type { JobCache } from "./job-cache.ts";
+import type { HookLister } from "./hook-cache.ts";
+import type { JobLister } from "./job-cache.ts";
+import { JobCreator, type JobCreatorDeps } from "./job-creator.ts";
 import {
   deletedWhileRunningMessage,
   LOG_JOB_CREATE_FAILED,
-  LOG_JOB_CREATED,
-  LOG_JOB_EXISTS,
   ownedElsewhereMessage,
   pinnedElsewhereMessage,
   unconfirmedMessage,
 } from "./messages.ts";
 import { OutputReader } from "./output.ts";
 import type { StatusWriter } from "./status-writer.ts";
-import { type Outcome, Retry } from "./work-queue.ts";
+import type { Outcome } from "./work-queue.ts";
 
 /** The node a Job's pod is pinned to (the builder's kubernetes.io/hostname nodeSelector). */
 const pinnedTo = (job: Job): string | undefined => job.spec?.template?.spec?.nodeSelector?.[LABEL_HOSTNAME];
@@ -49,24 +42,17 @@ const pinnedTo = (job: Job): string | undefined => job.spec?.template?.spec?.nod
 /** How often a hook whose Job no watch of this controller sees (it runs on another node) is looked at. */
 const UNWATCHED_JOB_RECHECK_MS = 30_000;
 
-export interface ReconcilerDeps {
-  client: KubeClient;
-  hooks: HookCache;
-  jobs: JobCache;
-  /** Told of each Job created, so its ADDED event does not reconcile the hook again. */
-  echoes: Echoes;
-  status: StatusWriter;
+export interface ReconcilerDeps extends JobCreatorDeps {
+  hooks: HookLister;
+  jobs: JobLister;
+  statusWriter: StatusWriter;
   diagnostics: Diagnostics;
   self: () => Self;
   events: EventRecorder;
-  metrics: Metrics;
-  logger: Logger;
-  config: ReconcileConfig;
-  now: () => Date;
 }
 
 /** What one reconcile acts on: the hook, the node its Job runs on, and the Job's name and cache key. */
-interface Target {
+export interface Target {
   hook: PlexdHook;
   node: string;
   jobName: string;
@@ -76,15 +62,15 @@ interface Target {
 export class Reconciler {
   // Each by key, forgotten once the hook is gone or ended; the UID tells a hook created again under its name.
   private readonly warnedNoNode = new Set<string>();
-  /** When each hook's run of transient create errors began. */
-  private readonly transientSince = new Map<string, { uid: string; since: number }>();
   /** Hooks (key → UID) whose Job name another owner holds: while they wait, the Job is read, not created again. */
   private readonly heldElsewhere = new Map<string, string>();
 
   private readonly output: OutputReader;
+  private readonly jobCreator: JobCreator;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.output = new OutputReader(deps.client, deps.logger, deps.now);
+    this.jobCreator = new JobCreator(deps);
   }
 
   async reconcile(key: string): Promise<Outcome> {
@@ -106,7 +92,7 @@ export class Reconciler {
     const node = targetNode(hook, me) as string;
     const jobName = hook.status?.jobName ?? jobNameFor(hook.metadata.name);
     const target = { hook, node, jobName, jobKey: `${hook.metadata.namespace}/${jobName}` };
-    if (hook.status?.jobName) return this.track(target);
+    if (hook.status?.jobName) return this.followJob(target);
     // A hook that drains its node waits for the fleet controller's drain (its status says so meanwhile).
     if (!drainAllowsJob(hook)) return;
     return this.ensureJob(target);
@@ -123,7 +109,7 @@ export class Reconciler {
     const known =
       this.deps.jobs.get(target.jobKey) ??
       (waiting ? await this.deps.client.getJob(hook.metadata.namespace, target.jobName) : undefined);
-    if (known) return this.record(target, known, false);
+    if (known) return this.reportJob(target, known, false);
     let desired: Job;
     try {
       desired = buildJob(hook, node, { finalizer: true });
@@ -134,46 +120,15 @@ export class Reconciler {
     return this.create(target, desired);
   }
 
-  /** Creates the hook's Job; AlreadyExists (or a create that timed out but was carried out) finds it instead. */
+  /** Creates the hook's Job, or finds it under its name; a create that cannot succeed fails the hook. */
   private async create(target: Target, desired: Job): Promise<Outcome> {
-    const { hook, node, jobName } = target;
-    const { client, logger, metrics } = this.deps;
-    const name = hook.metadata.name;
-    const started = performance.now();
-    let job: Job | undefined;
-    try {
-      job = await this.deps.echoes.writing(target.jobKey, client.createJob(desired));
-      metrics.jobCreateSeconds.observe((performance.now() - started) / 1000);
-      this.deps.echoes.wrote(target.jobKey, job.metadata?.resourceVersion);
-      logger.info({ hook: name, job: jobName, node }, LOG_JOB_CREATED);
-      this.transientSince.delete(keyOf(hook));
-      return this.record(target, job, true);
-    } catch (err) {
-      if (isAlreadyExists(err)) {
-        logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-        job = await client.getJob(hook.metadata.namespace, jobName);
-        if (!job) throw new Retry(`Job ${jobName} vanished after AlreadyExists`);
-      } else if (
-        isThrottled(err) ||
-        (isTransient(err) && this.keepTrying(hook, this.deps.config.transientRetryWindowMs)) ||
-        (isUnauthorizedByRbac(err) && this.keepTrying(hook, this.deps.config.forbiddenRetryWindowMs))
-      ) {
-        // Nothing was created: the next reconcile tries again. A 429 never fails the hook.
-        logger.warn({ hook: name, error: errorText(err) }, "job create failed, will retry");
-        throw err;
-      } else {
-        // A create that timed out may still have been carried out.
-        job = isTransient(err) ? await client.getJob(hook.metadata.namespace, jobName).catch(() => undefined) : undefined;
-        if (job) logger.info({ hook: name, job: jobName }, LOG_JOB_EXISTS);
-      }
-      if (job) return this.record(target, job, false);
-      logger.error({ hook: name, error: errorText(err) }, LOG_JOB_CREATE_FAILED);
-      return this.fail(hook, REASON_JOB_CREATE_FAILED, `Creating Job ${jobName} failed: ${errorText(err)}`);
-    }
+    const result = await this.jobCreator.create(target, desired);
+    if ("job" in result) return this.reportJob(target, result.job, result.created);
+    return this.fail(target.hook, result.reason, result.message);
   }
 
-  /** Records the Job in the status if it is this hook's: its controller owner reference carries the hook's UID. */
-  private async record(target: Target, job: Job, created: boolean): Promise<Outcome> {
+  /** Reports the Job in the hook's status if it is this hook's: its controller owner reference carries the hook's UID. */
+  private async reportJob(target: Target, job: Job, created: boolean): Promise<Outcome> {
     const { hook, node, jobName } = target;
     const { logger, now, config } = this.deps;
     const owner = controllerRef(job)?.uid;
@@ -196,13 +151,13 @@ export class Reconciler {
       return this.fail(hook, REASON_JOB_OWNED_ELSEWHERE, pinnedElsewhereMessage(jobName, pinned, node), { jobName });
     }
     const status = deriveStatus(hook, job, now(), { node });
-    await this.write(hook, job, await this.output.withOutput(hook, job, status));
+    await this.writeStatus(hook, job, await this.output.withOutput(hook, job, status));
     // After the status write, so the Event does not compete with it at the API server.
     if (created) this.deps.events.record(hook, "Normal", REASON_JOB_CREATED, `Created Job ${jobName} on node ${node}`);
   }
 
   /** Once the status names the Job: follow it to its end. Only a Job with this hook's UID as controller counts. */
-  private async track(target: Target): Promise<Outcome> {
+  private async followJob(target: Target): Promise<Outcome> {
     const { hook, node, jobName, jobKey } = target;
     const { client, jobs, diagnostics, now } = this.deps;
     // Not in the cache: just created and not yet seen, deleted, not made by us (no node label), or running
@@ -210,10 +165,10 @@ export class Reconciler {
     const cached = jobs.get(jobKey);
     const existing = cached ?? (await client.getJob(hook.metadata.namespace, jobName));
     if (existing && (controllerRef(existing)?.uid !== hook.metadata.uid || (pinnedTo(existing) ?? node) !== node)) {
-      return this.record(target, existing, false);
+      return this.reportJob(target, existing, false);
     }
     // A Job deleted once it finished still says how it ended; one deleted while running does not.
-    const gone = jobs.gone(jobKey);
+    const gone = jobs.getDeleted(jobKey);
     const job = existing ?? (gone && controllerRef(gone)?.uid === hook.metadata.uid && jobFinished(gone) ? gone : undefined);
     if (!job && isClaimOnly(hook)) {
       // A claim written by an earlier version before its create: created again only when no Job can have
@@ -223,7 +178,7 @@ export class Reconciler {
     }
     if (!job) return this.fail(hook, REASON_JOB_MISSING, jobMissingMessage(jobName));
     if (job.metadata?.deletionTimestamp && !jobFinished(job)) {
-      await this.deps.status.write(
+      await this.deps.statusWriter.write(
         hook,
         failedAfterJobStatus(hook, REASON_JOB_DELETED, deletedWhileRunningMessage(jobName), now()),
       );
@@ -234,7 +189,7 @@ export class Reconciler {
     // Pods and Events are read only when they can explain something: an exit code, or why nothing starts.
     const [pods, jobEvents] = await Promise.all([diagnostics.pods(job), diagnostics.createFailures(job)]);
     const status = await this.output.withOutput(hook, job, deriveStatus(hook, job, now(), { pods, jobEvents }));
-    await this.write(hook, job, status);
+    await this.writeStatus(hook, job, status);
     if (notStarting(status)) this.deps.events.record(hook, "Warning", REASON_POD_NOT_STARTING, status.message as string);
     // Nothing on the Job changes while its pod cannot be made or started, so look again, less often as time passes.
     const recheck = !jobFinished(job) && status.phase === "Pending" ? recheckMs(job, now()) : undefined;
@@ -244,8 +199,8 @@ export class Reconciler {
   }
 
   /** Writes the status; once it holds the outcome, the Job may go (ttlSecondsAfterFinished, garbage collection). */
-  private async write(hook: PlexdHook, job: Job, status: PlexdHookStatus): Promise<void> {
-    await this.deps.status.write(hook, status);
+  private async writeStatus(hook: PlexdHook, job: Job, status: PlexdHookStatus): Promise<void> {
+    await this.deps.statusWriter.write(hook, status);
     if (isTerminal(status.phase) && job.metadata?.finalizers?.includes(JOB_FINALIZER)) await this.deps.client.releaseJob(job);
   }
 
@@ -266,20 +221,9 @@ export class Reconciler {
     }
   }
 
-  /** Whether a hook whose Job create just failed transiently is still within its retry window. */
-  private keepTrying(hook: PlexdHook, windowMs: number): boolean {
-    const [key, uid, now] = [keyOf(hook), hook.metadata.uid, this.deps.now().getTime()];
-    const known = this.transientSince.get(key);
-    const since = known?.uid === uid ? known.since : now;
-    this.transientSince.set(key, { uid, since });
-    if (now - since < windowMs) return true;
-    this.transientSince.delete(key);
-    return false;
-  }
-
   private forget(key: string): void {
     this.warnedNoNode.delete(key);
-    this.transientSince.delete(key);
+    this.jobCreator.forget(key);
     this.heldElsewhere.delete(key);
   }
 
@@ -289,7 +233,7 @@ export class Reconciler {
     message: string,
     more: PlexdHookStatus = {},
   ): Promise<Outcome> {
-    await this.deps.status.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
+    await this.deps.statusWriter.write(hook, { ...failedStatus(hook, reason, message, this.deps.now()), ...more });
     this.deps.metrics.failedWithoutJob(reason);
     // The echo of that write is not reconciled: let the hook's own Job go now, if one is held.
     const key = keyOf(hook);

@@ -42,7 +42,7 @@ export class StatusWriter {
       throw new Retry(`status update failed: ${errorText(err)}`, { cause: err });
     }
     this.deps.echoes.wrote(keyOf(hook), updated.metadata.resourceVersion);
-    hooks.update(keyOf(hook), updated);
+    hooks.storeWritten(updated);
     if (status.phase !== hook.status?.phase) this.announce(updated, status);
     return true;
   }

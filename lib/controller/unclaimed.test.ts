@@ -20,12 +20,12 @@ describe("reportUnclaimed()", () => {
     client.faults.updateHookStatus = (hook) =>
       hook.metadata.name === "a" ? new ApiError("etcdserver: request timed out", 500, "InternalError") : undefined;
     const events = new EventRecorder(client, "node-a", quiet, () => new Date());
-    const status = new StatusWriter({ client, hooks: new HookCache(), events, echoes: new Echoes(), logger: quiet });
+    const statusWriter = new StatusWriter({ client, hooks: new HookCache(), events, echoes: new Echoes(), logger: quiet });
     const stop = new AbortController();
     const run = reportUnclaimed(
       {
         ...{ client, namespace: "plexd-system", fieldSelector: undefined, config: { afterMs: 60_000, everyMs: 5 } },
-        ...{ status, events, logger: quiet, now: () => new Date(), metrics: new Metrics() },
+        ...{ statusWriter, events, logger: quiet, now: () => new Date(), metrics: new Metrics() },
       },
       stop.signal,
     );
@@ -56,7 +56,7 @@ describe("reportUnclaimed()", () => {
     ];
     for (const [name, spec, extra] of hooks) client.addHook(name, { hookName: "x", ...spec }, extra as never);
     const events = new EventRecorder(client, "fleet", quiet, () => new Date());
-    const status = new StatusWriter({ client, hooks: new HookCache(), events, echoes: new Echoes(), logger: quiet });
+    const statusWriter = new StatusWriter({ client, hooks: new HookCache(), events, echoes: new Echoes(), logger: quiet });
     const metrics = new Metrics();
     const gauge = async () => (await metrics.unclaimedHooks.get()).values[0]?.value;
     metrics.unclaimedHooks.set(-1);
@@ -64,7 +64,7 @@ describe("reportUnclaimed()", () => {
     const run = reportUnclaimed(
       {
         ...{ client, namespace: "plexd-system", fieldSelector: undefined, config: { afterMs: 60_000, everyMs: 5 } },
-        ...{ status, events, logger: quiet, now: () => new Date(), metrics },
+        ...{ statusWriter, events, logger: quiet, now: () => new Date(), metrics },
       },
       stop.signal,
     );

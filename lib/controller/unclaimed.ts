@@ -19,7 +19,7 @@ export interface UnclaimedOptions {
   /** `status.nodeName=` where the API server can select by field; otherwise every hook is listed. */
   fieldSelector: string | undefined;
   config: UnclaimedConfig;
-  status: StatusWriter;
+  statusWriter: StatusWriter;
   events: EventRecorder;
   logger: Logger;
   now: () => Date;
@@ -66,7 +66,7 @@ async function report(options: UnclaimedOptions, hook: PlexdHook, waitedMs: numb
   const status = unclaimedStatus(hook, Math.round(waitedMs / 1000), options.now());
   try {
     // The resourceVersion guards the race with a node controller that wakes up right now.
-    await options.status.write(hook, status);
+    await options.statusWriter.write(hook, status);
   } catch (err) {
     if (!(err instanceof Retry && isConflict(err.cause))) {
       options.logger.warn({ hook: hook.metadata.name, error: errorText(err) }, "reporting an unclaimed hook failed");

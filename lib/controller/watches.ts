@@ -1,4 +1,4 @@
-// The watches that feed the controller: its hooks (an agent's: two disjoint sources by field selector) and its Jobs.
+// The list-watches behind the controller's informers: its hooks (an agent's: two disjoint sources by field selector), its Jobs.
 
 import type { Logger } from "pino";
 import { LABEL_MANAGED_BY, LABEL_NODE, MANAGED_BY_VALUE } from "../constants.ts";
@@ -11,7 +11,7 @@ import { ApiError, errorText } from "../kube/errors.ts";
 const SOURCE_OWN = "own";
 const SOURCE_ASSIGNED = "assigned";
 
-export type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
+type HookStream = AsyncIterable<WatchEvent<PlexdHook>>;
 
 export interface Watches {
   /** The first one is the primary: when it ends, the controller stops. */

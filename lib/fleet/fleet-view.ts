@@ -1,6 +1,6 @@
 // The fleet controller's view of the nodes: each Node's state, where agents are ready, and how busy each node is.
 
-import type { HookCache } from "../controller/hook-cache.ts";
+import type { HookLister } from "../controller/hook-cache.ts";
 import { keyOf } from "../core/names.ts";
 import { isTerminal } from "../core/status.ts";
 import type { Node, Pod } from "../core/types.ts";
@@ -18,12 +18,12 @@ export class FleetView {
 
   /** `anyAgent`: every Ready node counts as having an agent (agents run outside pods). */
   constructor(
-    private readonly hooks: HookCache,
+    private readonly hooks: HookLister,
     private readonly anyAgent: boolean,
   ) {}
 
-  /** Applies a Node watch event; returns whether what assignment reads of it changed. */
-  applyNode(event: ObjectChange<Node>): boolean {
+  /** Takes in a Node watch event; returns whether what assignment reads of it changed. */
+  storeNode(event: ObjectChange<Node>): boolean {
     const view = nodeView(event.object);
     const before = this.nodeMap.get(view.name);
     if (event.type === "DELETED") this.nodeMap.delete(view.name);
@@ -31,8 +31,8 @@ export class FleetView {
     return event.type === "DELETED" || !Bun.deepEquals(before, view);
   }
 
-  /** Applies an agent pod watch event; returns whether a node's agent readiness may have changed. */
-  applyAgent(event: ObjectChange<Pod>): boolean {
+  /** Takes in an agent pod watch event; returns whether a node's agent readiness may have changed. */
+  storeAgent(event: ObjectChange<Pod>): boolean {
     const key = keyOf(event.object);
     const before = this.agentPods.get(key);
     const view = agentView(event.object);
@@ -69,7 +69,7 @@ export class FleetView {
     const at = performance.now();
     if (this.counted && at - this.counted.at < BUSY_TTL_MS) return this.counted.busy;
     const busy = new Map<string, number>();
-    for (const hook of this.hooks.values()) {
+    for (const hook of this.hooks.list()) {
       const node = hook.spec.nodeName || hook.status?.nodeName;
       if (node && !isTerminal(hook.status?.phase)) busy.set(node, (busy.get(node) ?? 0) + 1);
     }

@@ -2,7 +2,7 @@
 // can never run on, and create the Jobs a node agent may not (privileged, control-plane).
 
 import type { Logger } from "pino";
-import type { HookCache } from "../controller/hook-cache.ts";
+import type { HookLister } from "../controller/hook-cache.ts";
 import type { Reconciler } from "../controller/reconcile.ts";
 import type { StatusWriter } from "../controller/status-writer.ts";
 import type { Outcome } from "../controller/work-queue.ts";
@@ -21,11 +21,11 @@ const UNASSIGNABLE_RECHECK_MS = 30_000;
 
 export interface FleetReconcilerDeps {
   client: KubeClient;
-  hooks: HookCache;
+  hooks: HookLister;
   view: FleetView;
-  status: StatusWriter;
+  statusWriter: StatusWriter;
   /** The node agents' reconcile, acting as the fleet (role "fleet"): it creates only what needsFleet() says. */
-  jobs: Reconciler;
+  jobReconciler: Reconciler;
   metrics: Metrics;
   logger: Logger;
   now: () => Date;
@@ -49,7 +49,7 @@ export class FleetReconciler {
       const hostname = hostnameMismatch(this.deps.view.node(hook.spec.nodeName));
       if (hostname !== undefined) return this.refuseNode(hook, hook.spec.nodeName, hostname);
     }
-    return this.deps.jobs.reconcile(key);
+    return this.deps.jobReconciler.reconcile(key);
   }
 
   /**
@@ -65,20 +65,23 @@ export class FleetReconciler {
 
   /** Writes the assignment (or why there is none); the write's resourceVersion guards against an agent's claim. */
   private async assign(hook: PlexdHook): Promise<Outcome> {
-    const { view, status, logger, now } = this.deps;
+    const { view, statusWriter, logger, now } = this.deps;
     const choice = chooseNode(hook, view.nodes(), view.agents(), view.busy());
     if ("why" in choice) {
-      await status.write(hook, noReadyNodeStatus(hook, choice.why, now()));
+      await statusWriter.write(hook, noReadyNodeStatus(hook, choice.why, now()));
       return { requeueAfterMs: UNASSIGNABLE_RECHECK_MS };
     }
-    await status.write(hook, assignedStatus(hook, choice.node, now()));
+    await statusWriter.write(hook, assignedStatus(hook, choice.node, now()));
     view.addBusy(choice.node);
     logger.info({ hook: hook.metadata.name, node: choice.node }, "hook assigned to a node");
   }
 
   private async refuseNode(hook: PlexdHook, node: string, hostname: string): Promise<Outcome> {
     const reason = REASON_NODE_HOSTNAME_MISMATCH;
-    await this.deps.status.write(hook, failedStatus(hook, reason, hostnameMismatchMessage(node, hostname), this.deps.now()));
+    await this.deps.statusWriter.write(
+      hook,
+      failedStatus(hook, reason, hostnameMismatchMessage(node, hostname), this.deps.now()),
+    );
     this.deps.metrics.failedWithoutJob(reason);
   }
 }

@@ -12,7 +12,8 @@ import { StatusWriter } from "../../lib/controller/status-writer.ts";
 import type { Outcome } from "../../lib/controller/work-queue.ts";
 import { keyOf } from "../../lib/core/names.ts";
 import type { Self } from "../../lib/core/ownership.ts";
-import type { Job, PlexdHookSpec, PlexdHookStatus } from "../../lib/core/types.ts";
+import type { Job, PlexdHook, PlexdHookSpec, PlexdHookStatus } from "../../lib/core/types.ts";
+import type { ObjectChange } from "../../lib/kube/client.ts";
 import { Metrics } from "../../lib/observe/metrics.ts";
 import { type Faults, MemoryClient } from "./memory-client.ts";
 
@@ -56,6 +57,11 @@ export interface Arrangement {
   config?: Partial<ReconcilerDeps["config"]>;
 }
 
+/** The watch event of hook `name`'s deletion, for the hook cache. */
+export function hookDeleted(name: string): ObjectChange<PlexdHook> {
+  return { type: "DELETED", object: { metadata: { name, namespace: NS }, spec: { hookName: "x" } } as PlexdHook };
+}
+
 /** Sets up the client and the caches as the case says, and a Reconciler over them. */
 export function arrange(c: Case, options: Arrangement = {}) {
   const client = new MemoryClient();
@@ -63,7 +69,7 @@ export function arrange(c: Case, options: Arrangement = {}) {
   const created = new Date(NOW.getTime() - (c.hook.ageSeconds ?? 1) * 1000);
   const hook = client.addHook("h", { hookName: "x", ...c.hook.spec }, { status: c.hook.status, created });
   const hooks = new HookCache();
-  hooks.set("own", keyOf(hook), hook);
+  hooks.storeEvent("own", { type: "ADDED", object: hook });
   const jobs = new JobCache();
   if (c.job) {
     const uid = c.job.owner === "other" ? "uid-other" : hook.metadata.uid;
@@ -83,10 +89,10 @@ export function arrange(c: Case, options: Arrangement = {}) {
       }),
       status: c.job.status,
     });
-    if (c.job.where === "cached") jobs.set(keyOf(job), job);
+    if (c.job.where === "cached") jobs.storeEvent({ type: "ADDED", object: job });
     if (c.job.where === "gone") {
       client.jobs.remove(keyOf(job));
-      jobs.remove(keyOf(job), job);
+      jobs.storeEvent({ type: "DELETED", object: job });
     }
   }
   const now = options.now ?? (() => NOW);
@@ -96,7 +102,7 @@ export function arrange(c: Case, options: Arrangement = {}) {
     hooks,
     jobs,
     echoes: new Echoes(),
-    status: new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet }),
+    statusWriter: new StatusWriter({ client, hooks, events, echoes: new Echoes(), logger: quiet }),
     diagnostics: new Diagnostics(client, now),
     self: () => ({ role: "agent", nodeName: "node-a", leader: false, ...c.self }),
     events,

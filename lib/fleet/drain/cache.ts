@@ -22,8 +22,8 @@ export class DrainCache {
   private readonly hookMap = new Map<string, PlexdHook>();
   private readonly nodeMap = new Map<string, DrainNodeView>();
 
-  /** Applies a hook watch event; returns the nodes whose drains it may change. Only hooks with drain enabled are kept. */
-  applyHook(event: ObjectChange<PlexdHook>): string[] {
+  /** Takes in a hook watch event; returns the nodes whose drains it may change. Only hooks with drain enabled are kept. */
+  storeHook(event: ObjectChange<PlexdHook>): string[] {
     const key = keyOf(event.object);
     const before = this.hookMap.get(key);
     if (event.type === "DELETED" || event.object.spec.drain?.enabled !== true) this.hookMap.delete(key);
@@ -31,15 +31,15 @@ export class DrainCache {
     return [...new Set([...nodesOf(before), ...nodesOf(this.hookMap.get(key))])];
   }
 
-  /** Takes the answer to our own write, unless the watch already brought a newer copy. */
-  updateHook(hook: PlexdHook): void {
+  /** Takes in the answer to our own write, unless the watch already brought a newer copy. */
+  storeWritten(hook: PlexdHook): void {
     const key = keyOf(hook);
     const held = this.hookMap.get(key);
     if (held && atLeastAsNew(hook.metadata, held.metadata)) this.hookMap.set(key, hook);
   }
 
-  /** Applies a Node watch event (or the answer to our patch); returns whether what the drain reads of it changed. */
-  applyNode(event: ObjectChange<Node>): boolean {
+  /** Takes in a Node watch event (or the answer to our patch); returns whether what the drain reads of it changed. */
+  storeNode(event: ObjectChange<Node>): boolean {
     const view = drainNodeView(event.object);
     const before = this.nodeMap.get(view.name);
     if (event.type === "DELETED") return this.nodeMap.delete(view.name);

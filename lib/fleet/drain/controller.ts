@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import type { RetryConfig } from "../../controller/config.ts";
 import { EventRecorder } from "../../controller/events.ts";
-import { pumpWatch } from "../../controller/pump.ts";
+import { Informer, waitForCacheSync } from "../../controller/informer.ts";
 import { WorkQueue } from "../../controller/work-queue.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { errorText } from "../../kube/errors.ts";
@@ -55,26 +55,34 @@ export class DrainController implements Duty {
     const events = new EventRecorder(client, "plexd-hook-fleet", logger, now);
     const canStart = this.options.canStart ?? (() => true);
     const steps = new DrainSteps({ client, cache, events, namespace, canStart, logger, metrics, now });
-    const [hookStream, nodeStream] = await Promise.all([
+    const [hookWatch, nodeWatch] = await Promise.all([
       client.watchHooks({ namespace, signal }),
       client.watchNodes({ namespace: "", signal }),
     ]);
-    const unsynced = new Set(["hooks", "nodes"]);
-    const synced = Promise.withResolvers<void>();
-    signal.addEventListener("abort", () => synced.resolve(), { once: true });
-    const onSynced = (source: string) => (): void => {
-      if (unsynced.delete(source) && unsynced.size === 0) synced.resolve();
-    };
-    const background = [
-      pumpWatch(hookStream, "plexdhooks", this.options.metrics, onSynced("hooks"), (event) => {
-        for (const node of cache.applyHook(event)) queue.add(node);
+    // The queue is keyed by node: a hook change enqueues the nodes whose drains it may change.
+    const informers = [
+      new Informer({
+        resource: "plexdhooks",
+        listWatch: hookWatch,
+        metrics,
+        store: (event) => cache.storeHook(event),
+        handler: (nodes) => {
+          for (const node of nodes) queue.add(node);
+        },
       }),
-      pumpWatch(nodeStream, "nodes", this.options.metrics, onSynced("nodes"), (event) => {
-        const name = event.object.metadata?.name ?? "";
-        if (cache.applyNode(event) && cache.concerns(name, namespace)) queue.add(name);
+      new Informer({
+        resource: "nodes",
+        listWatch: nodeWatch,
+        metrics,
+        store: (event) => cache.storeNode(event),
+        handler: (changed, event) => {
+          const name = event.object.metadata?.name ?? "";
+          if (changed && cache.concerns(name, namespace)) queue.add(name);
+        },
       }),
     ];
-    await synced.promise;
+    const background = informers.map((informer) => informer.run());
+    await waitForCacheSync(signal, informers);
     const resync = (): void => {
       for (const node of cache.nodesToLook(namespace)) queue.add(node);
     };

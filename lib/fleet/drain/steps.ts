@@ -57,13 +57,13 @@ export class DrainSteps {
     try {
       switch (step.kind) {
         case "addFinalizer":
-          cache.updateHook(
+          cache.storeWritten(
             await client.setHookFinalizers(step.hook, [...(step.hook.metadata.finalizers ?? []), DRAIN_FINALIZER]),
           );
           return;
         case "removeFinalizer": {
           const kept = (step.hook.metadata.finalizers ?? []).filter((f) => f !== DRAIN_FINALIZER);
-          cache.updateHook(await client.setHookFinalizers(step.hook, kept));
+          cache.storeWritten(await client.setHookFinalizers(step.hook, kept));
           return;
         }
         case "status":
@@ -76,7 +76,7 @@ export class DrainSteps {
             unschedulable,
             annotations: { [ANNOTATION_CORDONED_BY]: cordonedBy },
           });
-          cache.applyNode({ type: "MODIFIED", object: answer });
+          cache.storeNode({ type: "MODIFIED", object: answer });
           logger.info({ node, hook: step.hook && keyOf(step.hook), ...step.patch }, "node patched for a drain");
           if (step.hook && step.event) this.record(step.hook, step.event);
           return;
@@ -134,7 +134,7 @@ export class DrainSteps {
   /** Writes the status if it changed, then records the step's Event. */
   private async writeStatus(hook: PlexdHook, status: PlexdHookStatus, event?: DrainEvent): Promise<void> {
     if (Bun.deepEquals(status, hook.status ?? {})) return;
-    this.deps.cache.updateHook(await this.deps.client.updateHookStatus(hook, status));
+    this.deps.cache.storeWritten(await this.deps.client.updateHookStatus(hook, status));
     if (status.drain?.stage !== hook.status?.drain?.stage) {
       this.deps.logger.info({ hook: keyOf(hook), node: status.drain?.nodeName, stage: status.drain?.stage }, "drain stage");
     }
