@@ -3,7 +3,7 @@
 // its own). Writes bench/results/<date>-<machine>.md and its plots. Benchmarks report; they never gate CI.
 
 import { fleet, fleetNodes } from "./fleet.ts";
-import { bursts, singleHooks } from "./latency.ts";
+import { burstsApart, singleHooks } from "./latency.ts";
 import { memory, startup } from "./startup.ts";
 import { newResults, withBench } from "./support/context.ts";
 import { writeResults } from "./support/report.ts";
@@ -14,9 +14,9 @@ const steps = process.env.BENCH_MEMORY_STEPS?.split(",").map(Number) ?? (full ? 
 await withBench({ name: "bench", nodes: ["node-a", "node-b", "node-c"] }, results, async (bench) => {
   await startup(bench);
   await singleHooks(bench);
-  await bursts(bench);
   await memory(bench, steps);
 });
+await burstsApart(results);
 if (full) {
   const nodes = fleetNodes(Number(process.env.BENCH_FLEET_NODES ?? 200));
   await withBench({ name: "fleet", nodes, auditLog: true }, results, (bench) => fleet(bench, nodes));

@@ -64,24 +64,25 @@ export async function burst(rest: Rest, observer: Observer, n: number, creators:
 }
 
 /**
- * Waits (up to capMs) until the Jobs in `namespaces` have finished, so the next phase shares the API
- * server as little as possible with the last one's aftermath (the Job controller works through Jobs at
- * its client's 20 requests/s, so a large backlog may outlast the cap; every side then meets it).
+ * Waits (up to capMs) until every Job in `namespaces` has a ready pod or has finished, so the next phase
+ * shares the API server as little as possible with the last one's aftermath: the Job controller works
+ * through a burst's Jobs at its client's 20 requests/s (a pod create and a status write each), over a
+ * minute and a half for 1,000 Jobs. A side that meets that backlog is slowed by it, so a cap shorter
+ * than that favours whichever side goes first.
  */
 export async function settle(rest: Rest, namespaces: string[], capMs: number): Promise<string> {
   const started = performance.now();
   for (;;) {
     let open = 0;
     for (const ns of namespaces) {
-      const jobs = await rest.request<{ items: Array<{ status?: { succeeded?: number; failed?: number } }> }>(
-        "GET",
-        jobsPath(ns),
-      );
-      open += jobs.items.filter((j) => !(j.status?.succeeded || j.status?.failed)).length;
+      const jobs = await rest.request<{
+        items: Array<{ status?: { succeeded?: number; failed?: number; ready?: number } }>;
+      }>("GET", jobsPath(ns));
+      open += jobs.items.filter((j) => !(j.status?.succeeded || j.status?.failed || j.status?.ready)).length;
     }
     const took = (performance.now() - started) / 1000;
-    if (open === 0) return `earlier Jobs all finished after ${took.toFixed(1)} s`;
-    if (took * 1000 > capMs) return `${open} earlier Jobs still unfinished after ${took.toFixed(0)} s; going on`;
+    if (open === 0) return `earlier Jobs all running or finished after ${took.toFixed(1)} s`;
+    if (took * 1000 > capMs) return `${open} earlier Jobs still without a ready pod after ${took.toFixed(0)} s; going on`;
     await Bun.sleep(1_000);
   }
 }
