@@ -25,3 +25,20 @@ test("no code in lib/ or main.ts imports from tests/: test helpers serve tests o
   const importing = files.filter((f) => /from "(\.\.\/)+tests\//.test(readFileSync(join(root, f), "utf8")));
   expect(importing).toEqual([]);
 });
+
+test("lib/ files past 220 lines are the ones CONTRIBUTING lists with why, and none passes 300", () => {
+  const root = join(import.meta.dir, "..");
+  const contributing = readFileSync(join(root, "CONTRIBUTING.md"), "utf8");
+  const section = /<!-- long-files:begin -->([\s\S]*?)<!-- long-files:end -->/.exec(contributing)?.[1] ?? "";
+  const listed = [...section.matchAll(/^- `([^`]+)`:/gm)].map((m) => m[1]);
+  const lengths = [...new Glob("lib/**/*.ts").scanSync(root)]
+    .filter((f) => !f.endsWith(".test.ts"))
+    .map((f) => [f, readFileSync(join(root, f), "utf8").split("\n").length - 1] as const);
+  expect(
+    lengths
+      .filter(([, n]) => n > 220)
+      .map(([f]) => f)
+      .sort(),
+  ).toEqual(listed.sort());
+  expect(lengths.filter(([, n]) => n > 300)).toEqual([]);
+});
