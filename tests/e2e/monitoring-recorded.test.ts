@@ -1,6 +1,7 @@
 // The alerting rules over series recorded from the /metrics of real processes laid out as installed (node agents for
 // node-a and node-b, two fleet controller replicas), one scrape a second replayed by promtool at that pace: hooks that
-// fail, hooks stuck Pending (one on a node without an agent), the API server restarted, the fleet's Lease holder killed.
+// fail, hooks stuck Pending (one on a node without an agent, so unclaimed), the API server restarted, the fleet's Lease
+// holder killed.
 // Also the chart's PodMonitor and PrometheusRule against the Prometheus Operator's own CRDs.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -10,7 +11,7 @@ import { prometheusOperatorCrds } from "../cluster/prometheus-operator.ts";
 import { ensurePromtool } from "../cluster/promtool.ts";
 import { RULES, readRules } from "../support/monitoring.ts";
 import { metricNames } from "../support/promql.ts";
-import { type AlertCase, labelText, replayRules, type Scrape, valueIn } from "../support/recording.ts";
+import { type AlertCase, labelText, repeatSpan, replayRules, type Scrape, seriesLabels, valueIn } from "../support/recording.ts";
 import { hookYaml, type Setup, sharedCluster } from "./support/cluster.ts";
 import { type Operator, REPO, startOperator } from "./support/operator.ts";
 import { Recorder } from "./support/recorder.ts";
@@ -25,7 +26,18 @@ let fleet: Operator[] = [];
 let recorder: Recorder;
 let promtool: string;
 /** Scrape indexes (= seconds) of what happened. */
-const at = { invalid: 0, failed: 0, pending: 0, apiDown: 0, restarted: 0, kill: 0, takeover: 0, end: 0 };
+const at = {
+  invalid: 0,
+  failed: 0,
+  pending: 0,
+  unclaimed: 0,
+  apiDown: 0,
+  restarted: 0,
+  kill: 0,
+  takeover: 0,
+  recounted: 0,
+  end: 0,
+};
 let leader = "";
 let follower = "";
 
@@ -75,6 +87,7 @@ beforeAll(async () => {
   at.failed = await recorder.until("2 Failed hooks", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Failed" }) === 2);
   // The unpullable one, and the one on node-c once the fleet reported it.
   at.pending = await recorder.until("2 Pending hooks", (s) => valueIn(s, "plexd_hook_hooks", { ...own, phase: "Pending" }) === 2);
+  at.unclaimed = await recorder.until("the unclaimed hook counted", (s) => valueIn(s, "plexd_hook_unclaimed_hooks", own) === 1);
 
   at.apiDown = recorder.scrapes.length;
   await env.cluster.stopApiServer();
@@ -87,7 +100,9 @@ beforeAll(async () => {
   await fleet[FLEET.indexOf(leader)]!.stop("SIGKILL");
   const takenOver = (s: Scrape) => valueIn(s, "plexd_hook_leader", { pod: follower }) === 1;
   at.takeover = await recorder.until("the follower to take the Lease", takenOver, at.kill, 150_000);
-  await recorder.until("3 more scrapes", () => true, at.takeover + 3);
+  const recounted = (s: Scrape) => valueIn(s, "plexd_hook_unclaimed_hooks", { pod: follower }) === 1;
+  at.recounted = await recorder.until("the new holder to count the unclaimed hook", recounted, at.takeover);
+  await recorder.until("3 more scrapes", () => true, at.recounted + 3);
   recorder.stop();
   at.end = recorder.scrapes.length - 1;
   if (process.env.PLEXD_E2E_VERBOSE) {
@@ -147,6 +162,30 @@ describe("series recorded from real operators", () => {
     );
   });
 
+  test("PlexdHookUnclaimed fires for the hook on node-c (no agent) once the Lease holder has counted it for 10 minutes; the new holder's count starts the 10 minutes again", () => {
+    const firing = [{ severity: "warning", namespace: NS }];
+    const counted = (s: Scrape) => valueIn(s, "plexd_hook_unclaimed_hooks") > 0;
+    // Had the first holder lived on: from its last look that did not count the hook.
+    const cut = recorder.scrapes.slice(0, at.kill);
+    const since = cut.findLastIndex((s) => !counted(s)) + 1;
+    expect(since).toBeGreaterThanOrEqual(at.unclaimed);
+    passes(
+      promtoolTest(cut, 15 * 60, [
+        { alertname: "PlexdHookUnclaimed", at: since + 10 * 60 - 5, firing: [] },
+        { alertname: "PlexdHookUnclaimed", at: since + 10 * 60 + 5, firing },
+      ]),
+    );
+    // The whole recording: no one counted it between the kill and the new holder's first look.
+    const again = recorder.scrapes.findLastIndex((s) => !counted(s)) + 1;
+    expect(again).toBeGreaterThan(at.kill);
+    passes(
+      promtoolTest(recorder.scrapes, 15 * 60, [
+        { alertname: "PlexdHookUnclaimed", at: again + 10 * 60 - 5, firing: [] },
+        { alertname: "PlexdHookUnclaimed", at: again + 10 * 60 + 5, firing },
+      ]),
+    );
+  });
+
   test("PlexdHookNoLeader stays quiet through the real handover, and fires had no one taken over", () => {
     const quiet = [at.kill, at.takeover, at.end + 5 * 60].map((t) => ({ alertname: "PlexdHookNoLeader", at: t, firing: [] }));
     passes(promtoolTest(recorder.scrapes, 10 * 60, quiet));
@@ -166,6 +205,25 @@ describe("series recorded from real operators", () => {
         30 * 60,
         times.map((t) => ({ alertname: "PlexdHookWatchRestarts", at: t, firing: [] })),
       ),
+    );
+  });
+
+  test("PlexdHookWatchRestarts fires for every watch the burst restarted, had the API server restarted like that every 2 minutes", () => {
+    const restarts = recorder.scrapes.map(
+      (s) => new Map([...s].filter(([series]) => series.startsWith("plexd_hook_watch_restarts_total{"))),
+    );
+    // The burst, from the API server's stop to the Lease holder's kill: 15 of them, 2 minutes apart, take 30 minutes.
+    const replayed = repeatSpan(restarts, at.apiDown, at.kill, 120, 15);
+    // Each watch's count when the burst was over, from the last scrape of its pod before the kill.
+    const restarted = [...new Map(restarts.slice(0, at.kill).flatMap((s) => [...s]))].filter(([, value]) => value > 0);
+    expect(restarted.length).toBeGreaterThan(0);
+    // Five bursts in every 10 minutes: more than 3 restarts even for a watch that restarted once a burst.
+    const firing = restarted.map(([series]) => ({ severity: "warning", ...seriesLabels(series) }));
+    passes(
+      promtoolTest(replayed, 0, [
+        { alertname: "PlexdHookWatchRestarts", at: at.apiDown + 14 * 60, firing: [] },
+        { alertname: "PlexdHookWatchRestarts", at: at.apiDown + 26 * 60, firing },
+      ]),
     );
   });
 });

@@ -175,7 +175,7 @@ describe("a PlexdRollout under faults", () => {
 });
 
 describe("who may create a PlexdRollout", () => {
-  test("only someone with the rights of its hooks; pausing needs no hook rights", async () => {
+  test("only someone with the rights of its hooks (privileged and allowControlPlane templates need their opt-ins); pausing needs no hook rights", async () => {
     const bind = (name: string, role: string, user: string) =>
       env.k(["create", "rolebinding", name, `--clusterrole=${role}`, `--user=${user}`, "-n", NS]);
     await bind("rita-rollouts", "plexd-hook-rollout-author", "rita");
@@ -184,10 +184,10 @@ describe("who may create a PlexdRollout", () => {
     await bind("pam-rollouts", "plexd-hook-rollout-author", "pam");
     await bind("pam-hooks", "plexd-hook-author", "pam");
     await bind("pam-privileged", "plexd-hook-privileged-author", "pam");
-    const as = (user: string, name: string, privileged = false) =>
+    const as = (user: string, name: string, optIns: { privileged?: boolean; allowControlPlane?: boolean } = {}) =>
       env.tryK(
         ["create", "--as", user, "-f", "-"],
-        rolloutJson(name, NS, { nodeSelector: zone("z2"), paused: true, template: { hookName: "x", privileged } }),
+        rolloutJson(name, NS, { nodeSelector: zone("z2"), paused: true, template: { hookName: "x", ...optIns } }),
       );
     const rita = await as("rita", "by-rita");
     expect(rita.code).not.toBe(0);
@@ -195,9 +195,16 @@ describe("who may create a PlexdRollout", () => {
       "a PlexdRollout creates PlexdHooks: rita may not create plexdhooks in namespace e2e-rollout-ctl",
     );
     expect((await as("hank", "by-hank")).code).toBe(0);
-    const privileged = await as("hank", "by-hank-privileged", true);
+    const privileged = await as("hank", "by-hank-privileged", { privileged: true });
+    expect(privileged.code).not.toBe(0);
     expect(privileged.stderr).toContain("privileged hooks are opt-in: hank may not use plexdhooks/privileged");
-    expect((await as("pam", "by-pam-privileged", true)).code).toBe(0);
+    expect((await as("pam", "by-pam-privileged", { privileged: true })).code).toBe(0);
+    const controlPlane = await as("hank", "by-hank-control-plane", { allowControlPlane: true });
+    expect(controlPlane.code).not.toBe(0);
+    expect(controlPlane.stderr).toContain(
+      "hooks on control-plane nodes are opt-in: hank may not use plexdhooks/control-plane in namespace e2e-rollout-ctl, so may not create a rollout with allowControlPlane",
+    );
+    expect((await as("pam", "by-pam-control-plane", { allowControlPlane: true })).code).toBe(0);
     const resume = await env.tryK([
       "patch",
       "pr",
@@ -212,7 +219,7 @@ describe("who may create a PlexdRollout", () => {
       '{"spec":{"paused":false}}',
     ]);
     expect(resume.code).toBe(0);
-    await env.k(["delete", "pr", "by-hank", "by-pam-privileged", "-n", NS]);
+    await env.k(["delete", "pr", "by-hank", "by-pam-privileged", "by-pam-control-plane", "-n", NS]);
   }, 60_000);
 });
 

@@ -321,11 +321,14 @@ export class MemoryClient implements KubeClient {
 
   /** Every eviction asked for, in order (namespace/name). */
   readonly evictions: string[] = [];
+  /** The gracePeriodSeconds each eviction asked for (undefined: none given), in the order of `evictions`. */
+  readonly evictionGracePeriods: (number | undefined)[] = [];
   /** Plays the PodDisruptionBudgets: the refusal for a pod, if any; otherwise an evicted pod is gone at once. */
   refuseEviction: (pod: Pod) => string | undefined = () => undefined;
 
-  async evictPod(namespace: string, name: string): Promise<Eviction> {
+  async evictPod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<Eviction> {
     this.evictions.push(`${namespace}/${name}`);
+    this.evictionGracePeriods.push(gracePeriodSeconds);
     const pod = this.podObjects.objects.get(`${namespace}/${name}`);
     if (!pod) return { outcome: "gone" };
     const why = this.refuseEviction(pod);

@@ -107,3 +107,40 @@ export function replayRules(
   rmSync(dir, { recursive: true, force: true });
   return { code: proc.exitCode ?? 1, out: `${proc.stdout}${proc.stderr}` };
 }
+
+/**
+ * The counters of `scrapes` as if the span `from` to `to` (exclusive) had come back every `every` scrapes,
+ * `times` times in all: the scrapes before `from`, then each replay with every series raised by what it
+ * rose over the span (so the counters keep counting), its last value held until the next replay. A series
+ * gone within the span (its pod killed) keeps its last value. Every series of `scrapes` is taken for a counter.
+ */
+export function repeatSpan(scrapes: readonly Scrape[], from: number, to: number, every: number, times: number): Scrape[] {
+  if (to - from > every) throw new RangeError(`a span of ${to - from} scrapes does not fit in ${every}`);
+  const before = scrapes[from - 1] ?? new Map<string, number>();
+  const span: Scrape[] = [];
+  let carried = new Map(before);
+  for (const scrape of scrapes.slice(from, to)) {
+    carried = new Map([...carried, ...scrape]);
+    span.push(carried);
+  }
+  const end = span.at(-1) ?? before;
+  const rise = new Map([...end].map(([series, value]) => [series, value - (before.get(series) ?? 0)]));
+  const out = scrapes.slice(0, from);
+  for (let round = 0; round < times; round++) {
+    for (let i = 0; i < every; i++) {
+      const source = span[Math.min(i, span.length - 1)] ?? end;
+      const scrape: Scrape = new Map();
+      for (const [series, step] of rise) {
+        const value = source.get(series) ?? (round > 0 ? (before.get(series) ?? 0) : undefined);
+        if (value !== undefined) scrape.set(series, value + round * step);
+      }
+      out.push(scrape);
+    }
+  }
+  return out;
+}
+
+/** The labels of a series named as in a Scrape (`name{k="v",...}`). */
+export function seriesLabels(series: string): Record<string, string> {
+  return Object.fromEntries([...series.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]));
+}

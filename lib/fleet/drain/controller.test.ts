@@ -98,6 +98,19 @@ test("a drain cordons the node naming the hook, evicts all but the DaemonSet's p
   expect(client.hook("h")?.status?.drain?.message).toBe("Node node-a uncordoned");
 });
 
+test.each<[string, Partial<DrainSpec>, (number | undefined)[]]>([
+  ["spec.drain.gracePeriodSeconds goes with every eviction", { gracePeriodSeconds: 5 }, [5, 5]],
+  ["gracePeriodSeconds 0 goes with every eviction too", { gracePeriodSeconds: 0 }, [0, 0]],
+  ["without gracePeriodSeconds the evictions give none: each pod's own applies", {}, [undefined, undefined]],
+])("%s", async (_, drain, gracePeriods) => {
+  const client = cluster();
+  addHook(client, "h", drain);
+  start(client);
+  await waitStage(client, "h", "Complete");
+  expect(client.evictions.toSorted()).toEqual(["apps/web-1", "apps/web-2"]);
+  expect(client.evictionGracePeriods).toEqual(gracePeriods);
+});
+
 test("a PodDisruptionBudget that refuses: Blocked naming the pod and the budget, then Failed DrainTimeout, node uncordoned", async () => {
   const client = cluster();
   const PDB = "The disruption budget web-pdb needs 2 healthy pods and has 2 currently";

@@ -178,6 +178,30 @@ test("a hook deleted mid-drain uncordons the node and then goes", () => {
   expect(world.view).toEqual(node());
 });
 
+/** A drained hook whose Job runs: what the node agent writes once it created the Job. */
+function jobRuns(world: World, name: string): void {
+  const h = world.get(name);
+  world.hooks.set(name, { ...h, status: { ...h.status, phase: "Running", jobName: `plexdhook-${name}` } });
+}
+
+test.each<[string, DrainNodeView]>([
+  ["the node it cordoned is uncordoned, then the hook goes", node()],
+  ["a node cordoned before the drain stays cordoned, and the hook goes", node({ unschedulable: true })],
+])("a hook deleted while its Job runs after the drain completed: %s", (_, before) => {
+  const world = new World(before);
+  world.add(hook("a"));
+  world.settle();
+  expect(world.stage("a")).toBe("Complete");
+  expect(world.view.unschedulable).toBe(true);
+  jobRuns(world, "a");
+  world.settle();
+  expect(world.stage("a")).toBe("Complete");
+  world.remove("a");
+  world.settle();
+  expect(world.hooks.has("a")).toBe(false);
+  expect(world.view).toEqual(before);
+});
+
 test("a hook deleted while waiting for the node leaves the holder's drain alone", () => {
   const world = new World(node());
   world.add(hook("a", { created: 1 }), hook("b", { created: 2 }));

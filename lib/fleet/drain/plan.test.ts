@@ -106,6 +106,8 @@ describe("handing the node back when the hook ends", () => {
   const done = (name: string, extra: Parameters<typeof hook>[1] = {}) =>
     hook(name, { finalizer: true, stage: "Complete", startedAt: STARTED, phase: "Succeeded", ...extra });
   const released = (name: string, extra: Parameters<typeof hook>[1] = {}) => done(name, { stage: "Released", ...extra });
+  /** Deleted after the drain, while the Job it waited for runs. */
+  const deletedRunning = { phase: "Running", jobName: "plexdhook-a", deleting: true } as const;
 
   test.each<[string, PlexdHook[], DrainNodeView | undefined, string]>([
     [
@@ -151,6 +153,26 @@ describe("handing the node back when the hook ends", () => {
       node({ unschedulable: true, cordonedBy: key("a") }),
       "status a - Released: Node node-a uncordoned",
     ],
+    [
+      "a hook deleted while its Job runs after the drain completed hands back the node it cordoned",
+      [done("a", deletedRunning)],
+      node({ unschedulable: true, cordonedBy: key("a") }),
+      "status a Running Released: Node node-a uncordoned",
+    ],
+    [
+      "then, still deleting, it uncordons the node and removes the annotation",
+      [released("a", deletedRunning)],
+      node({ unschedulable: true, cordonedBy: key("a") }),
+      'patchNode a {"unschedulable":false,"cordonedBy":null}',
+    ],
+    ["then its finalizer goes", [released("a", deletedRunning)], node(), "removeFinalizer a"],
+    [
+      "a hook deleted while its Job runs on a node cordoned before the drain leaves the cordon",
+      [done("a", deletedRunning)],
+      node({ unschedulable: true }),
+      "status a Running Released: Node node-a stays cordoned: it was cordoned before this drain",
+    ],
+    ["and then only loses its finalizer", [released("a", deletedRunning)], node({ unschedulable: true }), "removeFinalizer a"],
     [
       "a hook deleted before its drain began only loses the finalizer",
       [hook("a", { finalizer: true, deleting: true })],

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { MemoryRolloutClient } from "../../../tests/support/memory-rollout-client.ts";
 import { ApiError } from "../../kube/errors.ts";
 import { RolloutController } from "./controller.ts";
+import type { PlexdRolloutSpec } from "./types.ts";
 
 const logger = pino({ level: process.env.DBG ? "debug" : "silent" });
 const stops: AbortController[] = [];
@@ -44,6 +45,21 @@ async function drive(client: MemoryRolloutClient, name: string) {
     return (status?.phase === "Succeeded" || status?.phase === "Failed") && status;
   });
 }
+
+/** Edits the rollout's spec as kubectl would, with a new generation; returns that generation. */
+function edit(client: MemoryRolloutClient, name: string, spec: Partial<PlexdRolloutSpec>): number {
+  const current = client.rollout(name);
+  const generation = (current.metadata.generation ?? 1) + 1;
+  client.rollouts.put({ ...current, metadata: { ...current.metadata, generation }, spec: { ...current.spec, ...spec } });
+  return generation;
+}
+
+/** The controller planned with `generation` of the rollout's spec and wrote what it saw. */
+const planned = (client: MemoryRolloutClient, name: string, generation: number) =>
+  until(`a plan of generation ${generation}`, () => client.rollout(name).status?.observedGeneration === generation);
+
+const progressing = (client: MemoryRolloutClient, name: string) =>
+  client.rollout(name).status?.conditions?.find((c) => c.type === "Progressing")?.reason;
 
 describe("RolloutController", () => {
   test("runs every node once, never more than maxParallel at a time, and ends Succeeded", async () => {
@@ -159,5 +175,52 @@ describe("RolloutController", () => {
       reason: "HookCreateRefused",
       message: expect.stringContaining(`(n1): ${refusal.message}. Change what refuses it`),
     });
+  });
+
+  test("maxParallel raised mid-rollout: the next pass starts more nodes while the first ones still run", async () => {
+    const client = cluster(5);
+    client.addRollout("r", { strategy: { maxParallel: 1 } });
+    start(client);
+    await until("the first hook", () => client.created.length === 1);
+    edit(client, "r", { strategy: { maxParallel: 3 } });
+    await until("two more hooks", () => client.created.length === 3);
+    expect(client.running()).toHaveLength(3);
+    expect(client.rollout("r").status).toMatchObject({ running: 3, pending: 2 });
+  });
+
+  test("maxParallel lowered mid-rollout: a hook that ends frees no slot while the others fill the new limit", async () => {
+    const client = cluster(5);
+    client.addRollout("r", { strategy: { maxParallel: 3 } });
+    start(client);
+    await until("three hooks", () => client.created.length === 3);
+    await planned(client, "r", edit(client, "r", { strategy: { maxParallel: 1 } }));
+    client.finishHook("r-n0", "Succeeded");
+    // The status a pass writes counts what it starts as running: two means it started none.
+    await until("the pass after the end", () => client.rollout("r").status?.succeeded === 1);
+    expect(client.rollout("r").status).toMatchObject({ running: 2, pending: 2 });
+    expect(client.created).toHaveLength(3);
+    for (const hook of ["r-n1", "r-n2"]) client.finishHook(hook, "Succeeded");
+    expect(await drive(client, "r")).toMatchObject({ phase: "Succeeded", succeeded: 5 });
+    expect(client.maxRunning).toBe(3);
+  });
+
+  test("a window edited in mid-rollout: closed, the next pass waits OutsideWindow; open again, nodes start", async () => {
+    const client = cluster(3);
+    // Starts twelve hours from now: closed whenever the test runs. A window starting every minute is always open.
+    const closed = { schedule: `0 ${(new Date().getUTCHours() + 12) % 24} * * *`, duration: "1h" };
+    const open = { schedule: "* * * * *", duration: "1h" };
+    client.addRollout("r", { window: open });
+    start(client);
+    await until("the first hook", () => client.created.length === 1);
+    await planned(client, "r", edit(client, "r", { window: closed }));
+    expect(client.rollout("r").status).toMatchObject({ phase: "Waiting", running: 1 });
+    expect(progressing(client, "r")).toBe("OutsideWindow");
+    client.finishHook("r-n0", "Succeeded");
+    await until("the pass after the end", () => client.rollout("r").status?.succeeded === 1);
+    expect(client.rollout("r").status).toMatchObject({ phase: "Waiting", running: 0, pending: 2 });
+    expect(client.created).toEqual(["r-n0"]);
+    edit(client, "r", { window: open });
+    await until("the next hook", () => client.created.length === 2);
+    expect(progressing(client, "r")).toBe("Running");
   });
 });
