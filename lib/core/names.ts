@@ -10,7 +10,7 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const keyOf = (object: { metadata?: { name?: string; namespace?: string } }): string =>
   `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 
-/** @internal Label values stop at 63 characters; the Job controller copies the Job name into a pod label. */
+/** Label values stop at 63 characters; the Job controller copies the Job name into a pod label. */
 export const MAX_JOB_NAME_LENGTH = 63;
 const HASH_LENGTH = 10;
 

@@ -13,7 +13,7 @@ export type NewRolloutHook = Omit<PlexdHook, "metadata" | "status"> & {
 /** A PlexdHook's name is a DNS subdomain: at most 253 characters (it is no label value, unlike its Job's). */
 const MAX_NAME = 253;
 
-/** @internal `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
+/** `<rollout>-<node>`; when that is longer than a name may be, a prefix and a hash of both. */
 export function rolloutHookName(rollout: string, node: string): string {
   return fitName(`${rollout}-${node}`, { source: `${rollout}/${node}`, max: MAX_NAME });
 }
