@@ -102,6 +102,12 @@ await withBench({ name: "rollout", auditLog: true }, results, async (bench) => {
   await Bun.sleep(2_000);
   const requests = auditCounts(readAudit(bench.cluster.auditLogPath as string), from, to, isRolloutDuty);
   const total = requests.filter(([key]) => !key.startsWith("watch ")).reduce((sum, [, n]) => sum + n, 0);
+  // The Job controller works through every hook's Job with kube-controller-manager's client, limited to
+  // 20 requests/s by default (--kube-api-qps): its rate here says whether it, not the rollout, set the pace.
+  const isJobController = (e: AuditEntry): boolean => e.user.username === "system:serviceaccount:kube-system:job-controller";
+  const jobController = auditCounts(readAudit(bench.cluster.auditLogPath as string), from, to, isJobController)
+    .filter(([key]) => !key.startsWith("watch "))
+    .reduce((sum, [, n]) => sum + n, 0);
   const conflicts = readAudit(bench.cluster.auditLogPath as string).filter(
     (e) => isRolloutDuty(e) && e.responseStatus?.code === 409 && auditMs(e.requestReceivedTimestamp) >= from,
   ).length;
@@ -122,6 +128,7 @@ await withBench({ name: "rollout", auditLog: true }, results, async (bench) => {
     `| fleet controller CPU during the rollout | ${fmt(cpu, 1)} s (${fmt((cpu / ((to - from) / 1000)) * 100, 0)}% of a core) |`,
     `| fleet controller VmRSS idle → peak | ${fmt(rssIdle, 1)} MB → ${fmt(rssPeak, 1)} MB |`,
     `| rollout duty's requests (watches aside) | ${total} (${fmt(total / NODES, 2)} per node), ${conflicts} answered 409 |`,
+    `| the Job controller's requests meanwhile | ${jobController} (${fmt(jobController / NODES, 2)} per node, ${fmt(jobController / ((to - from) / 1000), 1)}/s; its client's default limit is 20/s) |`,
     "",
     "Requests of the rollout duty by verb and resource (audit log):",
     "",
