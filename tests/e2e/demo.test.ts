@@ -13,6 +13,7 @@ test("npm run demo: the example hook reaches Succeeded through the fleet control
   expect(code).toBe(0);
   expect(out).toContain("==> The example hook reached Succeeded");
   // The example names no node: the fleet controller assigned it, and the Job carries that node's label.
-  expect(out).toMatch(/plexdhook-disk-check-node01\s+\S+\s+\S+\s+\S+\s+node-[abc]\b/);
+  // kubectl get jobs -L plexd.plexsphere.com/node: NAME STATUS COMPLETIONS DURATION AGE NODE.
+  expect(out).toMatch(/plexdhook-disk-check-node01\s+Complete\s+1\/1\s+\S+\s+\S+\s+node-[abc]\n/);
   expect(out).toContain("==> Cleaning up");
 }, 600_000);
