@@ -1,5 +1,7 @@
-// Where a process's CPU went, from a `bun --cpu-prof` profile (Chrome's .cpuprofile format): self time
-// by function and by file, the top entries of which docs/scale.md quotes.
+// Where a process's CPU went, from a `bun --cpu-prof` profile (Chrome's .cpuprofile format): self samples
+// by function and by file, the top entries of which docs/scale.md quotes. JavaScriptCore's sampler takes
+// a sample only while JavaScript (or a runtime call it made) runs, and the time since the previous
+// sample includes any idle wait, so samples, not time deltas, say where the CPU went.
 
 interface CallFrame {
   functionName: string;
@@ -18,7 +20,7 @@ export interface CpuProfile {
 export interface SelfTime {
   /** A function as `name (file:line)`, or a file, a package, or a runtime entry such as `(garbage collector)`. */
   entry: string;
-  ms: number;
+  samples: number;
   share: number;
 }
 
@@ -33,7 +35,7 @@ export function sourceOf(url: string): string {
 }
 
 /**
- * Self time per entry, most first, counting only samples at or after `fromUs` (µs on the profile's
+ * Self samples per entry, most first, counting only samples at or after `fromUs` (µs on the profile's
  * clock, e.g. to leave out start-up). `by` groups the frames: per function, or per source (file or package).
  */
 export function selfTimes(profile: CpuProfile, by: "function" | "source", fromUs = profile.startTime): SelfTime[] {
@@ -42,8 +44,7 @@ export function selfTimes(profile: CpuProfile, by: "function" | "source", fromUs
   let at = profile.startTime;
   let all = 0;
   profile.samples.forEach((id, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
-    at += delta;
+    at += profile.timeDeltas[i] ?? 0;
     if (at < fromUs) return;
     const frame = frames.get(id);
     if (!frame || frame.functionName === "(idle)" || frame.functionName === "(program)") return;
@@ -54,8 +55,8 @@ export function selfTimes(profile: CpuProfile, by: "function" | "source", fromUs
         : frame.url
           ? `${frame.functionName || "(anonymous)"} (${source}:${frame.lineNumber + 1})`
           : frame.functionName || "(anonymous)";
-    totals.set(key, (totals.get(key) ?? 0) + delta);
-    all += delta;
+    totals.set(key, (totals.get(key) ?? 0) + 1);
+    all++;
   });
-  return [...totals].map(([entry, us]) => ({ entry, ms: us / 1000, share: all ? us / all : 0 })).sort((a, b) => b.ms - a.ms);
+  return [...totals].map(([entry, samples]) => ({ entry, samples, share: samples / all })).sort((a, b) => b.samples - a.samples);
 }

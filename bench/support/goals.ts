@@ -57,7 +57,7 @@ export function judgeGoals(r: Results): Goal[] {
     if (go) {
       add(`burst of ${burst.hooks}, Go peer`, `${s(burst)} vs ${s(go)}`, "below the Go peer", burst.totalMs < go.totalMs);
       const [own, peer] = [perHook(burst), perHook(go)];
-      add("CPU per hook, Go peer", `${ms(own)} vs ${ms(peer)}`, "≤ the Go peer's", own <= peer);
+      add("CPU per hook, Go peer", `${own.toFixed(2)} ms vs ${peer.toFixed(2)} ms`, "≤ the Go peer's", own <= peer);
     }
   }
   const at10k = r.memory?.operator?.find(([hooks]) => hooks === 10_000)?.[1];
