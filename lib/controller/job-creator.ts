@@ -10,7 +10,6 @@ import type { Metrics } from "../observe/metrics.ts";
 import type { ReconcileConfig } from "./config.ts";
 import type { Echoes } from "./echoes.ts";
 import { LOG_JOB_CREATE_FAILED, LOG_JOB_CREATED, LOG_JOB_EXISTS } from "./messages.ts";
-import type { Target } from "./reconcile.ts";
 import { Retry } from "./work-queue.ts";
 
 export interface JobCreatorDeps {
@@ -21,6 +20,14 @@ export interface JobCreatorDeps {
   logger: Logger;
   config: ReconcileConfig;
   now: () => Date;
+}
+
+/** What one reconcile acts on: the hook, the node its Job runs on, and the Job's name and cache key. */
+export interface Target {
+  hook: PlexdHook;
+  node: string;
+  jobName: string;
+  jobKey: string;
 }
 
 /** What a create came to: the Job (`created` now, or found under its name), or why the hook fails without one. */

@@ -24,7 +24,7 @@ import { type Diagnostics, recheckMs } from "./diagnose.ts";
 import type { EventRecorder } from "./events.ts";
 import type { HookLister } from "./hook-cache.ts";
 import type { JobLister } from "./job-cache.ts";
-import { JobCreator, type JobCreatorDeps } from "./job-creator.ts";
+import { JobCreator, type JobCreatorDeps, type Target } from "./job-creator.ts";
 import {
   deletedWhileRunningMessage,
   LOG_JOB_CREATE_FAILED,
@@ -49,14 +49,6 @@ export interface ReconcilerDeps extends JobCreatorDeps {
   diagnostics: Diagnostics;
   self: () => Self;
   events: EventRecorder;
-}
-
-/** What one reconcile acts on: the hook, the node its Job runs on, and the Job's name and cache key. */
-export interface Target {
-  hook: PlexdHook;
-  node: string;
-  jobName: string;
-  jobKey: string;
 }
 
 export class Reconciler {

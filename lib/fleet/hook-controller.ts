@@ -13,6 +13,7 @@ import { StatusWriter } from "../controller/status-writer.ts";
 import { reportUnclaimed } from "../controller/unclaimed.ts";
 import { WorkQueue } from "../controller/work-queue.ts";
 import { runWorkers } from "../controller/workers.ts";
+import type { Self } from "../core/ownership.ts";
 import type { KubeClient, ObjectChange, WatchEvent } from "../kube/client.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { FleetConfig } from "./config.ts";
@@ -30,6 +31,8 @@ export interface FleetHookOptions {
 
 /** The hook cache's one source: the fleet controller watches every hook of its namespace. */
 const SOURCE_ALL = "all";
+/** Who the Job reconciler acts for here: the fleet, leading (it runs only while the Lease is held). */
+const FLEET_SELF: Self = { role: "fleet", nodeName: "", leader: true };
 
 /** Made anew each term of leadership: its caches start from full lists. */
 export class FleetHookController implements Duty {
@@ -132,7 +135,7 @@ export class FleetHookController implements Duty {
       echoes: new Echoes(),
       statusWriter,
       diagnostics: new Diagnostics(client, now, { byNode: false, logger }),
-      self: () => ({ role: "fleet", nodeName: "", leader: true }),
+      self: () => FLEET_SELF,
       events,
       metrics,
       logger,
