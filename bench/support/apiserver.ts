@@ -1,6 +1,7 @@
 // The API server's own view: requests by verb and resource from /metrics, long-running watches, its CPU and RSS.
 
 import type { Cluster } from "../../tests/cluster/cluster.ts";
+import { seriesLabels } from "../../tests/support/recording.ts";
 import { cpuSeconds, findPid, rssMb } from "./proc.ts";
 
 /** `verb resource[/subresource]` → requests so far. */
@@ -8,10 +9,6 @@ export type RequestCounts = Map<string, number>;
 
 const SERIES = /^apiserver_request_total\{([^}]*)\} (\S+)$/;
 const WATCHES = /^apiserver_longrunning_requests\{([^}]*)\} (\S+)$/;
-
-function labels(text: string): Record<string, string> {
-  return Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-}
 
 async function metrics(cluster: Cluster): Promise<string[]> {
   const result = await cluster.kubectl(["get", "--raw", "/metrics"]);
@@ -25,7 +22,7 @@ export async function requestCounts(cluster: Cluster): Promise<RequestCounts> {
   for (const line of await metrics(cluster)) {
     const m = SERIES.exec(line);
     if (!m) continue;
-    const l = labels(m[1] as string);
+    const l = seriesLabels(m[1] as string);
     const key = `${l.verb} ${l.resource || l.component || "-"}${l.subresource ? `/${l.subresource}` : ""}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
@@ -46,7 +43,7 @@ export async function openWatches(cluster: Cluster): Promise<Map<string, number>
   for (const line of await metrics(cluster)) {
     const m = WATCHES.exec(line);
     if (!m) continue;
-    const l = labels(m[1] as string);
+    const l = seriesLabels(m[1] as string);
     if (l.verb !== "WATCH") continue;
     const key = `${l.resource}${l.subresource ? `/${l.subresource}` : ""}`;
     open.set(key, (open.get(key) ?? 0) + Number(m[2]));

@@ -35,28 +35,30 @@ export function sourceOf(url: string): string {
 }
 
 /**
- * Self samples per entry, most first, counting only samples at or after `fromUs` (µs on the profile's
- * clock, e.g. to leave out start-up). `by` groups the frames: per function, or per source (file or package).
+ * Self samples per entry over one or more profiles, most first, leaving out each profile's first
+ * `skipUs` µs (start-up). `by` groups the frames: per function, or per source (file or package).
  */
-export function selfTimes(profile: CpuProfile, by: "function" | "source", fromUs = profile.startTime): SelfTime[] {
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+export function selfTimes(profiles: CpuProfile | readonly CpuProfile[], by: "function" | "source", skipUs = 0): SelfTime[] {
   const totals = new Map<string, number>();
-  let at = profile.startTime;
   let all = 0;
-  profile.samples.forEach((id, i) => {
-    at += profile.timeDeltas[i] ?? 0;
-    if (at < fromUs) return;
-    const frame = frames.get(id);
-    if (!frame || frame.functionName === "(idle)" || frame.functionName === "(program)") return;
-    const source = sourceOf(frame.url);
-    const key =
-      by === "source"
-        ? source
-        : frame.url
-          ? `${frame.functionName || "(anonymous)"} (${source}:${frame.lineNumber + 1})`
-          : frame.functionName || "(anonymous)";
-    totals.set(key, (totals.get(key) ?? 0) + 1);
-    all++;
-  });
+  for (const profile of [profiles].flat()) {
+    const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    let at = profile.startTime;
+    profile.samples.forEach((id, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (at < profile.startTime + skipUs) return;
+      const frame = frames.get(id);
+      if (!frame || frame.functionName === "(idle)" || frame.functionName === "(program)") return;
+      const source = sourceOf(frame.url);
+      const key =
+        by === "source"
+          ? source
+          : frame.url
+            ? `${frame.functionName || "(anonymous)"} (${source}:${frame.lineNumber + 1})`
+            : frame.functionName || "(anonymous)";
+      totals.set(key, (totals.get(key) ?? 0) + 1);
+      all++;
+    });
+  }
   return [...totals].map(([entry, samples]) => ({ entry, samples, share: samples / all })).sort((a, b) => b.samples - a.samples);
 }
